@@ -1,0 +1,3 @@
+export { ConfigError } from "./errors.js";
+export { type LoadConfigOptions, loadConfig } from "./load.js";
+export { type Settings, secretSettings, settingsSchema } from "./schema.js";

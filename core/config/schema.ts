@@ -1,0 +1,112 @@
+import { z } from "zod";
+
+/** An env var that may be unset or blank. */
+const optionalText = z
+  .string()
+  .trim()
+  .optional()
+  .transform((value) => (value ? value : undefined));
+
+/**
+ * A component's address: unset takes the default (the project's local service),
+ * blank means "not configured" and disables the component.
+ */
+function componentAddress<T extends z.ZodType<string>>(defaultValue: string, schema: T) {
+  return z.preprocess(
+    (value) =>
+      value === undefined ? defaultValue : typeof value === "string" && value.trim() === "" ? undefined : value,
+    schema.optional(),
+  );
+}
+
+const booleanFlag = z
+  .enum(["true", "false", "1", "0", "yes", "no"])
+  .transform((value) => value === "true" || value === "1" || value === "yes");
+
+const port = z.coerce.number().int().min(0).max(65_535);
+const positiveInt = z.coerce.number().int().positive();
+
+/**
+ * Every setting the service reads, with its default. Keys are env var names.
+ * The README's settings table is generated from these descriptions (npm run settings-table).
+ */
+export const settingsSchema = z.object({
+  NODE_ENV: z.enum(["development", "test", "production"]).default("development").describe("Runtime mode"),
+  LOG_LEVEL: z
+    .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
+    .default("info")
+    .describe("pino log level"),
+  HOST: z.string().min(1).default("127.0.0.1").describe("Address the local Node server binds"),
+  PORT: port.default(8000).describe("Port of the local Node server"),
+  SERVICE_NAME: z.string().min(1).default("chat-with-your-data").describe("Name reported by `/` and in logs"),
+
+  CHROMA_URL: componentAddress("http://127.0.0.1:58000", z.url()).describe(
+    "Chroma server URL; blank disables the vector store",
+  ),
+  CHROMA_TENANT: z.string().min(1).default("default_tenant").describe("Chroma tenant"),
+  CHROMA_DATABASE: z.string().min(1).default("default_database").describe("Chroma database"),
+
+  REDIS_URL: componentAddress("redis://127.0.0.1:56379", z.url()).describe(
+    "Redis URL for history, batch status and rate limits; blank disables it",
+  ),
+  REDIS_KEY_PREFIX: z.string().default("cwd:").describe("Prefix of every Redis key this service writes"),
+
+  KAFKA_BROKERS: componentAddress("127.0.0.1:59092", z.string().trim().min(1)).describe(
+    "Comma-separated Kafka bootstrap servers; blank disables Kafka",
+  ),
+  KAFKA_CLIENT_ID: z.string().min(1).default("chat-with-your-data").describe("Kafka client id"),
+  KAFKA_TOPIC_PARTITIONS: positiveInt.default(2).describe("Partitions for topics the service creates"),
+
+  EMBEDDING_MODEL: z
+    .string()
+    .min(1)
+    .default("Xenova/all-MiniLM-L6-v2")
+    .describe("Embedding model id (a folder under EMBEDDING_MODEL_DIR)"),
+  EMBEDDING_MODEL_DIR: z
+    .string()
+    .min(1)
+    .default(".services/models")
+    .describe("Local folder holding model folders (relative to the working directory)"),
+  EMBEDDING_DTYPE: z.enum(["fp32", "q8"]).default("fp32").describe("Model precision: fp32 or q8 (int8)"),
+  EMBEDDING_BATCH_SIZE: positiveInt.max(1024).default(32).describe("Texts per embedding batch"),
+  EMBEDDING_ALLOW_REMOTE: booleanFlag
+    .default(false)
+    .describe("Let transformers.js download the model from the hub when it is not in the folder"),
+
+  LLM_PROVIDER: z
+    .enum(["extractive", "gemini", "openai"])
+    .optional()
+    .describe(
+      "Default LLM provider; when unset: gemini if GEMINI_API_KEY is set, else openai if OPENAI_BASE_URL is set, else extractive",
+    ),
+  GEMINI_API_KEY: optionalText.describe("Gemini API key (secret); enables the gemini provider"),
+  GEMINI_MODEL: z.string().min(1).default("gemini-2.5-flash").describe("Gemini model"),
+  GEMINI_BASE_URL: optionalText.pipe(z.url().optional()).describe("Override of the Gemini API base URL"),
+  OPENAI_BASE_URL: optionalText
+    .pipe(z.url().optional())
+    .describe("Base URL of an OpenAI-compatible server (Ollama, vLLM, llama.cpp); enables the openai provider"),
+  OPENAI_API_KEY: optionalText.describe("API key for the OpenAI-compatible server (secret)"),
+  OPENAI_MODEL: z.string().min(1).default("llama3.1").describe("Model name on the OpenAI-compatible server"),
+  LLM_TEMPERATURE: z.coerce.number().min(0).max(2).default(0.2).describe("Sampling temperature"),
+  LLM_MAX_TOKENS: positiveInt.default(1024).describe("Maximum tokens in an answer"),
+  LLM_TIMEOUT_MS: positiveInt.default(60_000).describe("Timeout of one LLM call"),
+
+  HEALTH_TIMEOUT_MS: positiveInt.default(3_000).describe("Time each /health component check may take"),
+});
+
+export type Settings = z.infer<typeof settingsSchema>;
+/** Settings that need others: checked beside the schema so they are listed with every other problem. */
+export function crossFieldProblems(env: Record<string, string | undefined>): string[] {
+  const problems: string[] = [];
+  const isSet = (key: string) => Boolean(env[key]?.trim());
+  if (env.LLM_PROVIDER === "gemini" && !isSet("GEMINI_API_KEY")) {
+    problems.push("GEMINI_API_KEY: required when LLM_PROVIDER=gemini");
+  }
+  if (env.LLM_PROVIDER === "openai" && !isSet("OPENAI_BASE_URL")) {
+    problems.push("OPENAI_BASE_URL: required when LLM_PROVIDER=openai");
+  }
+  return problems;
+}
+
+/** Keys whose values are secrets: never logged, never returned. */
+export const secretSettings = ["GEMINI_API_KEY", "OPENAI_API_KEY"] as const satisfies readonly (keyof Settings)[];

@@ -1,0 +1,131 @@
+import type { ChromaClient } from "chromadb";
+import type { Redis } from "ioredis";
+import type { Admin, Kafka } from "kafkajs";
+import type { Settings } from "../config/index.js";
+import { type Embedder, TransformersEmbedder } from "../embeddings/index.js";
+import type { ComponentProbe } from "../health/index.js";
+import { defaultProvider } from "../llm/index.js";
+import type { Logger } from "../logging/index.js";
+import { createKafka } from "../messaging/index.js";
+import { createRedis, pingRedis } from "../redis/index.js";
+import { createChromaClient } from "../vectors/index.js";
+
+/**
+ * The dependencies core functions take: built once per process from settings.
+ * Clients connect lazily, so building a context never blocks on a component that is down.
+ * A component whose setting is blank is absent (undefined) and reported `disabled`.
+ */
+export interface AppContext {
+  settings: Settings;
+  logger: Logger;
+  redis: Redis | undefined;
+  chroma: ChromaClient | undefined;
+  kafka: Kafka | undefined;
+  embedder: Embedder;
+  healthProbes(): ComponentProbe[];
+  close(): Promise<void>;
+}
+
+export function createAppContext(settings: Settings, logger: Logger): AppContext {
+  const redis = settings.REDIS_URL ? createRedis(settings.REDIS_URL) : undefined;
+  const chroma = settings.CHROMA_URL
+    ? createChromaClient({
+        url: settings.CHROMA_URL,
+        tenant: settings.CHROMA_TENANT,
+        database: settings.CHROMA_DATABASE,
+      })
+    : undefined;
+  const kafka = settings.KAFKA_BROKERS
+    ? createKafka({ brokers: settings.KAFKA_BROKERS, clientId: settings.KAFKA_CLIENT_ID }, logger)
+    : undefined;
+  const embedder = new TransformersEmbedder({
+    model: settings.EMBEDDING_MODEL,
+    modelDir: settings.EMBEDDING_MODEL_DIR,
+    dtype: settings.EMBEDDING_DTYPE,
+    batchSize: settings.EMBEDDING_BATCH_SIZE,
+    allowRemote: settings.EMBEDDING_ALLOW_REMOTE,
+  });
+  let admin: Promise<Admin> | undefined;
+
+  const kafkaAdmin = (client: Kafka): Promise<Admin> => {
+    if (!admin) {
+      const created = client.admin({ retry: { retries: 1, initialRetryTime: 200 } });
+      admin = created.connect().then(
+        () => created,
+        (error: unknown) => {
+          admin = undefined;
+          throw error;
+        },
+      );
+    }
+    return admin;
+  };
+
+  const healthProbes = (): ComponentProbe[] => {
+    const provider = defaultProvider(settings);
+    return [
+      {
+        name: "vector_store",
+        required: true,
+        note: "set CHROMA_URL to enable",
+        probe: chroma && (async () => `chroma ${await chroma.version()}`),
+      },
+      {
+        name: "redis",
+        required: true,
+        note: "set REDIS_URL to enable",
+        probe: redis && (async () => `redis ${await pingRedis(redis)}`),
+      },
+      {
+        name: "kafka",
+        required: true,
+        note: "set KAFKA_BROKERS to enable",
+        probe:
+          kafka &&
+          (async () => {
+            try {
+              const cluster = await (await kafkaAdmin(kafka)).describeCluster();
+              return `${cluster.brokers.length} broker(s), controller ${cluster.controller}`;
+            } catch (error) {
+              // A dropped admin connection must be rebuilt on the next check, not reused.
+              admin = undefined;
+              throw error;
+            }
+          }),
+      },
+      {
+        name: "embedder",
+        required: true,
+        probe: async () => {
+          const [vector] = await embedder.embed(["health check"]);
+          return `${embedder.model} (${vector?.length ?? 0} dimensions, ${settings.EMBEDDING_DTYPE})`;
+        },
+      },
+      {
+        name: "llm",
+        required: true,
+        // Remote providers are probed by the chat providers themselves (issue 5); extractive needs only the embedder.
+        probe: async () => `${provider.name} (${provider.model})`,
+      },
+    ];
+  };
+
+  return {
+    settings,
+    logger,
+    redis,
+    chroma,
+    kafka,
+    embedder,
+    healthProbes,
+    async close() {
+      const pendingAdmin = admin;
+      admin = undefined;
+      await Promise.allSettled([
+        redis?.quit().catch(() => redis.disconnect()),
+        pendingAdmin?.then((connected) => connected.disconnect()),
+        embedder.close(),
+      ]);
+    },
+  };
+}

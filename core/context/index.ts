@@ -1,0 +1,1 @@
+export { type AppContext, createAppContext } from "./app-context.js";

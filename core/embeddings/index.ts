@@ -1,0 +1,3 @@
+export type { Embedder } from "./embedder.js";
+export { EmbeddingModelUnavailableError } from "./errors.js";
+export { TransformersEmbedder, type TransformersEmbedderOptions } from "./transformers-embedder.js";

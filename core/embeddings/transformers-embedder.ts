@@ -1,0 +1,69 @@
+import path from "node:path";
+import { env, type FeatureExtractionPipeline, pipeline } from "@huggingface/transformers";
+import type { Embedder } from "./embedder.js";
+import { EmbeddingModelUnavailableError } from "./errors.js";
+
+export interface TransformersEmbedderOptions {
+  /** Model id, a folder under `modelDir` (e.g. Xenova/all-MiniLM-L6-v2). */
+  model: string;
+  modelDir: string;
+  dtype: "fp32" | "q8";
+  batchSize: number;
+  allowRemote: boolean;
+  dimension?: number;
+}
+
+/** all-MiniLM-L6-v2 (or any BERT-style sentence model) in-process through transformers.js. */
+export class TransformersEmbedder implements Embedder {
+  readonly model: string;
+  readonly dimension: number;
+  private readonly options: TransformersEmbedderOptions;
+  private extractor: Promise<FeatureExtractionPipeline> | undefined;
+
+  constructor(options: TransformersEmbedderOptions) {
+    this.options = options;
+    this.model = options.model;
+    this.dimension = options.dimension ?? 384;
+  }
+
+  warmUp(): Promise<void> {
+    return this.load().then(() => undefined);
+  }
+
+  async embed(texts: readonly string[]): Promise<Float32Array[]> {
+    if (texts.length === 0) return [];
+    const extractor = await this.load();
+    const vectors: Float32Array[] = [];
+    for (let start = 0; start < texts.length; start += this.options.batchSize) {
+      const batch = texts.slice(start, start + this.options.batchSize);
+      const output = await extractor(batch, { pooling: "mean", normalize: true });
+      const data = output.data as Float32Array;
+      const width = output.dims.at(-1) ?? this.dimension;
+      for (let row = 0; row < batch.length; row++) vectors.push(data.slice(row * width, (row + 1) * width));
+      output.dispose();
+    }
+    return vectors;
+  }
+
+  async close(): Promise<void> {
+    const extractor = this.extractor;
+    this.extractor = undefined;
+    if (extractor) await (await extractor.catch(() => undefined))?.dispose();
+  }
+
+  private load(): Promise<FeatureExtractionPipeline> {
+    if (!this.extractor) {
+      // transformers.js keeps these as process-wide settings; every embedder in a process shares them.
+      env.localModelPath = path.resolve(this.options.modelDir) + path.sep;
+      env.allowLocalModels = true;
+      env.allowRemoteModels = this.options.allowRemote;
+      this.extractor = pipeline("feature-extraction", this.model, { dtype: this.options.dtype }).catch(
+        (error: unknown) => {
+          this.extractor = undefined;
+          throw new EmbeddingModelUnavailableError(this.model, error);
+        },
+      );
+    }
+    return this.extractor;
+  }
+}

@@ -1,0 +1,1 @@
+export { configuredProviders, defaultProvider, type LlmProviderInfo, type LlmProviderName } from "./providers.js";

@@ -1,0 +1,1 @@
+export { createLogger, type Logger, maskUrlCredentials, redactedPaths } from "./logger.js";

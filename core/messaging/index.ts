@@ -1,0 +1,1 @@
+export { createKafka, type KafkaSettings } from "./kafka-client.js";

@@ -1,0 +1,1 @@
+export { createRedis, pingRedis } from "./client.js";

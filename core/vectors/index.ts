@@ -1,0 +1,1 @@
+export { type ChromaSettings, createChromaClient } from "./chroma-client.js";

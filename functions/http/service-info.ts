@@ -1,0 +1,99 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { handle } from "hono/aws-lambda";
+import { checkHealth } from "../../core/health/index.js";
+import { configuredProviders, defaultProvider } from "../../core/llm/index.js";
+import packageJson from "../../package.json" with { type: "json" };
+import { type ContextProvider, createFunctionApp } from "./shared/create-app.js";
+import { defaultContext } from "./shared/default-context.js";
+import { HealthSchema } from "./shared/health-schemas.js";
+
+const startedAt = new Date();
+
+const InfoSchema = z
+  .object({
+    service: z.string(),
+    version: z.string(),
+    description: z.string(),
+    docs: z.string(),
+    openapi: z.string(),
+    health: z.string(),
+  })
+  .openapi("ServiceInfo");
+
+const StatusSchema = z
+  .object({
+    service: z.string(),
+    version: z.string(),
+    started_at: z.string(),
+    uptime_seconds: z.number(),
+    runtime: z.object({ node: z.string(), platform: z.string(), memory_rss_bytes: z.number() }),
+    embedding: z.object({ model: z.string(), dtype: z.string(), dimension: z.number(), batch_size: z.number() }),
+    llm: z.object({
+      default: z.string(),
+      providers: z.array(z.object({ name: z.string(), model: z.string(), remote: z.boolean() })),
+    }),
+    health: HealthSchema,
+  })
+  .openapi("ServiceStatus");
+
+const infoRoute = createRoute({
+  method: "get",
+  path: "/",
+  tags: ["service"],
+  summary: "Service information and where the docs are",
+  responses: { 200: { description: "Service information", content: { "application/json": { schema: InfoSchema } } } },
+});
+
+const statusRoute = createRoute({
+  method: "get",
+  path: "/status",
+  tags: ["service"],
+  summary: "Detailed status: versions, settings in effect (no secrets), uptime and component health",
+  responses: { 200: { description: "Detailed status", content: { "application/json": { schema: StatusSchema } } } },
+});
+
+export function createServiceInfoApp(getContext: ContextProvider) {
+  const app = createFunctionApp(getContext);
+
+  app.openapi(infoRoute, (c) =>
+    c.json(
+      {
+        service: c.var.context.settings.SERVICE_NAME,
+        version: packageJson.version,
+        description: packageJson.description,
+        docs: "/docs",
+        openapi: "/openapi.json",
+        health: "/health",
+      },
+      200,
+    ),
+  );
+
+  app.openapi(statusRoute, async (c) => {
+    const { settings, embedder } = c.var.context;
+    const report = await checkHealth(c.var.context.healthProbes(), { timeoutMs: settings.HEALTH_TIMEOUT_MS });
+    return c.json(
+      {
+        service: settings.SERVICE_NAME,
+        version: packageJson.version,
+        started_at: startedAt.toISOString(),
+        uptime_seconds: Math.round((Date.now() - startedAt.getTime()) / 1000),
+        runtime: { node: process.version, platform: process.platform, memory_rss_bytes: process.memoryUsage.rss() },
+        embedding: {
+          model: embedder.model,
+          dtype: settings.EMBEDDING_DTYPE,
+          dimension: embedder.dimension,
+          batch_size: settings.EMBEDDING_BATCH_SIZE,
+        },
+        llm: { default: defaultProvider(settings).name, providers: configuredProviders(settings) },
+        health: { ...report, timestamp: new Date().toISOString() },
+      },
+      200,
+    );
+  });
+
+  return app;
+}
+
+export const app = createServiceInfoApp(defaultContext);
+export const handler = handle(app);

@@ -1,0 +1,62 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { requestId } from "hono/request-id";
+import type { AppContext } from "../../../core/context/index.js";
+import type { Logger } from "../../../core/logging/index.js";
+import { type ErrorBody, mapError } from "./errors.js";
+
+export type ContextProvider = () => AppContext;
+
+export interface AppEnv {
+  Variables: { requestId: string; context: AppContext; logger: Logger };
+}
+
+/**
+ * The base every HTTP function builds on: request id, the core context, one JSON log line
+ * per request, zod failures as 400s in the error envelope, and errors mapped in one place.
+ */
+export function createFunctionApp(getContext: ContextProvider): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>({
+    defaultHook: (result, c) => {
+      if (result.success) return;
+      const issues = result.error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message }));
+      const summary = issues
+        .map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message))
+        .join("; ");
+      const body: ErrorBody = {
+        error: { code: "validation_error", message: `Invalid request: ${summary}`, details: issues },
+      };
+      return c.json(body, 400);
+    },
+  });
+
+  app.use("*", requestId(), async (c, next) => {
+    const context = getContext();
+    const logger = context.logger.child({ request_id: c.var.requestId });
+    c.set("context", context);
+    c.set("logger", logger);
+    const started = performance.now();
+    await next();
+    logger.info(
+      {
+        method: c.req.method,
+        route: c.req.routePath,
+        status: c.res.status,
+        duration_ms: Math.round((performance.now() - started) * 10) / 10,
+      },
+      "request",
+    );
+  });
+
+  app.onError((error, c) => {
+    const mapped = mapError(error);
+    const logger = c.get("logger") ?? getContext().logger;
+    if (mapped.status >= 500) logger.error({ err: error, route: c.req.routePath }, "request failed");
+    return c.json(mapped.body, mapped.status, mapped.headers);
+  });
+
+  app.notFound((c) =>
+    c.json({ error: { code: "not_found", message: `No route for ${c.req.method} ${c.req.path}` } }, 404),
+  );
+
+  return app;
+}

@@ -1,0 +1,41 @@
+import { serve } from "@hono/node-server";
+import { ConfigError, loadConfig } from "../../core/config/index.js";
+import { createAppContext } from "../../core/context/index.js";
+import { createLogger } from "../../core/logging/index.js";
+import { setDefaultContext } from "../http/shared/default-context.js";
+import { createLocalApp } from "./server.js";
+
+/** `npm start`: every HTTP function on one port, configured from the environment and .env. */
+async function main(): Promise<void> {
+  let settings: ReturnType<typeof loadConfig>;
+  try {
+    settings = loadConfig({ dotEnvPath: ".env" });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const logger = createLogger(settings);
+  const context = createAppContext(settings, logger);
+  setDefaultContext(context);
+  // Load the model before taking traffic, so the first request does not wait for it.
+  await context.embedder.warmUp().catch((error: unknown) => logger.warn({ err: error }, "embedder not ready"));
+
+  const server = serve({ fetch: createLocalApp().fetch, hostname: settings.HOST, port: settings.PORT }, (address) => {
+    const base = `http://${address.address}:${address.port}`;
+    logger.info({ url: base }, "listening");
+    console.log(`Chat with your data on ${base}  (health ${base}/health, docs ${base}/docs)`);
+  });
+
+  const shutdown = (signal: string) => {
+    logger.info({ signal }, "shutting down");
+    server.close();
+    void context.close().finally(() => process.exit(0));
+  };
+  process.once("SIGINT", () => shutdown("SIGINT"));
+  process.once("SIGTERM", () => shutdown("SIGTERM"));
+}
+
+await main();

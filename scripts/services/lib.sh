@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Shared helpers for the per-service scripts. Sourced, never run.
+# Every service keeps its binaries, caches and data under $SERVICES_DIR (git-ignored),
+# listens on loopback only, and is identified by a pid file so up/down are idempotent.
+
+ROOT="${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+SERVICES_DIR="${SERVICES_DIR:-$ROOT/.services}"
+CACHE_DIR="$SERVICES_DIR/cache"
+RUN_DIR="$SERVICES_DIR/run"
+LOG_DIR="$SERVICES_DIR/logs"
+mkdir -p "$CACHE_DIR" "$RUN_DIR" "$LOG_DIR"
+
+# Ports are the config defaults (core/config) and docker-compose.yml's host ports;
+# offset from the usual ones so a system instance on the standard port never clashes.
+PG_PORT="${PG_PORT:-55432}"
+REDIS_PORT="${REDIS_PORT:-56379}"
+MONGO_PORT="${MONGO_PORT:-57017}"
+CHROMA_PORT="${CHROMA_PORT:-58000}"
+KAFKA_PORT="${KAFKA_PORT:-59092}"
+KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-59093}"
+
+log() { printf '[services] %s\n' "$*" >&2; }
+die() { printf '[services] ERROR: %s\n' "$*" >&2; exit 1; }
+
+# port_open PORT -> 0 when something accepts TCP connections on 127.0.0.1:PORT
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# wait_until NAME SECONDS CMD... -> polls CMD every 0.5 s; fails naming the service and its log
+wait_until() {
+  local name="$1" seconds="$2"; shift 2
+  local deadline=$((SECONDS + seconds))
+  until "$@" >/dev/null 2>&1; do
+    if ((SECONDS >= deadline)); then
+      log "$name did not become ready within ${seconds}s; last lines of $LOG_DIR/$name.log:"
+      tail -n 20 "$LOG_DIR/$name.log" >&2 2>/dev/null || true
+      return 1
+    fi
+    sleep 0.5
+  done
+}
+
+pid_alive() { local f="$RUN_DIR/$1.pid"; [[ -f "$f" ]] && kill -0 "$(cat "$f")" 2>/dev/null; }
+
+# start_daemon NAME CMD... -> runs CMD detached (own session, survives the caller), records its pid
+start_daemon() {
+  local name="$1"; shift
+  setsid nohup "$@" >>"$LOG_DIR/$name.log" 2>&1 < /dev/null &
+  echo $! >"$RUN_DIR/$name.pid"
+}
+
+# stop_daemon NAME -> TERM, wait up to 20 s, then KILL; removes the pid file
+stop_daemon() {
+  local name="$1" f="$RUN_DIR/$1.pid" pid
+  [[ -f "$f" ]] || return 0
+  pid="$(cat "$f")"
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  rm -f "$f"
+}
+
+apt_install() {
+  local missing=()
+  for package in "$@"; do dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package"); done
+  ((${#missing[@]} == 0)) && return 0
+  log "installing Debian packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  if ! apt-get install -y --no-install-recommends "${missing[@]}" >>"$LOG_DIR/apt.log" 2>&1; then
+    apt-get update >>"$LOG_DIR/apt.log" 2>&1 || true
+    apt-get install -y --no-install-recommends "${missing[@]}" >>"$LOG_DIR/apt.log" 2>&1 \
+      || die "apt-get install ${missing[*]} failed (see $LOG_DIR/apt.log)"
+  fi
+}

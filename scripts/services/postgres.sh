@@ -1,0 +1,74 @@
+# PostgreSQL 15 from Debian, run as our own instance on loopback (never the system one).
+# PostgreSQL refuses to run as root and CI runs as root, so everything runs as the
+# `postgres` system user that the Debian package creates, with the data folder owned by it.
+
+PG_BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"
+PG_HOME="$SERVICES_DIR/postgres"
+PG_DATA="$PG_HOME/data"
+PG_USER_NAME="${PG_USER_NAME:-chat}"
+PG_USER_PASSWORD="${PG_USER_PASSWORD:-chat}"
+# Integration tests only touch databases whose name ends in _test (test/support refuses others).
+PG_DATABASES=(chat chat_test)
+
+pg_as_postgres() { runuser -u postgres -- "$@"; }
+
+postgres_install() {
+  [[ -x "$PG_BIN/postgres" ]] || apt_install postgresql-15
+  id postgres >/dev/null 2>&1 || die "the postgres system user is missing after installing postgresql-15"
+  mkdir -p "$PG_HOME"
+  # The postgres user must be able to reach the data folder through the project path.
+  chmod o+x "$ROOT" "$SERVICES_DIR" 2>/dev/null || true
+  chown postgres:postgres "$PG_HOME"
+  if [[ ! -f "$PG_DATA/PG_VERSION" ]]; then
+    log "initialising PostgreSQL data in $PG_DATA"
+    local password_file="$PG_HOME/.initpw"
+    printf '%s\n' "$PG_USER_PASSWORD" >"$password_file"
+    chown postgres:postgres "$password_file"; chmod 600 "$password_file"
+    pg_as_postgres "$PG_BIN/initdb" -D "$PG_DATA" -U postgres --auth-local=trust --auth-host=scram-sha-256 \
+      --encoding=UTF8 --locale=C.UTF-8 >>"$LOG_DIR/postgres.log" 2>&1 || die "initdb failed"
+    rm -f "$password_file"
+    cat >>"$PG_DATA/postgresql.conf" <<CONF
+listen_addresses = '127.0.0.1'
+port = $PG_PORT
+unix_socket_directories = '$PG_HOME'
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+shared_buffers = 128MB
+max_connections = 200
+# Logical decoding, for change data capture through Debezium.
+wal_level = logical
+max_replication_slots = 10
+max_wal_senders = 10
+CONF
+    echo "host replication all 127.0.0.1/32 scram-sha-256" >>"$PG_DATA/pg_hba.conf"
+    touch "$PG_HOME/.needs-bootstrap"
+  fi
+}
+
+postgres_up() {
+  # The server log lives beside the data: the postgres user cannot write root's log folder.
+  if ! pg_as_postgres "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_HOME/server.log" -w -t 60 start >/dev/null; then
+    tail -n 20 "$PG_HOME/server.log" >&2 2>/dev/null
+    return 1
+  fi
+  if [[ -f "$PG_HOME/.needs-bootstrap" ]]; then
+    local psql=("$PG_BIN/psql" -h "$PG_HOME" -p "$PG_PORT" -U postgres -d postgres -v ON_ERROR_STOP=1 -q)
+    pg_as_postgres "${psql[@]}" -c "CREATE ROLE $PG_USER_NAME LOGIN REPLICATION CREATEDB PASSWORD '$PG_USER_PASSWORD'" || return 1
+    for database in "${PG_DATABASES[@]}"; do
+      pg_as_postgres "${psql[@]}" -c "CREATE DATABASE $database OWNER $PG_USER_NAME" || return 1
+    done
+    rm -f "$PG_HOME/.needs-bootstrap"
+  fi
+}
+
+postgres_down() {
+  [[ -f "$PG_DATA/postmaster.pid" ]] || return 0
+  pg_as_postgres "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast -w -t 60 stop >/dev/null
+}
+
+postgres_status() {
+  [[ -f "$PG_DATA/postmaster.pid" ]] || return 1
+  "$PG_BIN/pg_isready" -h 127.0.0.1 -p "$PG_PORT" -q || return 1
+  echo "127.0.0.1:$PG_PORT pid $(head -n1 "$PG_DATA/postmaster.pid") databases ${PG_DATABASES[*]}"
+}

@@ -1,0 +1,40 @@
+import { loadConfig, type Settings } from "../../core/config/index.js";
+
+/**
+ * Where the project's own services listen (scripts/services/lib.sh); overridable for a
+ * developer who runs them elsewhere. Integration tests refuse any database whose name
+ * does not mark it as a test database, so they can never touch real data.
+ */
+export const testServices = {
+  postgresUrl: process.env.TEST_POSTGRES_URL ?? "postgresql://chat:chat@127.0.0.1:55432/chat_test",
+  mongoUrl: process.env.TEST_MONGO_URL ?? "mongodb://127.0.0.1:57017/",
+  mongoDatabase: process.env.TEST_MONGO_DATABASE ?? "chat_test",
+  redisUrl: process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:56379/15",
+  kafkaBrokers: process.env.TEST_KAFKA_BROKERS ?? "127.0.0.1:59092",
+  chromaUrl: process.env.TEST_CHROMA_URL ?? "http://127.0.0.1:58000",
+};
+
+export function assertTestDatabase(name: string): void {
+  if (!/(^|_)test$/.test(name)) {
+    throw new Error(`refusing to run integration tests against "${name}": its name must end in _test`);
+  }
+}
+
+/** Settings for tests: the real local services, quiet logs, overrides applied on top. */
+export function testSettings(overrides: Record<string, string> = {}): Settings {
+  return loadConfig({
+    env: {
+      NODE_ENV: "test",
+      LOG_LEVEL: "silent",
+      REDIS_URL: testServices.redisUrl,
+      KAFKA_BROKERS: testServices.kafkaBrokers,
+      CHROMA_URL: testServices.chromaUrl,
+      ...overrides,
+    },
+  });
+}
+
+/** A name unique to this run, for topics, collections and keys that tests create. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+}
