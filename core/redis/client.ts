@@ -6,13 +6,17 @@ import { Redis } from "ioredis";
  * the client keeps reconnecting in the background.
  */
 export function createRedis(url: string): Redis {
-  return new Redis(url, {
+  const redis = new Redis(url, {
     lazyConnect: true,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     connectTimeout: 2_000,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
   });
+  // Failed commands reject to their callers, who map them; the 'error' event only repeats
+  // connection failures, and unhandled it would be printed on every reconnect attempt.
+  redis.on("error", () => undefined);
+  return redis;
 }
 
 /** Connects if needed and pings; resolves with the server's version. */

@@ -1,0 +1,2 @@
+export { createMongoClient } from "./mongo-client.js";
+export { createPostgresPool } from "./postgres-pool.js";

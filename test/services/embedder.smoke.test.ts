@@ -1,0 +1,36 @@
+import { afterAll, describe, expect, it } from "vitest";
+import { TransformersEmbedder } from "../../core/embeddings/index.js";
+import { testSettings } from "../support/services.js";
+
+const norm = (vector: Float32Array) => Math.hypot(...vector);
+const cosine = (a: Float32Array, b: Float32Array) => a.reduce((sum, value, index) => sum + value * (b[index] ?? 0), 0);
+
+describe("the embedder (all-MiniLM-L6-v2 from the local model folder)", () => {
+  const settings = testSettings();
+  const embedder = new TransformersEmbedder({
+    model: settings.EMBEDDING_MODEL,
+    modelDir: settings.EMBEDDING_MODEL_DIR,
+    dtype: settings.EMBEDDING_DTYPE,
+    batchSize: settings.EMBEDDING_BATCH_SIZE,
+    allowRemote: false,
+  });
+  afterAll(() => embedder.close());
+
+  it("produces a 384-dimensional unit vector", async () => {
+    const [vector] = await embedder.embed(["Where is my order?"]);
+    expect(vector).toHaveLength(384);
+    expect(norm(vector as Float32Array)).toBeCloseTo(1, 5);
+  });
+
+  it("scores a paraphrase above an unrelated sentence", async () => {
+    const [question, paraphrase, unrelated] = await embedder.embed([
+      "How do I reset my password?",
+      "I forgot my password and need to change it",
+      "The cat sat on the mat",
+    ]);
+    const close = cosine(question as Float32Array, paraphrase as Float32Array);
+    const far = cosine(question as Float32Array, unrelated as Float32Array);
+    expect(close).toBeGreaterThan(0.5);
+    expect(close).toBeGreaterThan(far + 0.3);
+  });
+});
