@@ -1,4 +1,12 @@
 export { ConfigError } from "./errors.js";
-export { type LoadConfigOptions, loadConfig } from "./load.js";
-export { type Settings, secretSettings, settingsSchema } from "./schema.js";
+export { type LoadConfigOptions, loadConfig, type Settings } from "./load.js";
+export { type BaseSettings, secretSettings, settingsSchema } from "./schema.js";
+export {
+  type FileSourceConfig,
+  type MongoSourceConfig,
+  type PostgresSourceConfig,
+  type SourceConfig,
+  sourceDefinitionSchema,
+  sourceNameSchema,
+} from "./sources.js";
 export { settingsTable } from "./table.js";

@@ -1,7 +1,10 @@
 import { existsSync, readFileSync } from "node:fs";
 import { parse as parseDotEnv } from "dotenv";
 import { ConfigError } from "./errors.js";
-import { crossFieldProblems, type Settings, settingsSchema } from "./schema.js";
+import { type BaseSettings, crossFieldProblems, settingsSchema } from "./schema.js";
+import { resolveSources, type SourceConfig } from "./sources.js";
+
+export type Settings = BaseSettings & { sources: readonly SourceConfig[] };
 
 export interface LoadConfigOptions {
   /** Variables to read; defaults to process.env. */
@@ -20,12 +23,14 @@ export function loadConfig(options: LoadConfigOptions = {}): Settings {
   const env = { ...fromFile, ...(options.env ?? process.env) };
   const known = Object.fromEntries(Object.keys(settingsSchema.shape).map((key) => [key, env[key]]));
   const result = settingsSchema.safeParse(known);
+  const sources = resolveSources({ json: known.SOURCES, file: known.SOURCES_FILE }, env);
   const problems = [
     ...(result.success
       ? []
       : result.error.issues.map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`)),
     ...crossFieldProblems(known),
+    ...sources.problems,
   ];
   if (problems.length > 0 || !result.success) throw new ConfigError(problems);
-  return Object.freeze(result.data);
+  return Object.freeze({ ...result.data, sources: Object.freeze(sources.sources) });
 }

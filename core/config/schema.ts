@@ -40,18 +40,18 @@ export const settingsSchema = z.object({
   PORT: port.default(8000).describe("Port of the local Node server"),
   SERVICE_NAME: z.string().min(1).default("chat-with-your-data").describe("Name reported by `/` and in logs"),
 
-  CHROMA_URL: componentAddress("http://127.0.0.1:58000", z.url()).describe(
+  CHROMA_URL: componentAddress("http://127.0.0.1:18000", z.url()).describe(
     "Chroma server URL; blank disables the vector store",
   ),
   CHROMA_TENANT: z.string().min(1).default("default_tenant").describe("Chroma tenant"),
   CHROMA_DATABASE: z.string().min(1).default("default_database").describe("Chroma database"),
 
-  REDIS_URL: componentAddress("redis://127.0.0.1:56379", z.url()).describe(
+  REDIS_URL: componentAddress("redis://127.0.0.1:16379", z.url()).describe(
     "Redis URL for history, batch status and rate limits; blank disables it",
   ),
   REDIS_KEY_PREFIX: z.string().default("cwd:").describe("Prefix of every Redis key this service writes"),
 
-  KAFKA_BROKERS: componentAddress("127.0.0.1:59092", z.string().trim().min(1)).describe(
+  KAFKA_BROKERS: componentAddress("127.0.0.1:19092", z.string().trim().min(1)).describe(
     "Comma-separated Kafka bootstrap servers; blank disables Kafka",
   ),
   KAFKA_CLIENT_ID: z.string().min(1).default("chat-with-your-data").describe("Kafka client id"),
@@ -91,10 +91,32 @@ export const settingsSchema = z.object({
   LLM_MAX_TOKENS: positiveInt.default(1024).describe("Maximum tokens in an answer"),
   LLM_TIMEOUT_MS: positiveInt.default(60_000).describe("Timeout of one LLM call"),
 
+  SOURCES: optionalText.describe(
+    "JSON array of named sources ({name, kind: postgresql|mongodb|csv|jsonl, ...}); unset: the bundled samples",
+  ),
+  SOURCES_FILE: optionalText.describe("Path of a JSON file holding the sources (instead of SOURCES)"),
+  DATA_DIR: z.string().min(1).default("data").describe("Folder that file sources and CSV endpoints are confined to"),
+  ALLOW_INLINE_CONNECTIONS: booleanFlag
+    .default(false)
+    .describe("Accept inline connection_params in requests (never stored, logged or sent on Kafka)"),
+  SCHEMA_SAMPLE_SIZE: positiveInt.max(10_000).default(200).describe("Documents sampled to infer a collection's fields"),
+  CHUNK_MAX_TOKENS: positiveInt
+    .max(512)
+    .default(256)
+    .describe("Token window of one chunk (the model's limit, [CLS]/[SEP] included)"),
+  CHUNK_OVERLAP_TOKENS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(128)
+    .default(32)
+    .describe("Tokens repeated between consecutive chunks"),
+
   HEALTH_TIMEOUT_MS: positiveInt.default(3_000).describe("Time each /health component check may take"),
 });
 
-export type Settings = z.infer<typeof settingsSchema>;
+/** Settings as the schema reads them; `Settings` adds the resolved sources. */
+export type BaseSettings = z.infer<typeof settingsSchema>;
 /** Settings that need others: checked beside the schema so they are listed with every other problem. */
 export function crossFieldProblems(env: Record<string, string | undefined>): string[] {
   const problems: string[] = [];
@@ -105,8 +127,10 @@ export function crossFieldProblems(env: Record<string, string | undefined>): str
   if (env.LLM_PROVIDER === "openai" && !isSet("OPENAI_BASE_URL")) {
     problems.push("OPENAI_BASE_URL: required when LLM_PROVIDER=openai");
   }
+  if (isSet("SOURCES") && isSet("SOURCES_FILE"))
+    problems.push("SOURCES_FILE: set either SOURCES or SOURCES_FILE, not both");
   return problems;
 }
 
 /** Keys whose values are secrets: never logged, never returned. */
-export const secretSettings = ["GEMINI_API_KEY", "OPENAI_API_KEY"] as const satisfies readonly (keyof Settings)[];
+export const secretSettings = ["GEMINI_API_KEY", "OPENAI_API_KEY"] as const satisfies readonly (keyof BaseSettings)[];

@@ -8,6 +8,7 @@ import { defaultProvider } from "../llm/index.js";
 import type { Logger } from "../logging/index.js";
 import { createKafka } from "../messaging/index.js";
 import { createRedis, pingRedis } from "../redis/index.js";
+import { SourceRegistry } from "../sources/index.js";
 import { createChromaClient } from "../vectors/index.js";
 
 /**
@@ -22,6 +23,7 @@ export interface AppContext {
   chroma: ChromaClient | undefined;
   kafka: Kafka | undefined;
   embedder: Embedder;
+  sources: SourceRegistry;
   healthProbes(): ComponentProbe[];
   close(): Promise<void>;
 }
@@ -45,6 +47,7 @@ export function createAppContext(settings: Settings, logger: Logger): AppContext
     batchSize: settings.EMBEDDING_BATCH_SIZE,
     allowRemote: settings.EMBEDDING_ALLOW_REMOTE,
   });
+  const sources = new SourceRegistry(settings.sources, settings);
   let admin: Promise<Admin> | undefined;
 
   const kafkaAdmin = (client: Kafka): Promise<Admin> => {
@@ -117,6 +120,7 @@ export function createAppContext(settings: Settings, logger: Logger): AppContext
     chroma,
     kafka,
     embedder,
+    sources,
     healthProbes,
     async close() {
       const pendingAdmin = admin;
@@ -125,6 +129,7 @@ export function createAppContext(settings: Settings, logger: Logger): AppContext
         redis?.quit().catch(() => redis.disconnect()),
         pendingAdmin?.then((connected) => connected.disconnect()),
         embedder.close(),
+        sources.close(),
       ]);
     },
   };

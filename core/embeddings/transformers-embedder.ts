@@ -11,12 +11,14 @@ export interface TransformersEmbedderOptions {
   batchSize: number;
   allowRemote: boolean;
   dimension?: number;
+  maxTokens?: number;
 }
 
 /** all-MiniLM-L6-v2 (or any BERT-style sentence model) in-process through transformers.js. */
 export class TransformersEmbedder implements Embedder {
   readonly model: string;
   readonly dimension: number;
+  readonly maxTokens: number;
   private readonly options: TransformersEmbedderOptions;
   private extractor: Promise<FeatureExtractionPipeline> | undefined;
 
@@ -24,6 +26,12 @@ export class TransformersEmbedder implements Embedder {
     this.options = options;
     this.model = options.model;
     this.dimension = options.dimension ?? 384;
+    this.maxTokens = options.maxTokens ?? 256;
+  }
+
+  async countTokens(texts: readonly string[]): Promise<number[]> {
+    const { tokenizer } = await this.load();
+    return texts.map((text) => tokenizer.encode(text, { add_special_tokens: false }).length);
   }
 
   warmUp(): Promise<void> {

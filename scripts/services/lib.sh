@@ -11,13 +11,15 @@ LOG_DIR="$SERVICES_DIR/logs"
 mkdir -p "$CACHE_DIR" "$RUN_DIR" "$LOG_DIR"
 
 # Ports are the config defaults (core/config) and docker-compose.yml's host ports;
-# offset from the usual ones so a system instance on the standard port never clashes.
-PG_PORT="${PG_PORT:-55432}"
-REDIS_PORT="${REDIS_PORT:-56379}"
-MONGO_PORT="${MONGO_PORT:-57017}"
-CHROMA_PORT="${CHROMA_PORT:-58000}"
-KAFKA_PORT="${KAFKA_PORT:-59092}"
-KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-59093}"
+# offset from the usual ones so a system instance on the standard port never clashes, and
+# below Linux's ephemeral range (32768-60999), where an outgoing connection's source port
+# could take a service's port before the service binds it.
+PG_PORT="${PG_PORT:-15432}"
+REDIS_PORT="${REDIS_PORT:-16379}"
+MONGO_PORT="${MONGO_PORT:-17017}"
+CHROMA_PORT="${CHROMA_PORT:-18000}"
+KAFKA_PORT="${KAFKA_PORT:-19092}"
+KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-19093}"
 
 log() { printf '[services] %s\n' "$*" >&2; }
 die() { printf '[services] ERROR: %s\n' "$*" >&2; exit 1; }

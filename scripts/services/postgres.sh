@@ -48,7 +48,7 @@ CONF
 
 postgres_up() {
   # The server log lives beside the data: the postgres user cannot write root's log folder.
-  if ! pg_as_postgres "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_HOME/server.log" -w -t 60 start >/dev/null; then
+  if ! pg_as_postgres "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_HOME/server.log" -o "-p $PG_PORT" -w -t 60 start >/dev/null; then
     tail -n 20 "$PG_HOME/server.log" >&2 2>/dev/null
     return 1
   fi

@@ -39,6 +39,7 @@ export async function startPrivateRedis(): Promise<{ url: string; process: Child
   await waitFor(
     async () => {
       const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      probe.on("error", () => undefined);
       try {
         await probe.connect();
         return (await probe.ping()) === "PONG";
@@ -54,7 +55,7 @@ export async function startPrivateRedis(): Promise<{ url: string; process: Child
     process: child,
     stop: () =>
       new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve();
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once("exit", () => resolve());
         child.kill("SIGKILL");
       }),

@@ -6,12 +6,12 @@ import { loadConfig, type Settings } from "../../core/config/index.js";
  * does not mark it as a test database, so they can never touch real data.
  */
 export const testServices = {
-  postgresUrl: process.env.TEST_POSTGRES_URL ?? "postgresql://chat:chat@127.0.0.1:55432/chat_test",
-  mongoUrl: process.env.TEST_MONGO_URL ?? "mongodb://127.0.0.1:57017/",
+  postgresUrl: process.env.TEST_POSTGRES_URL ?? "postgresql://chat:chat@127.0.0.1:15432/chat_test",
+  mongoUrl: process.env.TEST_MONGO_URL ?? "mongodb://127.0.0.1:17017/",
   mongoDatabase: process.env.TEST_MONGO_DATABASE ?? "chat_test",
-  redisUrl: process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:56379/15",
-  kafkaBrokers: process.env.TEST_KAFKA_BROKERS ?? "127.0.0.1:59092",
-  chromaUrl: process.env.TEST_CHROMA_URL ?? "http://127.0.0.1:58000",
+  redisUrl: process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:16379/15",
+  kafkaBrokers: process.env.TEST_KAFKA_BROKERS ?? "127.0.0.1:19092",
+  chromaUrl: process.env.TEST_CHROMA_URL ?? "http://127.0.0.1:18000",
 };
 
 export function assertTestDatabase(name: string): void {

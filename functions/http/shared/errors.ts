@@ -26,6 +26,13 @@ export class HttpError extends Error {
   }
 }
 
+/** Typed core errors that are neither "invalid", "not found" nor "unavailable", by code. */
+const statusByCode: Record<string, MappedError["status"]> = {
+  // The database refused the configured credentials: an upstream failure, not the caller's.
+  source_authentication_failed: 502,
+  inline_connections_disabled: 403,
+};
+
 const internal: MappedError = {
   status: 500,
   body: { error: { code: "internal_error", message: "Internal server error" } },
@@ -66,6 +73,11 @@ export function mapError(error: unknown): MappedError {
   }
   if (error instanceof NotFoundError) {
     return { status: 404, body: { error: { code: error.code, message: error.message, details: error.details } } };
+  }
+  if (error instanceof AppError && error.code in statusByCode) {
+    const body: ErrorBody = { error: { code: error.code, message: error.message } };
+    if (error.details !== undefined) body.error.details = error.details;
+    return { status: statusByCode[error.code] as MappedError["status"], body };
   }
   if (error instanceof AppError && error.retryable) {
     return {

@@ -8,7 +8,7 @@ describe("loadConfig", () => {
   it("applies every default when nothing is set", () => {
     const settings = loadConfig({ env: {} });
     expect(settings.PORT).toBe(8000);
-    expect(settings.CHROMA_URL).toBe("http://127.0.0.1:58000");
+    expect(settings.CHROMA_URL).toBe("http://127.0.0.1:18000");
     expect(settings.EMBEDDING_BATCH_SIZE).toBe(32);
     expect(settings.LLM_PROVIDER).toBeUndefined();
     expect(Object.isFrozen(settings)).toBe(true);

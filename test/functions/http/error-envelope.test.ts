@@ -28,7 +28,7 @@ function probeApp() {
     if (name === "invalid") throw new InvalidInputError("unknown column 'x'", { column: "x" });
     if (name === "missing") throw new NotFoundError("no such batch");
     if (name === "down")
-      throw new ComponentUnavailableError("vector_store", { cause: new Error("ECONNREFUSED 127.0.0.1:58000") });
+      throw new ComponentUnavailableError("vector_store", { cause: new Error("ECONNREFUSED 127.0.0.1:18000") });
     return c.json({ ok: true }, 200);
   });
   return app;

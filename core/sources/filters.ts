@@ -1,0 +1,33 @@
+import { z } from "zod";
+
+/** The only operators a row filter may use; anything else is refused by the schema. */
+export const filterOperators = ["eq", "ne", "gt", "gte", "lt", "lte", "in", "is_null", "not_null"] as const;
+
+const scalar = z.union([z.string().max(10_000), z.number(), z.boolean()]);
+
+/**
+ * A structured row filter: a column, an operator from a fixed list, and a value bound as a
+ * parameter. Values are scalars (or a list of scalars for `in`), so no operator object such as
+ * MongoDB's `$where` can ever ride along inside a value.
+ */
+export const rowFilterSchema = z
+  .object({
+    column: z.string().min(1).max(256),
+    op: z.enum(filterOperators).default("eq"),
+    value: z.union([scalar, z.array(scalar).min(1).max(1_000), z.null()]).optional(),
+  })
+  .superRefine((filter, context) => {
+    const needsList = filter.op === "in";
+    const needsNone = filter.op === "is_null" || filter.op === "not_null";
+    if (needsList && !Array.isArray(filter.value)) {
+      context.addIssue({ code: "custom", path: ["value"], message: "'in' needs a list of values" });
+    } else if (
+      !needsList &&
+      !needsNone &&
+      (filter.value === undefined || filter.value === null || Array.isArray(filter.value))
+    ) {
+      context.addIssue({ code: "custom", path: ["value"], message: `'${filter.op}' needs one value` });
+    }
+  });
+
+export type RowFilter = z.infer<typeof rowFilterSchema>;

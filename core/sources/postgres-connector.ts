@@ -1,0 +1,180 @@
+import pg from "pg";
+import Cursor from "pg-cursor";
+import type { PostgresSourceConfig } from "../config/index.js";
+import { SourceAuthenticationError, SourceUnavailableError, TableNotFoundError } from "./errors.js";
+import type { RowFilter } from "./filters.js";
+import type { SourceConnector, SourceRow, StreamRequest, TableSchema, TableSummary } from "./types.js";
+
+const { escapeIdentifier } = pg;
+
+// Dates and timestamps stay text: pg's default parser turns `date` into local midnight and drops
+// microseconds, and both would change the documents. Text is normalised to ISO 8601 instead.
+const typeOids = { date: 1082, timestamp: 1114, timestamptz: 1184 } as const;
+const isoTimestamp = (text: string) => text.replace(" ", "T").replace(/([+-]\d\d)$/, "$1:00");
+const types = {
+  getTypeParser: ((oid: number, format?: "text" | "binary") => {
+    if (oid === typeOids.date) return (text: string) => text;
+    if (oid === typeOids.timestamp || oid === typeOids.timestamptz) return isoTimestamp;
+    return pg.types.getTypeParser(oid, format);
+  }) as typeof pg.types.getTypeParser,
+};
+
+/** PostgreSQL through a pool per source; rows stream from a server-side cursor in a read-only transaction. */
+export class PostgresConnector implements SourceConnector {
+  readonly kind = "postgresql" as const;
+  readonly name: string;
+  private readonly pool: pg.Pool;
+  private readonly schemaName: string;
+
+  constructor(config: PostgresSourceConfig) {
+    this.name = config.name;
+    this.schemaName = config.schema;
+    this.pool = new pg.Pool({
+      connectionString: config.connectionString,
+      max: config.max_connections,
+      connectionTimeoutMillis: 5_000,
+      idleTimeoutMillis: 30_000,
+      application_name: "chat-with-your-data",
+      types,
+    });
+    // An idle client's connection error would otherwise crash the process; the next query reports it.
+    this.pool.on("error", () => undefined);
+  }
+
+  async listTables(): Promise<TableSummary[]> {
+    const { rows } = await this.query<{ name: string; estimate: number }>(
+      `SELECT c.relname AS name, GREATEST(c.reltuples, 0)::float8 AS estimate
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = $1 AND c.relkind IN ('r', 'v', 'm', 'p', 'f')
+        ORDER BY c.relname`,
+      [this.schemaName],
+    );
+    return rows.map((row) => ({ name: row.name, rowEstimate: row.estimate }));
+  }
+
+  async describe(table: string): Promise<TableSchema> {
+    const columns = await this.query<{ name: string; type: string; nullable: boolean }>(
+      `SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type, NOT a.attnotnull AS nullable
+         FROM pg_attribute a
+         JOIN pg_class c ON c.oid = a.attrelid
+         JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = $1 AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped
+        ORDER BY a.attnum`,
+      [this.schemaName, table],
+    );
+    if (columns.rows.length === 0) throw new TableNotFoundError(this.name, table);
+    const keys = await this.query<{ name: string }>(
+      `SELECT a.attname AS name
+         FROM pg_index i
+         JOIN pg_class c ON c.oid = i.indrelid
+         JOIN pg_namespace n ON n.oid = c.relnamespace
+         JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, position) ON true
+         JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum
+        WHERE n.nspname = $1 AND c.relname = $2 AND i.indisprimary
+        ORDER BY k.position`,
+      [this.schemaName, table],
+    );
+    const estimate = await this.query<{ estimate: number }>(
+      `SELECT GREATEST(c.reltuples, 0)::float8 AS estimate FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = $1 AND c.relname = $2`,
+      [this.schemaName, table],
+    );
+    return {
+      name: table,
+      columns: columns.rows,
+      primaryKey: keys.rows.map((row) => row.name),
+      rowEstimate: estimate.rows[0]?.estimate ?? 0,
+    };
+  }
+
+  async count(table: string, filters: readonly RowFilter[] = []): Promise<number> {
+    const where = whereClause(filters);
+    const { rows } = await this.query<{ count: string }>(
+      `SELECT count(*) AS count FROM ${this.qualified(table)}${where.sql}`,
+      where.values,
+    );
+    return Number(rows[0]?.count ?? 0);
+  }
+
+  async *stream(request: StreamRequest): AsyncIterable<SourceRow> {
+    const where = whereClause(request.filters ?? []);
+    const columns = request.fields.map((field) => escapeIdentifier(field)).join(", ");
+    const limit = request.maxRows === undefined ? "" : ` LIMIT ${Math.max(0, Math.floor(request.maxRows))}`;
+    const sql = `SELECT ${columns} FROM ${this.qualified(request.table)}${where.sql}${limit}`;
+    const client = await this.connect();
+    let failed = false;
+    try {
+      await client.query("BEGIN TRANSACTION READ ONLY");
+      const cursor = client.query(new Cursor<SourceRow>(sql, where.values));
+      try {
+        const batchSize = request.batchSize ?? 500;
+        while (!request.signal?.aborted) {
+          const rows = await cursor.read(batchSize);
+          for (const row of rows) yield row;
+          if (rows.length < batchSize) break;
+        }
+      } finally {
+        await cursor.close();
+      }
+      await client.query("COMMIT");
+    } catch (error) {
+      failed = true;
+      throw this.translate(error, request.table);
+    } finally {
+      // A client whose transaction failed mid-way is discarded rather than returned to the pool.
+      client.release(failed);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+
+  private qualified(table: string): string {
+    return `${escapeIdentifier(this.schemaName)}.${escapeIdentifier(table)}`;
+  }
+
+  private async connect(): Promise<pg.PoolClient> {
+    try {
+      return await this.pool.connect();
+    } catch (error) {
+      throw this.translate(error);
+    }
+  }
+
+  private async query<Row extends pg.QueryResultRow>(sql: string, values: unknown[]): Promise<pg.QueryResult<Row>> {
+    try {
+      return await this.pool.query<Row>(sql, values);
+    } catch (error) {
+      throw this.translate(error);
+    }
+  }
+
+  private translate(error: unknown, table?: string): unknown {
+    const code = (error as { code?: string }).code;
+    if (code === "28P01" || code === "28000") return new SourceAuthenticationError(this.name, error);
+    if (code === "42P01" && table) return new TableNotFoundError(this.name, table);
+    if (code === "3D000") return new SourceUnavailableError(this.name, error);
+    if (!code || code.startsWith("08") || code === "57P01" || code === "57P03" || /^E[A-Z]+$/.test(code)) {
+      return new SourceUnavailableError(this.name, error);
+    }
+    return error;
+  }
+}
+
+const sqlOperators = { eq: "=", ne: "<>", gt: ">", gte: ">=", lt: "<", lte: "<=" } as const;
+
+/** Filters as SQL with every value a bound parameter; column names were checked against the schema. */
+export function whereClause(filters: readonly RowFilter[]): { sql: string; values: unknown[] } {
+  const values: unknown[] = [];
+  const parts = filters.map((filter) => {
+    const column = escapeIdentifier(filter.column);
+    if (filter.op === "is_null") return `${column} IS NULL`;
+    if (filter.op === "not_null") return `${column} IS NOT NULL`;
+    values.push(filter.value);
+    // Comparing as text keeps one code path for every column type; PostgreSQL casts the parameter.
+    if (filter.op === "in") return `${column}::text = ANY($${values.length}::text[])`;
+    return `${column} ${sqlOperators[filter.op]} $${values.length}`;
+  });
+  return { sql: parts.length ? ` WHERE ${parts.join(" AND ")}` : "", values };
+}

@@ -1,0 +1,66 @@
+import type { Settings, SourceConfig } from "../config/index.js";
+import { SourceNotFoundError } from "./errors.js";
+import { FileConnector } from "./file-connector.js";
+import { MongoConnector } from "./mongo-connector.js";
+import { PostgresConnector } from "./postgres-connector.js";
+import type { SourceConnector, SourceKind } from "./types.js";
+
+export interface SourceInfo {
+  name: string;
+  kind: SourceKind;
+  description?: string;
+}
+
+/**
+ * The configured sources, each connector (and its pool) built on first use and kept for the
+ * process. Lists names and kinds only: connection settings never leave this module.
+ */
+export class SourceRegistry {
+  private readonly configs: Map<string, SourceConfig>;
+  private readonly connectors = new Map<string, SourceConnector>();
+  private readonly settings: Pick<Settings, "DATA_DIR" | "SCHEMA_SAMPLE_SIZE">;
+
+  constructor(sources: readonly SourceConfig[], settings: Pick<Settings, "DATA_DIR" | "SCHEMA_SAMPLE_SIZE">) {
+    this.configs = new Map(sources.map((source) => [source.name, source]));
+    this.settings = settings;
+  }
+
+  list(): SourceInfo[] {
+    return [...this.configs.values()].map((source) => ({
+      name: source.name,
+      kind: source.kind,
+      ...(source.description ? { description: source.description } : {}),
+    }));
+  }
+
+  get(name: string): SourceConnector {
+    const existing = this.connectors.get(name);
+    if (existing) return existing;
+    const config = this.configs.get(name);
+    if (!config) throw new SourceNotFoundError(name);
+    const connector = createConnector(config, this.settings);
+    this.connectors.set(name, connector);
+    return connector;
+  }
+
+  async close(): Promise<void> {
+    const connectors = [...this.connectors.values()];
+    this.connectors.clear();
+    await Promise.allSettled(connectors.map((connector) => connector.close()));
+  }
+}
+
+/** A connector for one source definition; inline connections use it too, and close it after the request. */
+export function createConnector(
+  config: SourceConfig,
+  settings: Pick<Settings, "DATA_DIR" | "SCHEMA_SAMPLE_SIZE">,
+): SourceConnector {
+  switch (config.kind) {
+    case "postgresql":
+      return new PostgresConnector(config);
+    case "mongodb":
+      return new MongoConnector(config, { sampleSize: settings.SCHEMA_SAMPLE_SIZE });
+    default:
+      return new FileConnector(config, { dataDir: settings.DATA_DIR, sampleSize: settings.SCHEMA_SAMPLE_SIZE });
+  }
+}
