@@ -1,5 +1,6 @@
 export { type SourceAccess, type SourceReference, withConnector } from "./access.js";
 export { type ChunkOptions, chunkText, type TokenCounter } from "./chunking.js";
+export { type CsvValidation, sampleCsv, validateCsv } from "./csv-files.js";
 export { type DocumentShape, rowKey, rowToDocument, type SourceDocument } from "./documents.js";
 export {
   FilePathError,

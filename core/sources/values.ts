@@ -64,24 +64,26 @@ function bsonScalar(value: object): MetadataValue | undefined {
     case "MinKey":
     case "MaxKey":
     case "BSONSymbol":
-      return JSON.stringify(value, jsonReplacer);
+      // Their extended-JSON form (toJSON) is the least surprising text for these rare types.
+      return JSON.stringify(value);
     default:
       return undefined;
   }
 }
 
-/** JSON.stringify replacer that writes nested BSON values, bigints and buffers as their scalar forms. */
-export function jsonReplacer(this: unknown, _key: string, value: unknown): unknown {
-  if (typeof value === "bigint") return toMetadataValue(value);
-  if (value && typeof value === "object" && !Array.isArray(value)) {
-    if (Buffer.isBuffer(value)) return toMetadataValue(value);
-    if ((value as { type?: unknown }).type === "Buffer" && Array.isArray((value as { data?: unknown }).data)) {
-      return `base64:${Buffer.from((value as { data: number[] }).data).toString("base64")}`;
-    }
-    const type = bsonType(value);
-    if (type && type !== "Timestamp" && type !== "Code") {
-      const scalar = bsonScalar(value);
-      if (scalar !== undefined) return scalar;
+/**
+ * JSON.stringify replacer that writes nested BSON values, bigints and buffers as their scalar forms.
+ * It reads the holder's original value: JSON.stringify has already applied toJSON (Decimal128 would
+ * otherwise arrive as {"$numberDecimal": …}).
+ */
+export function jsonReplacer(this: unknown, key: string, value: unknown): unknown {
+  const original = this && typeof this === "object" ? (this as Record<string, unknown>)[key] : value;
+  if (typeof original === "bigint") return toMetadataValue(original);
+  if (original && typeof original === "object" && !Array.isArray(original)) {
+    if (Buffer.isBuffer(original)) return toMetadataValue(original);
+    if (bsonType(original)) {
+      const scalar = bsonScalar(original);
+      if (typeof scalar !== "string" || !scalar.startsWith("{")) return scalar ?? value;
     }
   }
   return value;

@@ -1,7 +1,9 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
+import { app as csvFilesApp } from "./csv-files.js";
 import { app as healthApp } from "./health.js";
 import { app as serviceInfoApp } from "./service-info.js";
 import type { AppEnv } from "./shared/create-app.js";
+import { app as sourcesApp } from "./sources.js";
 
 /**
  * Every HTTP function, for the local server (which mounts them all on one port) and the
@@ -10,4 +12,6 @@ import type { AppEnv } from "./shared/create-app.js";
 export const httpFunctions: ReadonlyArray<{ name: string; app: OpenAPIHono<AppEnv> }> = [
   { name: "service-info", app: serviceInfoApp },
   { name: "health", app: healthApp },
+  { name: "sources", app: sourcesApp },
+  { name: "csv-files", app: csvFilesApp },
 ];
