@@ -112,6 +112,10 @@ export const settingsSchema = z.object({
     .default(32)
     .describe("Tokens repeated between consecutive chunks"),
 
+  SYNC_INGEST_MAX_ROWS: positiveInt
+    .default(100_000)
+    .describe("Rows POST /ingest-data takes in one request; larger sources get a 413 pointing to /ingest-data-async"),
+
   HEALTH_TIMEOUT_MS: positiveInt.default(3_000).describe("Time each /health component check may take"),
 });
 

@@ -9,7 +9,7 @@ import type { Logger } from "../logging/index.js";
 import { createKafka } from "../messaging/index.js";
 import { createRedis, pingRedis } from "../redis/index.js";
 import { SourceRegistry } from "../sources/index.js";
-import { createChromaClient } from "../vectors/index.js";
+import { createChromaClient, VectorStore } from "../vectors/index.js";
 
 /**
  * The dependencies core functions take: built once per process from settings.
@@ -24,6 +24,8 @@ export interface AppContext {
   kafka: Kafka | undefined;
   embedder: Embedder;
   sources: SourceRegistry;
+  /** Absent when CHROMA_URL is blank. */
+  vectors: VectorStore | undefined;
   healthProbes(): ComponentProbe[];
   close(): Promise<void>;
 }
@@ -48,6 +50,7 @@ export function createAppContext(settings: Settings, logger: Logger): AppContext
     allowRemote: settings.EMBEDDING_ALLOW_REMOTE,
   });
   const sources = new SourceRegistry(settings.sources, settings);
+  const vectors = chroma && new VectorStore(chroma, { model: embedder.model, dimension: embedder.dimension });
   let admin: Promise<Admin> | undefined;
 
   const kafkaAdmin = (client: Kafka): Promise<Admin> => {
@@ -121,6 +124,7 @@ export function createAppContext(settings: Settings, logger: Logger): AppContext
     kafka,
     embedder,
     sources,
+    vectors,
     healthProbes,
     async close() {
       const pendingAdmin = admin;

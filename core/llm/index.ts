@@ -1,1 +1,26 @@
+export {
+  LlmAuthenticationError,
+  LlmBadResponseError,
+  LlmError,
+  LlmRateLimitedError,
+  LlmRequestRejectedError,
+  LlmTimeoutError,
+  LlmUnavailableError,
+  UnknownProviderError,
+} from "./errors.js";
+export { ExtractiveProvider, type ExtractiveProviderOptions } from "./extractive.js";
+export { createLlmProviders, resolveProvider } from "./factory.js";
+export { GeminiProvider, type GeminiProviderOptions } from "./gemini.js";
+export { OpenAiCompatibleProvider, type OpenAiCompatibleProviderOptions } from "./openai-compatible.js";
+export type {
+  LlmCallOptions,
+  LlmDocument,
+  LlmFinishReason,
+  LlmMessage,
+  LlmProvider,
+  LlmRequest,
+  LlmResult,
+  LlmStreamPart,
+  LlmUsage,
+} from "./provider.js";
 export { configuredProviders, defaultProvider, type LlmProviderInfo, type LlmProviderName } from "./providers.js";

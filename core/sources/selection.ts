@@ -31,8 +31,12 @@ export function resolveSelection(source: string, schema: TableSchema, request: S
   if (unknown.length > 0) throw new UnknownFieldsError(source, schema.name, unknown);
   const textFields = [...new Set(request.textFields)];
   const readFields = [...new Set([...fields, ...textFields, ...schema.primaryKey])];
-  // Nested paths are read through their parent when both are asked for; keep the leaf as metadata.
-  const metadataFields = readFields.filter((field) => !textFields.includes(field));
+  // Fields asked for by name stay metadata even when also embedded (citations show them); with no
+  // list, every column that is not embedded text is metadata. Nested paths are read through their
+  // parent when both are asked for (withoutCoveredPaths), and the leaf is still kept as metadata.
+  const metadataFields = request.fields?.length
+    ? [...new Set([...fields, ...schema.primaryKey])]
+    : readFields.filter((field) => !textFields.includes(field));
   return {
     readFields: withoutCoveredPaths(readFields),
     textFields,

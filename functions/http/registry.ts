@@ -1,6 +1,8 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { app as csvFilesApp } from "./csv-files.js";
 import { app as healthApp } from "./health.js";
+import { app as ingestApp } from "./ingest.js";
+import { app as searchApp } from "./search.js";
 import { app as serviceInfoApp } from "./service-info.js";
 import type { AppEnv } from "./shared/create-app.js";
 import { app as sourcesApp } from "./sources.js";
@@ -14,4 +16,6 @@ export const httpFunctions: ReadonlyArray<{ name: string; app: OpenAPIHono<AppEn
   { name: "health", app: healthApp },
   { name: "sources", app: sourcesApp },
   { name: "csv-files", app: csvFilesApp },
+  { name: "ingest", app: ingestApp },
+  { name: "search", app: searchApp },
 ];

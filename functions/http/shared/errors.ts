@@ -31,6 +31,8 @@ const statusByCode: Record<string, MappedError["status"]> = {
   // The database refused the configured credentials: an upstream failure, not the caller's.
   source_authentication_failed: 502,
   inline_connections_disabled: 403,
+  ingest_too_large: 413,
+  embedding_model_mismatch: 409,
 };
 
 const internal: MappedError = {

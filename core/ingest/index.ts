@@ -1,0 +1,9 @@
+export { IngestTooLargeError } from "./errors.js";
+export {
+  type IngestDependencies,
+  type IngestProgress,
+  type IngestRequest,
+  type IngestSummary,
+  ingestTable,
+} from "./pipeline.js";
+export { type PreparedChunk, prepareRow } from "./prepare.js";

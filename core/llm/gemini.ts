@@ -1,0 +1,137 @@
+import { type GenerateContentParameters, GoogleGenAI } from "@google/genai";
+import { linkAbort } from "./abort.js";
+import { LlmBadResponseError } from "./errors.js";
+import { translateGeminiError } from "./gemini-errors.js";
+import { readGeminiReply } from "./gemini-reply.js";
+import type {
+  LlmCallOptions,
+  LlmFinishReason,
+  LlmProvider,
+  LlmRequest,
+  LlmResult,
+  LlmStreamPart,
+  LlmUsage,
+} from "./provider.js";
+import type { LlmProviderName } from "./providers.js";
+import { defaultRetryDelays, type RetryDelays, withRetry } from "./retry.js";
+
+export interface GeminiProviderOptions {
+  apiKey: string;
+  model: string;
+  /** Override of https://generativelanguage.googleapis.com (a proxy, or a test double). */
+  baseUrl?: string;
+  /** Pinned, since the SDK's default moved from v1beta (2.x) to v1 (3.x). */
+  apiVersion?: string;
+  /** Per attempt. The SDK keeps it armed while a stream is read, so it also bounds a whole streamed answer. */
+  timeoutMs: number;
+  /** Retries after the first attempt, on 429 and 5xx. */
+  maxRetries: number;
+  temperature: number;
+  maxTokens: number;
+  retryDelays?: Partial<RetryDelays>;
+}
+
+/** v1beta carries the newest Gemini features first; it is what Google's own samples call. */
+export const defaultGeminiApiVersion = "v1beta";
+
+/** Gemini through `@google/genai`; retries are ours, the SDK's own stay off so they are never doubled. */
+export class GeminiProvider implements LlmProvider {
+  readonly name: LlmProviderName = "gemini";
+  readonly model: string;
+  private readonly options: GeminiProviderOptions;
+  private readonly client: GoogleGenAI;
+
+  constructor(options: GeminiProviderOptions) {
+    this.options = options;
+    this.model = options.model;
+    this.client = new GoogleGenAI({
+      apiKey: options.apiKey,
+      httpOptions: {
+        baseUrl: options.baseUrl,
+        apiVersion: options.apiVersion ?? defaultGeminiApiVersion,
+        timeout: options.timeoutMs,
+      },
+    });
+  }
+
+  async generate(request: LlmRequest, options: LlmCallOptions = {}): Promise<LlmResult> {
+    const reply = await this.retrying(
+      () => this.client.models.generateContent(this.parameters(request, options.signal)),
+      options.signal,
+    );
+    const part = readGeminiReply(reply);
+    if (!part) throw new LlmBadResponseError(this.name, "the reply did not have the expected shape");
+    if (!part.finishReason && !reply.candidates?.length) {
+      throw new LlmBadResponseError(this.name, "the reply had no candidate");
+    }
+    return { text: part.text, finishReason: part.finishReason ?? "other", usage: part.usage };
+  }
+
+  async *stream(request: LlmRequest, options: LlmCallOptions = {}): AsyncIterable<LlmStreamPart> {
+    const call = linkAbort(options.signal);
+    let completed = false;
+    try {
+      // Only opening the stream is retried: once text has been handed on, a retry would repeat it.
+      const events = await this.retrying(
+        () => this.client.models.generateContentStream(this.parameters(request, call.signal)),
+        options.signal,
+      );
+      let finishReason: LlmFinishReason | undefined;
+      let usage: LlmUsage | undefined;
+      for await (const event of events) {
+        const part = readGeminiReply(event);
+        if (!part) throw new LlmBadResponseError(this.name, "a stream event did not have the expected shape");
+        if (part.text) yield { type: "text-delta", text: part.text };
+        usage = part.usage ?? usage;
+        finishReason = part.finishReason ?? finishReason;
+      }
+      // Gemini marks its last event with a finishReason; without one the answer was cut short.
+      if (!finishReason) throw new LlmBadResponseError(this.name, "the stream ended before the answer finished");
+      completed = true;
+      yield { type: "finish", finishReason, usage };
+    } catch (error) {
+      throw this.translate(error, options.signal);
+    } finally {
+      // A consumer that stops reading (or an error) must not leave the request open.
+      if (!completed) call.abort();
+      call.dispose();
+    }
+  }
+
+  private parameters(request: LlmRequest, abortSignal: AbortSignal | undefined): GenerateContentParameters {
+    return {
+      model: this.model,
+      contents: request.messages.map((message) => ({
+        role: message.role === "assistant" ? "model" : "user",
+        parts: [{ text: message.content }],
+      })),
+      config: {
+        systemInstruction: request.system ? { parts: [{ text: request.system }] } : undefined,
+        temperature: request.temperature ?? this.options.temperature,
+        maxOutputTokens: request.maxTokens ?? this.options.maxTokens,
+        abortSignal,
+      },
+    };
+  }
+
+  private retrying<T>(operation: () => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+    return withRetry(
+      async () => {
+        try {
+          return await operation();
+        } catch (error) {
+          throw this.translate(error, signal);
+        }
+      },
+      { ...defaultRetryDelays, ...this.options.retryDelays, maxRetries: this.options.maxRetries, signal },
+    );
+  }
+
+  private translate(error: unknown, callerSignal: AbortSignal | undefined): unknown {
+    return translateGeminiError(error, {
+      apiKey: this.options.apiKey,
+      timeoutMs: this.options.timeoutMs,
+      callerSignal,
+    });
+  }
+}

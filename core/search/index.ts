@@ -1,0 +1,1 @@
+export { type SearchRequest, searchDocuments } from "./search.js";

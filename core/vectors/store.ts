@@ -1,0 +1,218 @@
+import type { ChromaClient, Collection, Metadata } from "chromadb";
+import { EmbeddingModelMismatchError, VectorStoreUnavailableError } from "./errors.js";
+import { type MetadataFilters, splitFilters } from "./where.js";
+
+export interface VectorRecord {
+  id: string;
+  embedding: Float32Array | number[];
+  document: string;
+  metadata: Record<string, string | number | boolean>;
+}
+
+export interface VectorMatch {
+  id: string;
+  content: string;
+  metadata: Record<string, string | number | boolean>;
+  /** Cosine similarity in [-1, 1] (Chroma's cosine distance is 1 − similarity). */
+  relevance_score: number;
+}
+
+export interface EmbeddingModelInfo {
+  model: string;
+  dimension: number;
+}
+
+const collectionPrefix = "cwd";
+
+/**
+ * Chroma, one collection per embedding model and source. A source filter then picks collections
+ * instead of scanning metadata (a `where` on this Chroma is about thirty times slower than a plain
+ * kNN); a query over every source fans out to each collection and merges by score.
+ */
+export class VectorStore {
+  private readonly client: ChromaClient;
+  private readonly embedding: EmbeddingModelInfo;
+  private readonly collections = new Map<string, Promise<Collection>>();
+
+  constructor(client: ChromaClient, embedding: EmbeddingModelInfo) {
+    this.client = client;
+    this.embedding = embedding;
+  }
+
+  /** The collection name for a source: model and source both in it, within Chroma's naming rules. */
+  collectionName(source: string): string {
+    const model =
+      this.embedding.model
+        .split("/")
+        .at(-1)
+        ?.toLowerCase()
+        .replace(/[^a-z0-9]+/g, "-") ?? "model";
+    return `${collectionPrefix}_${model}_${source}`;
+  }
+
+  async upsert(source: string, records: readonly VectorRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const collection = await this.collection(source, true);
+    await this.call(() =>
+      collection.upsert({
+        ids: records.map((record) => record.id),
+        embeddings: records.map((record) => Array.from(record.embedding)),
+        documents: records.map((record) => record.document),
+        metadatas: records.map((record) => record.metadata),
+      }),
+    );
+  }
+
+  async query(
+    embedding: Float32Array | number[],
+    options: { k: number; filters?: MetadataFilters },
+  ): Promise<VectorMatch[]> {
+    const { sources, where } = splitFilters(options.filters);
+    const names = sources ? sources.map((source) => this.collectionName(source)) : await this.sourceCollectionNames();
+    const vector = Array.from(embedding);
+    const perCollection = await Promise.all(
+      names.map(async (name) => {
+        const collection = await this.existing(name);
+        if (!collection) return [];
+        const result = await this.call(() =>
+          collection.query({
+            queryEmbeddings: [vector],
+            nResults: options.k,
+            ...(where ? { where: where as never } : {}),
+          }),
+        );
+        return (result.ids[0] ?? []).map((id, index) => ({
+          id,
+          content: result.documents[0]?.[index] ?? "",
+          metadata: (result.metadatas[0]?.[index] ?? {}) as VectorMatch["metadata"],
+          relevance_score: 1 - (result.distances[0]?.[index] ?? 1),
+        }));
+      }),
+    );
+    return perCollection
+      .flat()
+      .sort((a, b) => b.relevance_score - a.relevance_score)
+      .slice(0, options.k);
+  }
+
+  /** Records stored for a source (all sources when omitted). */
+  async count(source?: string): Promise<number> {
+    const names = source ? [this.collectionName(source)] : await this.sourceCollectionNames();
+    const counts = await Promise.all(
+      names.map(async (name) => {
+        const collection = await this.existing(name);
+        return collection ? this.call(() => collection.count()) : 0;
+      }),
+    );
+    return counts.reduce((sum, count) => sum + count, 0);
+  }
+
+  /** Ids stored for a source, optionally only some of them; for tests and audits. */
+  async get(
+    source: string,
+    options: { ids?: string[]; where?: Record<string, unknown>; limit?: number; offset?: number } = {},
+  ) {
+    const collection = await this.existing(this.collectionName(source));
+    if (!collection) return [];
+    const result = await this.call(() =>
+      collection.get({
+        ...(options.ids ? { ids: options.ids } : {}),
+        ...(options.where ? { where: options.where as never } : {}),
+        ...(options.limit ? { limit: options.limit } : {}),
+        ...(options.offset ? { offset: options.offset } : {}),
+        include: ["documents", "metadatas"],
+      }),
+    );
+    return result.ids.map((id, index) => ({
+      id,
+      content: result.documents[index] ?? "",
+      metadata: (result.metadatas[index] ?? {}) as VectorMatch["metadata"],
+    }));
+  }
+
+  async deleteTable(source: string, table: string): Promise<void> {
+    const collection = await this.existing(this.collectionName(source));
+    if (collection) await this.call(() => collection.delete({ where: { table: { $eq: table } } }));
+  }
+
+  async deleteIds(source: string, ids: readonly string[]): Promise<void> {
+    const collection = await this.existing(this.collectionName(source));
+    if (collection && ids.length) await this.call(() => collection.delete({ ids: [...ids] }));
+  }
+
+  async deleteSource(source: string): Promise<void> {
+    const name = this.collectionName(source);
+    this.collections.delete(name);
+    await this.call(() => this.client.deleteCollection({ name })).catch((error: unknown) => {
+      if (error instanceof VectorStoreUnavailableError) throw error;
+    });
+  }
+
+  private async sourceCollectionNames(): Promise<string[]> {
+    const prefix = this.collectionName("");
+    const names: string[] = [];
+    for (let offset = 0; ; offset += 100) {
+      const page = await this.call(() => this.client.listCollections({ limit: 100, offset }));
+      names.push(...page.map((collection) => collection.name).filter((name) => name.startsWith(prefix)));
+      if (page.length < 100) return names;
+    }
+  }
+
+  private async existing(name: string): Promise<Collection | undefined> {
+    const cached = this.collections.get(name);
+    if (cached) return cached;
+    try {
+      const collection = await this.call(() => this.client.getCollection({ name, embeddingFunction: null as never }));
+      this.checkModel(collection);
+      this.collections.set(name, Promise.resolve(collection));
+      return collection;
+    } catch (error) {
+      if (error instanceof VectorStoreUnavailableError || error instanceof EmbeddingModelMismatchError) throw error;
+      return undefined;
+    }
+  }
+
+  private async collection(source: string, create: boolean): Promise<Collection> {
+    const name = this.collectionName(source);
+    const found = await this.existing(name);
+    if (found || !create) return found as Collection;
+    const creating = this.call(() =>
+      this.client.getOrCreateCollection({
+        name,
+        embeddingFunction: null,
+        configuration: { hnsw: { space: "cosine" } },
+        metadata: {
+          embedding_model: this.embedding.model,
+          embedding_dimension: this.embedding.dimension,
+          source,
+        } satisfies Metadata,
+      }),
+    ).then((collection) => {
+      this.checkModel(collection);
+      return collection;
+    });
+    this.collections.set(name, creating);
+    creating.catch(() => this.collections.delete(name));
+    return creating;
+  }
+
+  private checkModel(collection: Collection): void {
+    const stored = `${collection.metadata?.embedding_model ?? "unknown"} (${collection.metadata?.embedding_dimension ?? "?"} dimensions)`;
+    const current = `${this.embedding.model} (${this.embedding.dimension} dimensions)`;
+    if (stored !== current) throw new EmbeddingModelMismatchError(collection.name, stored, current);
+  }
+
+  /** Chroma's connection failures as the typed 503 error; its other errors (bad input) pass through. */
+  private async call<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      const name = (error as Error).name ?? "";
+      const message = String((error as Error).message ?? "");
+      if (name === "ChromaConnectionError" || /fetch failed|ECONNREFUSED|Failed to connect/i.test(message)) {
+        throw new VectorStoreUnavailableError(error);
+      }
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,31 @@
+import { z } from "zod";
+
+const scalar = z.union([z.string().max(1_000), z.number(), z.boolean()]);
+
+/**
+ * Metadata filters a client may send: equality on a field, or `{ "$in": [...] }`.
+ * `source` picks collections (fast: no metadata scan); the rest become a Chroma `where`.
+ */
+export const metadataFiltersSchema = z
+  .record(
+    z.string().min(1).max(128).regex(/^[^$]/, "field names cannot start with '$'"),
+    z.union([scalar, z.object({ $in: z.array(scalar).min(1).max(100) }).strict()]),
+  )
+  .refine((filters) => Object.keys(filters).length <= 10, "at most 10 filter fields");
+
+export type MetadataFilters = z.infer<typeof metadataFiltersSchema>;
+
+/** Splits filters into the sources they name and a Chroma where clause for everything else. */
+export function splitFilters(filters: MetadataFilters = {}): {
+  sources: string[] | undefined;
+  where: Record<string, unknown> | undefined;
+} {
+  const { source, ...rest } = filters;
+  const sources =
+    source === undefined ? undefined : typeof source === "object" ? source.$in.map(String) : [String(source)];
+  const clauses = Object.entries(rest).map(([key, value]) =>
+    typeof value === "object" ? { [key]: { $in: value.$in } } : { [key]: { $eq: value } },
+  );
+  const where = clauses.length === 0 ? undefined : clauses.length === 1 ? clauses[0] : { $and: clauses };
+  return { sources, where };
+}
