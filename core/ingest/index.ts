@@ -7,3 +7,4 @@ export {
   ingestTable,
 } from "./pipeline.js";
 export { type PreparedChunk, prepareRow } from "./prepare.js";
+export { ingestSamplesIfEmpty, sampleIngestions } from "./samples.js";

@@ -1,6 +1,7 @@
 import { serve } from "@hono/node-server";
 import { ConfigError, loadConfig } from "../../core/config/index.js";
 import { createAppContext } from "../../core/context/index.js";
+import { ingestSamplesIfEmpty } from "../../core/ingest/index.js";
 import { createLogger } from "../../core/logging/index.js";
 import { setDefaultContext } from "../http/shared/default-context.js";
 import { createLocalApp } from "./server.js";
@@ -22,6 +23,14 @@ async function main(): Promise<void> {
   setDefaultContext(context);
   // Load the model before taking traffic, so the first request does not wait for it.
   await context.embedder.warmUp().catch((error: unknown) => logger.warn({ err: error }, "embedder not ready"));
+  // The main job on embedded defaults: the bundled samples go in on first start, so a question has answers.
+  if (context.vectors) {
+    const summaries = await ingestSamplesIfEmpty({ ...context, vectors: context.vectors }).catch((error: unknown) => {
+      logger.warn({ err: error }, "sample ingestion failed");
+      return [];
+    });
+    for (const summary of summaries) logger.info(summary, "sample data ingested");
+  }
 
   const server = serve({ fetch: createLocalApp().fetch, hostname: settings.HOST, port: settings.PORT }, (address) => {
     const base = `http://${address.address}:${address.port}`;

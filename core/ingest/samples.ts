@@ -1,0 +1,43 @@
+import type { SourceRegistry } from "../sources/index.js";
+import type { IngestDependencies, IngestSummary } from "./pipeline.js";
+import { ingestTable } from "./pipeline.js";
+
+/** What `npm start` ingests on first start: the bundled sample data, when its sources are configured. */
+export const sampleIngestions = [
+  {
+    source: "samples",
+    table: "products.csv",
+    fields: ["id", "name", "brand", "category", "price", "in_stock", "rating", "added_on"],
+    textFields: ["name", "category", "description"],
+  },
+  {
+    source: "samples-jsonl",
+    table: "articles.jsonl",
+    fields: ["id", "section", "title", "views", "updated_at"],
+    textFields: ["title", "body"],
+  },
+] as const;
+
+/**
+ * Ingests each sample whose source is configured and whose collection is still empty, so a
+ * fresh start can answer questions at once and a restart costs nothing.
+ */
+export async function ingestSamplesIfEmpty(
+  dependencies: IngestDependencies & { sources: SourceRegistry },
+): Promise<IngestSummary[]> {
+  const configured = new Set(dependencies.sources.list().map((source) => source.name));
+  const summaries: IngestSummary[] = [];
+  for (const sample of sampleIngestions) {
+    if (!configured.has(sample.source)) continue;
+    if ((await dependencies.vectors.count(sample.source)) > 0) continue;
+    summaries.push(
+      await ingestTable(dependencies, {
+        source: sample.source,
+        table: sample.table,
+        fields: sample.fields,
+        textFields: sample.textFields,
+      }),
+    );
+  }
+  return summaries;
+}
