@@ -33,6 +33,8 @@ export interface IngestSummary {
 }
 
 export interface IngestProgress {
+  /** Rows the source holds for this request (counted up front). */
+  totalRows: number;
   rowsRead: number;
   chunksStored: number;
 }
@@ -69,7 +71,7 @@ export async function ingestTable(
     const shape = { source: connector.name, table: request.table, ...selection };
     const chunking = { maxTokens: settings.CHUNK_MAX_TOKENS, overlapTokens: settings.CHUNK_OVERLAP_TOKENS };
     const summary = { documents: 0, chunks: 0, skipped: 0, failed: 0 };
-    const progress: IngestProgress = { rowsRead: 0, chunksStored: 0 };
+    const progress: IngestProgress = { totalRows: toRead, rowsRead: 0, chunksStored: 0 };
     // Two stages chained per batch: embed (after the previous batch's embed) and write (after the
     // previous write). Reading goes on meanwhile; at most two batches are in flight.
     let lastEmbed: Promise<unknown> = Promise.resolve();

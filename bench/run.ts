@@ -1,0 +1,27 @@
+// `npm run bench -- [sources] [embed] [query]`: runs the named benchmarks (all when none is named),
+// writes bench/results/<name>.json and prints a markdown table. Needs `npm run services -- up`.
+import { benchEmbedding } from "./embed.bench.js";
+import { benchQuery } from "./query.bench.js";
+import { benchSources } from "./sources.bench.js";
+import { type BenchResult, report } from "./support.js";
+
+const suites: Record<string, () => Promise<BenchResult[]>> = {
+  sources: benchSources,
+  embed: benchEmbedding,
+  query: benchQuery,
+};
+
+const requested = process.argv.slice(2).filter((argument) => argument !== "--");
+const names = requested.length ? requested : Object.keys(suites);
+const unknown = names.filter((name) => !(name in suites));
+if (unknown.length) {
+  console.error(`unknown benchmark(s): ${unknown.join(", ")}; known: ${Object.keys(suites).join(", ")}`);
+  process.exit(2);
+}
+const results: BenchResult[] = [];
+for (const name of names) {
+  console.log(`running ${name}…`);
+  results.push(...((await suites[name]?.()) ?? []));
+}
+report(results);
+process.exit(0);

@@ -1,0 +1,48 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import path from "node:path";
+
+export interface BenchResult {
+  name: string;
+  /** What was measured and on what, so a figure never travels without its conditions. */
+  conditions: Record<string, unknown>;
+  metrics: Record<string, number>;
+}
+
+/** Samples RSS every 20 ms while `work` runs; returns its result and the peak. */
+export async function withPeakRss<T>(work: () => Promise<T>): Promise<{ result: T; peakRss: number }> {
+  let peakRss = process.memoryUsage.rss();
+  const timer = setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage.rss());
+  }, 20);
+  try {
+    const result = await work();
+    peakRss = Math.max(peakRss, process.memoryUsage.rss());
+    return { result, peakRss };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+export function percentile(values: readonly number[], fraction: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))] ?? Number.NaN;
+}
+
+export const median = (values: readonly number[]) => percentile(values, 0.5);
+export const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
+
+/** Writes bench/results/<name>.json and prints a markdown row per metric. */
+export function report(results: BenchResult[]): void {
+  const folder = path.resolve(import.meta.dirname, "results");
+  mkdirSync(folder, { recursive: true });
+  const machine = { cpus: availableParallelism(), node: process.version, date: new Date().toISOString() };
+  for (const result of results) {
+    writeFileSync(path.join(folder, `${result.name}.json`), `${JSON.stringify({ ...result, machine }, null, 2)}\n`);
+  }
+  console.log("\n| benchmark | metric | value |\n| --- | --- | --- |");
+  for (const result of results) {
+    for (const [metric, value] of Object.entries(result.metrics))
+      console.log(`| ${result.name} | ${metric} | ${value} |`);
+  }
+}
