@@ -33,4 +33,23 @@ describe("the embedder (all-MiniLM-L6-v2 from the local model folder)", () => {
     expect(close).toBeGreaterThan(0.5);
     expect(close).toBeGreaterThan(far + 0.3);
   });
+
+  it("gives the same vector alone and inside a padded batch", async () => {
+    const text = "Standing desk with a walnut top";
+    const [alone] = await embedder.embed([text]);
+    const batch = await embedder.embed(["a", text, "a much longer sentence that forces padding of the shorter ones in the batch"]);
+    const inBatch = batch[1] as Float32Array;
+    let largest = 0;
+    for (let index = 0; index < 384; index++) largest = Math.max(largest, Math.abs((alone?.[index] ?? 0) - (inBatch[index] ?? 0)));
+    expect(largest).toBeLessThan(1e-5);
+  });
+
+  it("handles empty and very long inputs", async () => {
+    const [empty, long] = await embedder.embed(["", "word ".repeat(5_000)]);
+    expect(empty).toHaveLength(384);
+    expect(norm(long as Float32Array)).toBeCloseTo(1, 5);
+    expect(await embedder.embed([])).toEqual([]);
+    const [count] = await embedder.countTokens(["word ".repeat(5_000)]);
+    expect(count).toBe(5_000);
+  });
 });
