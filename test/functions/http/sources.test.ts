@@ -22,7 +22,7 @@ describe("GET /sources and POST /schema", () => {
         name: "wrongpw",
         kind: "postgresql",
         host: "127.0.0.1",
-        port: 15432,
+        port: Number(new URL(testServices.postgresUrl).port),
         database: "chat_test",
         user: "chat",
         password: "wrong-pw-42",
@@ -104,7 +104,7 @@ describe("GET /sources and POST /schema", () => {
       table_or_collection: "products",
       connection_params: {
         host: "127.0.0.1",
-        port: 15432,
+        port: Number(new URL(testServices.postgresUrl).port),
         database: "chat_test",
         user: "chat",
         password: secret,
