@@ -91,6 +91,30 @@ export const settingsSchema = z.object({
   LLM_MAX_TOKENS: positiveInt.default(1024).describe("Maximum tokens in an answer"),
   LLM_TIMEOUT_MS: positiveInt.default(60_000).describe("Timeout of one LLM call"),
 
+  CHAT_HISTORY_TURNS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(50)
+    .default(5)
+    .describe("Past turns (a question and its answer) of a user's history put in the prompt"),
+  CHAT_HISTORY_MAX_MESSAGES: positiveInt
+    .max(10_000)
+    .default(200)
+    .describe("Messages kept per user in Redis; older ones are trimmed"),
+  CHAT_HISTORY_TTL_SECONDS: positiveInt
+    .default(2_592_000)
+    .describe("Seconds a user's history lives after their last exchange (default 30 days)"),
+  CHAT_MIN_SCORE: z.coerce
+    .number()
+    .min(-1)
+    .max(1)
+    .default(0)
+    .describe("Retrieved documents below this cosine similarity are left out of the prompt"),
+  CHAT_CONTEXT_TOKENS: positiveInt
+    .default(3_000)
+    .describe("Token budget of the prompt's context (history, documents, question); lowest-scored documents go first"),
+
   SOURCES: optionalText.describe(
     "JSON array of named sources ({name, kind: postgresql|mongodb|csv|jsonl, ...}); unset: the bundled samples",
   ),

@@ -4,7 +4,7 @@ import type { Admin, Kafka } from "kafkajs";
 import type { Settings } from "../config/index.js";
 import { type Embedder, TransformersEmbedder } from "../embeddings/index.js";
 import type { ComponentProbe } from "../health/index.js";
-import { defaultProvider } from "../llm/index.js";
+import { createLlmProviders, defaultProvider, type LlmProvider, type LlmProviderName } from "../llm/index.js";
 import type { Logger } from "../logging/index.js";
 import { createKafka } from "../messaging/index.js";
 import { createRedis, pingRedis } from "../redis/index.js";
@@ -26,6 +26,8 @@ export interface AppContext {
   sources: SourceRegistry;
   /** Absent when CHROMA_URL is blank. */
   vectors: VectorStore | undefined;
+  /** The configured LLM providers, the default first; see resolveProvider. */
+  llm: ReadonlyMap<LlmProviderName, LlmProvider>;
   healthProbes(): ComponentProbe[];
   close(): Promise<void>;
 }
@@ -51,6 +53,7 @@ export function createAppContext(settings: Settings, logger: Logger): AppContext
   });
   const sources = new SourceRegistry(settings.sources, settings);
   const vectors = chroma && new VectorStore(chroma, { model: embedder.model, dimension: embedder.dimension });
+  const llm = createLlmProviders(settings, embedder);
   let admin: Promise<Admin> | undefined;
 
   const kafkaAdmin = (client: Kafka): Promise<Admin> => {
@@ -125,6 +128,7 @@ export function createAppContext(settings: Settings, logger: Logger): AppContext
     embedder,
     sources,
     vectors,
+    llm,
     healthProbes,
     async close() {
       const pendingAdmin = admin;

@@ -1,7 +1,9 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
+import { app as chatApp } from "./chat.js";
 import { app as csvFilesApp } from "./csv-files.js";
 import { app as healthApp } from "./health.js";
 import { app as ingestApp } from "./ingest.js";
+import { app as llmApp } from "./llm.js";
 import { app as searchApp } from "./search.js";
 import { app as serviceInfoApp } from "./service-info.js";
 import type { AppEnv } from "./shared/create-app.js";
@@ -18,4 +20,6 @@ export const httpFunctions: ReadonlyArray<{ name: string; app: OpenAPIHono<AppEn
   { name: "csv-files", app: csvFilesApp },
   { name: "ingest", app: ingestApp },
   { name: "search", app: searchApp },
+  { name: "chat", app: chatApp },
+  { name: "llm", app: llmApp },
 ];

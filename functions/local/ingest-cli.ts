@@ -41,7 +41,7 @@ async function main(): Promise<number> {
   }
   let settings: ReturnType<typeof loadConfig>;
   try {
-    settings = loadConfig({ dotEnvPath: ".env", env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? "warn" } });
+    settings = loadConfig({ dotEnvPath: ".env" });
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(error.message);
@@ -49,7 +49,8 @@ async function main(): Promise<number> {
     }
     throw error;
   }
-  const context = createAppContext(settings, createLogger(settings));
+  // The progress line is the CLI's output; request-style info logs would only interleave with it.
+  const context = createAppContext(settings, createLogger({ ...settings, LOG_LEVEL: "warn" }));
   if (!context.vectors) {
     console.error("CHROMA_URL is not set: nothing to ingest into");
     return 2;

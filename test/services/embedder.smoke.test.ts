@@ -37,10 +37,15 @@ describe("the embedder (all-MiniLM-L6-v2 from the local model folder)", () => {
   it("gives the same vector alone and inside a padded batch", async () => {
     const text = "Standing desk with a walnut top";
     const [alone] = await embedder.embed([text]);
-    const batch = await embedder.embed(["a", text, "a much longer sentence that forces padding of the shorter ones in the batch"]);
+    const batch = await embedder.embed([
+      "a",
+      text,
+      "a much longer sentence that forces padding of the shorter ones in the batch",
+    ]);
     const inBatch = batch[1] as Float32Array;
     let largest = 0;
-    for (let index = 0; index < 384; index++) largest = Math.max(largest, Math.abs((alone?.[index] ?? 0) - (inBatch[index] ?? 0)));
+    for (let index = 0; index < 384; index++)
+      largest = Math.max(largest, Math.abs((alone?.[index] ?? 0) - (inBatch[index] ?? 0)));
     expect(largest).toBeLessThan(1e-5);
   });
 

@@ -32,7 +32,9 @@ describe("logs never carry credentials", () => {
   });
 
   it("masks the user and password part of connection strings", () => {
-    expect(maskUrlCredentials("postgresql://chat:s3cret@db:5432/app failed")).toBe("postgresql://***@db:5432/app failed");
+    expect(maskUrlCredentials("postgresql://chat:s3cret@db:5432/app failed")).toBe(
+      "postgresql://***@db:5432/app failed",
+    );
     expect(maskUrlCredentials("mongodb://user@host/x")).toBe("mongodb://***@host/x");
   });
 });

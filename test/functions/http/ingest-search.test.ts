@@ -96,7 +96,12 @@ describe("POST /ingest-data and POST /search, end to end on the real services", 
     const { status, body } = await ingestArticles();
     expect(status, JSON.stringify(body)).toBe(200);
     expect(body).toMatchObject({ source: pgSource, table: "articles", documents: 4, chunks: 4, skipped: 1, failed: 0 });
-    const search = await post("/search", { query: "I forgot my login credentials", max_results: 3 });
+    // Filtered to this test's source: the shared Chroma may hold other collections (the samples).
+    const search = await post("/search", {
+      query: "I forgot my login credentials",
+      max_results: 3,
+      filters: { source: pgSource },
+    });
     expect(search.status).toBe(200);
     expect(search.body.results[0].id).toBe(`${pgSource}:articles:1`);
     expect(search.body.results[0].metadata).toMatchObject({ source: pgSource, table: "articles", section: "help" });

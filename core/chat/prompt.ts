@@ -1,0 +1,110 @@
+import type { LlmDocument, LlmMessage, LlmRequest } from "../llm/index.js";
+import type { VectorMatch } from "../vectors/index.js";
+import type { HistoryMessage } from "./history.js";
+
+/** A retrieved document as the answer cites it: `n` is the number the prompt gave it. */
+export interface ChatSource {
+  n: number;
+  content: string;
+  metadata: VectorMatch["metadata"];
+  relevance_score: number;
+}
+
+export const systemPrompt = [
+  "You answer questions about the user's data using only the numbered documents supplied with the question.",
+  "Cite every fact with the number of its document in square brackets, like [1] or [2][3].",
+  "If the documents do not contain the answer, say plainly that the data does not contain it; never guess or use outside knowledge.",
+  "Read structured fields faithfully: copy numbers, prices, quantities, dates and names exactly as they appear.",
+  "Earlier turns of the conversation are context for follow-up questions, not a source of facts.",
+].join("\n");
+
+export interface PromptInput {
+  question: string;
+  /** Prior messages, oldest first (already limited to the last N turns). */
+  history: readonly HistoryMessage[];
+  /** Retrieved matches, best first. */
+  matches: readonly VectorMatch[];
+  /** Token budget of history, documents and question together. */
+  contextTokens: number;
+}
+
+export interface Prompt {
+  request: LlmRequest;
+  /** The documents that made it into the prompt, numbered as cited. */
+  sources: ChatSource[];
+}
+
+/** Metadata the store adds for bookkeeping, not facts about the row. */
+const bookkeepingFields = new Set(["chunk", "chunks", "content_hash", "ingested_at"]);
+
+/**
+ * Roughly four characters a token for English text with these models' tokenizers; close
+ * enough for a budget that leaves headroom, and free, unlike running the tokenizer.
+ */
+export function estimateTokens(text: string): number {
+  return Math.ceil(text.length / 4);
+}
+
+/**
+ * The model's request: system prompt, history, then one user turn holding the numbered
+ * documents and the question. Documents that overflow the budget are dropped lowest score first.
+ */
+export function buildPrompt(input: PromptInput): Prompt {
+  const history: LlmMessage[] = input.history.map((message) => ({ role: message.role, content: message.content }));
+  const fixed =
+    estimateTokens(systemPrompt) +
+    estimateTokens(input.question) +
+    history.reduce((total, message) => total + estimateTokens(message.content), 0);
+  const kept = fitToBudget(input.matches, Math.max(0, input.contextTokens - fixed));
+  const sources = kept.map((match, index) => ({
+    n: index + 1,
+    content: match.content,
+    metadata: match.metadata,
+    relevance_score: match.relevance_score,
+  }));
+  const documents: LlmDocument[] = sources.map((source) => ({ n: source.n, content: source.content }));
+  const finalTurn = `${documentsSection(sources)}\n\nQuestion: ${input.question}`;
+  return {
+    request: {
+      system: systemPrompt,
+      messages: [...history, { role: "user", content: finalTurn }],
+      documents,
+      question: input.question,
+    },
+    sources,
+  };
+}
+
+/** Keeps the best matches that fit, in score order; the best one is cut to fit rather than dropped. */
+function fitToBudget(matches: readonly VectorMatch[], budget: number): VectorMatch[] {
+  const ranked = [...matches].sort((a, b) => b.relevance_score - a.relevance_score);
+  const kept: VectorMatch[] = [];
+  let used = 0;
+  for (const match of ranked) {
+    const cost = estimateTokens(formatDocument(0, match));
+    if (used + cost <= budget) {
+      kept.push(match);
+      used += cost;
+    } else if (kept.length === 0 && budget > 0) {
+      // Even a context too small for one whole document should carry the start of the best one.
+      kept.push({ ...match, content: match.content.slice(0, Math.max(0, budget * 4 - 200)) });
+      break;
+    } else {
+      break; // Ranked by score: everything after this scores lower, and is dropped first.
+    }
+  }
+  return kept;
+}
+
+function documentsSection(sources: readonly ChatSource[]): string {
+  if (sources.length === 0) return "Documents: none matched this question.";
+  return `Documents:\n${sources.map((source) => formatDocument(source.n, source)).join("\n\n")}`;
+}
+
+function formatDocument(n: number, document: { content: string; metadata: VectorMatch["metadata"] }): string {
+  const fields = Object.entries(document.metadata)
+    .filter(([key]) => !bookkeepingFields.has(key))
+    .map(([key, value]) => `${key}: ${String(value)}`)
+    .join("; ");
+  return `[${n}] (${fields})\n${document.content}`;
+}

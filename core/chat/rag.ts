@@ -1,0 +1,199 @@
+import type { Redis } from "ioredis";
+import type { Settings } from "../config/index.js";
+import type { Embedder } from "../embeddings/index.js";
+import { InvalidInputError } from "../errors/index.js";
+import type { LlmRequest } from "../llm/index.js";
+import { type LlmProvider, type LlmProviderName, resolveProvider } from "../llm/index.js";
+import { searchDocuments } from "../search/index.js";
+import type { MetadataFilters, VectorStore } from "../vectors/index.js";
+import { type HistoryMessage, recentTurns, saveExchange, userNameSchema } from "./history.js";
+import { buildPrompt, type ChatSource } from "./prompt.js";
+
+export interface ChatDependencies {
+  settings: Settings;
+  embedder: Embedder;
+  vectors: VectorStore | undefined;
+  redis: Redis | undefined;
+  llm: ReadonlyMap<LlmProviderName, LlmProvider>;
+}
+
+export interface ChatRequest {
+  userName: string;
+  message: string;
+  maxResults: number;
+  includeHistory: boolean;
+  filters?: MetadataFilters | undefined;
+  /** A configured provider's name; the default one when omitted. */
+  provider?: string | undefined;
+}
+
+export interface ChatAnswer {
+  response: string;
+  sources: ChatSource[];
+  userName: string;
+  provider: LlmProviderName;
+  /** ISO 8601, UTC: when the answer completed. */
+  timestamp: string;
+}
+
+export interface ChatTimings {
+  retrieval_ms: number;
+  first_token_ms: number | undefined;
+  total_ms: number;
+}
+
+/** What a streamed answer yields after its sources: text deltas, then the whole answer. */
+export type ChatStreamEvent =
+  | { type: "content"; delta: string }
+  | { type: "done"; response: string; timings: ChatTimings };
+
+/** Retrieval done, prompt built, provider chosen: everything before the model is called. */
+export interface PreparedChat {
+  sources: ChatSource[];
+  provider: LlmProvider;
+  /** Calls the model; saves the exchange to history once the answer is complete. */
+  generate(signal?: AbortSignal): Promise<ChatAnswer>;
+  /** Streams the model's answer; saves the exchange before yielding `done`. */
+  stream(signal?: AbortSignal): AsyncGenerator<ChatStreamEvent>;
+}
+
+/** Said, without calling any model, when retrieval finds nothing: there is nothing to answer from. */
+export const noDocumentsAnswer =
+  "The data has nothing on this: no stored document matched the question, so I cannot answer it from the data.";
+
+/**
+ * Retrieves, reads history and builds the prompt, so a caller can send the sources (and fail
+ * with a proper status on a bad provider or a store that is down) before any model is called.
+ *
+ * @example const chat = await prepareChat(context, request); send(chat.sources); for await (const event of chat.stream(signal)) …
+ */
+export async function prepareChat(dependencies: ChatDependencies, request: ChatRequest): Promise<PreparedChat> {
+  const started = performance.now();
+  const { settings } = dependencies;
+  const userName = validUserName(request.userName);
+  const provider = resolveProvider(dependencies.llm, request.provider);
+  const [matches, history] = await Promise.all([
+    searchDocuments(dependencies, {
+      query: request.message,
+      maxResults: request.maxResults,
+      filters: request.filters,
+      minScore: settings.CHAT_MIN_SCORE,
+    }),
+    request.includeHistory
+      ? recentTurns(dependencies, userName, settings.CHAT_HISTORY_TURNS)
+      : Promise.resolve<HistoryMessage[]>([]),
+  ]);
+  const prompt = buildPrompt({
+    question: request.message,
+    history,
+    matches,
+    contextTokens: settings.CHAT_CONTEXT_TOKENS,
+  });
+  const retrievalMs = performance.now() - started;
+
+  const finish = async (response: string): Promise<ChatAnswer> => {
+    const completed = new Date();
+    await saveExchange(dependencies, userName, {
+      question: request.message,
+      answer: response,
+      provider: provider.name,
+      at: completed,
+    });
+    return { response, sources: prompt.sources, userName, provider: provider.name, timestamp: completed.toISOString() };
+  };
+
+  return {
+    sources: prompt.sources,
+    provider,
+    async generate(signal) {
+      const text = await reply(provider, prompt.request, prompt.sources.length, signal);
+      return finish(text);
+    },
+    async *stream(signal) {
+      let response = "";
+      let firstTokenMs: number | undefined;
+      for await (const delta of replyDeltas(provider, prompt.request, prompt.sources.length, signal)) {
+        firstTokenMs ??= performance.now() - started;
+        response += delta;
+        yield { type: "content", delta };
+      }
+      signal?.throwIfAborted();
+      await finish(response);
+      yield {
+        type: "done",
+        response,
+        timings: {
+          retrieval_ms: round(retrievalMs),
+          first_token_ms: round(firstTokenMs),
+          total_ms: round(performance.now() - started),
+        },
+      };
+    },
+  };
+}
+
+/**
+ * Answers one chat message from the stored data, citing sources as [n], and saves the exchange.
+ * @example await answer(context, { userName: "ada", message: "What does the desk cost?", maxResults: 5, includeHistory: true })
+ */
+export async function answer(
+  dependencies: ChatDependencies,
+  request: ChatRequest,
+  signal?: AbortSignal,
+): Promise<ChatAnswer> {
+  const chat = await prepareChat(dependencies, request);
+  return chat.generate(signal);
+}
+
+/** The same answer as a stream: `sources` first, then content deltas, then `done`. */
+export async function* streamAnswer(
+  dependencies: ChatDependencies,
+  request: ChatRequest,
+  signal?: AbortSignal,
+): AsyncGenerator<{ type: "sources"; sources: ChatSource[] } | ChatStreamEvent> {
+  const chat = await prepareChat(dependencies, request);
+  yield { type: "sources", sources: chat.sources };
+  yield* chat.stream(signal);
+}
+
+async function reply(
+  provider: LlmProvider,
+  request: LlmRequest,
+  documents: number,
+  signal: AbortSignal | undefined,
+): Promise<string> {
+  if (documents === 0) return noDocumentsAnswer;
+  const result = await provider.generate(request, { signal });
+  return result.text;
+}
+
+async function* replyDeltas(
+  provider: LlmProvider,
+  request: LlmRequest,
+  documents: number,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<string> {
+  if (documents === 0) {
+    yield noDocumentsAnswer;
+    return;
+  }
+  for await (const part of provider.stream(request, { signal })) {
+    if (part.type === "text-delta" && part.text) yield part.text;
+  }
+}
+
+function validUserName(userName: string): string {
+  const parsed = userNameSchema.safeParse(userName);
+  if (!parsed.success) {
+    throw new InvalidInputError(`Invalid user_name: ${parsed.error.issues[0]?.message ?? "not allowed"}`, {
+      field: "user_name",
+    });
+  }
+  return parsed.data;
+}
+
+function round(milliseconds: number): number;
+function round(milliseconds: number | undefined): number | undefined;
+function round(milliseconds: number | undefined): number | undefined {
+  return milliseconds === undefined ? undefined : Math.round(milliseconds * 10) / 10;
+}

@@ -1,0 +1,43 @@
+import type { AppContext } from "../../../core/context/index.js";
+
+/** A tiny product catalogue, as ingestion would store it: field lines as text, fields as metadata. */
+export const products = [
+  {
+    id: "backpack",
+    name: "Trailblazer Backpack",
+    text: "name: Trailblazer Backpack\ndescription: A waterproof hiking backpack with a 30 litre capacity.\nprice: 89.99",
+  },
+  {
+    id: "lamp",
+    name: "Aurora Desk Lamp",
+    text: "name: Aurora Desk Lamp\ndescription: An LED desk lamp with three brightness levels.\nprice: 34.50",
+  },
+  {
+    id: "tent",
+    name: "Summit Tent",
+    text: "name: Summit Tent\ndescription: A two-person tent for alpine camping that weighs 2.1 kg.\nprice: 249.00",
+  },
+] as const;
+
+/** Embeds and stores the catalogue under `source`, through the real embedder and Chroma. */
+export async function seedProducts(context: AppContext, source: string): Promise<void> {
+  if (!context.vectors) throw new Error("chroma is configured in tests");
+  const embeddings = await context.embedder.embed(products.map((product) => product.text));
+  await context.vectors.upsert(
+    source,
+    products.map((product, index) => ({
+      id: `${source}:products:${product.id}`,
+      embedding: embeddings[index] ?? [],
+      document: product.text,
+      metadata: { source, table: "products", name: product.name },
+    })),
+  );
+}
+
+/** Deletes every Redis key under the prefix a test used. */
+export async function dropRedisPrefix(context: AppContext | undefined, prefix: string): Promise<void> {
+  const redis = context?.redis;
+  if (redis?.status !== "ready") return;
+  const keys = await redis.keys(`${prefix}*`);
+  if (keys.length > 0) await redis.del(...keys);
+}
