@@ -18,7 +18,8 @@ const sentenceBoundary = /(?<=[.!?])\s+(?=["'(\p{Lu}\p{N}])/u;
 
 /**
  * Documents are "field: value" lines (see core/sources): each line is a candidate, and a
- * long line is split into its sentences. Lines without a letter or digit are dropped.
+ * long line is split into its sentences. Lines without a letter or digit are dropped, and so are
+ * questions: an FAQ title resembles the user's question more than its answer does, yet answers nothing.
  */
 export function splitIntoPassages(documents: readonly LlmDocument[]): Passage[] {
   return documents.flatMap((document) =>
@@ -27,7 +28,7 @@ export function splitIntoPassages(documents: readonly LlmDocument[]): Passage[] 
       .map((line) => line.trim())
       .flatMap((line) => (line.length > longLineCharacters ? line.split(sentenceBoundary) : [line]))
       .map((text) => text.trim())
-      .filter((text) => /[\p{L}\p{N}]/u.test(text))
+      .filter((text) => /[\p{L}\p{N}]/u.test(text) && !/\?\s*(\([^)]*\))?$/.test(text))
       .map((text) => ({ n: document.n, text })),
   );
 }

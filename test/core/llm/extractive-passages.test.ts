@@ -53,3 +53,13 @@ describe("cosineSimilarity", () => {
     expect(cosineSimilarity(Float32Array.of(0.6, 0.8), Float32Array.of(0.6, 0.8))).toBeCloseTo(1, 6);
   });
 });
+
+describe("questions are not answers", () => {
+  it("drops question lines, which resemble the user's question but answer nothing", () => {
+    const passages = splitIntoPassages([
+      { n: 1, content: "title: How long does delivery take?\nbody: Standard delivery takes 3 to 5 business days." },
+      { n: 2, content: "title: Do you ship abroad? (update 2)" },
+    ]);
+    expect(passages.map((passage) => passage.text)).toEqual(["body: Standard delivery takes 3 to 5 business days."]);
+  });
+});
