@@ -5,13 +5,23 @@ import { loadConfig, type Settings } from "../../core/config/index.js";
  * developer who runs them elsewhere. Integration tests refuse any database whose name
  * does not mark it as a test database, so they can never touch real data.
  */
+/** The addresses scripts/services/lib.sh uses by default (docker-compose.yml publishes the same). */
+export const defaultTestServices = {
+  postgresUrl: "postgresql://chat:chat@127.0.0.1:15432/chat_test",
+  mongoUrl: "mongodb://127.0.0.1:17017/",
+  mongoDatabase: "chat_test",
+  redisUrl: "redis://127.0.0.1:16379/15",
+  kafkaBrokers: "127.0.0.1:19092",
+  chromaUrl: "http://127.0.0.1:18000",
+};
+
 export const testServices = {
-  postgresUrl: process.env.TEST_POSTGRES_URL ?? "postgresql://chat:chat@127.0.0.1:15432/chat_test",
-  mongoUrl: process.env.TEST_MONGO_URL ?? "mongodb://127.0.0.1:17017/",
-  mongoDatabase: process.env.TEST_MONGO_DATABASE ?? "chat_test",
-  redisUrl: process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:16379/15",
-  kafkaBrokers: process.env.TEST_KAFKA_BROKERS ?? "127.0.0.1:19092",
-  chromaUrl: process.env.TEST_CHROMA_URL ?? "http://127.0.0.1:18000",
+  postgresUrl: process.env.TEST_POSTGRES_URL ?? defaultTestServices.postgresUrl,
+  mongoUrl: process.env.TEST_MONGO_URL ?? defaultTestServices.mongoUrl,
+  mongoDatabase: process.env.TEST_MONGO_DATABASE ?? defaultTestServices.mongoDatabase,
+  redisUrl: process.env.TEST_REDIS_URL ?? defaultTestServices.redisUrl,
+  kafkaBrokers: process.env.TEST_KAFKA_BROKERS ?? defaultTestServices.kafkaBrokers,
+  chromaUrl: process.env.TEST_CHROMA_URL ?? defaultTestServices.chromaUrl,
 };
 
 export function assertTestDatabase(name: string): void {
