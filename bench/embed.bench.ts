@@ -1,4 +1,5 @@
 import path from "node:path";
+import { Worker } from "node:worker_threads";
 import { AutoTokenizer } from "@huggingface/transformers";
 import * as ort from "onnxruntime-node";
 import { TransformersEmbedder } from "../core/embeddings/index.js";
@@ -63,9 +64,42 @@ export async function benchEmbedding(): Promise<BenchResult[]> {
     }
     return Math.round(median(rates) * 10) / 10;
   };
-  // Interleaved, so both see the same machine load.
+  // Two worker threads, one single-threaded session each, fed alternate batches.
+  const modelPath = path.resolve(modelDir, model, "onnx", "model.onnx");
+  const workers = await Promise.all(
+    [0, 1].map(
+      () =>
+        new Promise<Worker>((resolve) => {
+          const worker = new Worker(new URL("./embed-worker.mjs", import.meta.url), { workerData: { modelPath } });
+          worker.once("message", () => resolve(worker));
+        }),
+    ),
+  );
+  const runOn = (worker: Worker, batch: string[]) =>
+    new Promise<void>((resolve) => {
+      const encoded = tokenizer(batch, { padding: true, truncation: true, max_length: 256 });
+      worker.once("message", () => resolve());
+      worker.postMessage({
+        ids: encoded.input_ids.data,
+        mask: encoded.attention_mask.data,
+        dims: encoded.input_ids.dims,
+      });
+    });
+  const viaWorkers = async () => {
+    const lanes = workers.map(async (worker, lane) => {
+      for (let start = lane * batchSize; start < inputs.length; start += batchSize * workers.length) {
+        await runOn(worker, inputs.slice(start, start + batchSize));
+      }
+    });
+    await Promise.all(lanes);
+  };
+  await viaWorkers();
+
+  // Interleaved, so all three see the same machine load.
   const bareRate = await time(bare);
   const embedRate = await time(() => embedder.embed(inputs));
+  const workersRate = await time(viaWorkers);
+  await Promise.all(workers.map((worker) => worker.terminate()));
   await embedder.close();
   const tokens = tokenizer(inputs.slice(0, 1)).input_ids.dims.at(-1);
   const conditions = {
@@ -82,6 +116,11 @@ export async function benchEmbedding(): Promise<BenchResult[]> {
       name: "embed",
       conditions,
       metrics: { texts_per_second: embedRate, ratio_to_bare: Math.round((embedRate / bareRate) * 100) / 100 },
+    },
+    {
+      name: "embed-workers",
+      conditions: { ...conditions, workers: workers.length, intraOpThreads: 1 },
+      metrics: { texts_per_second: workersRate, ratio_to_bare: Math.round((workersRate / bareRate) * 100) / 100 },
     },
   ];
 }

@@ -1,6 +1,7 @@
-// `npm run bench -- [sources] [embed] [query]`: runs the named benchmarks (all when none is named),
+// `npm run bench -- [sources] [embed] [ingest] [query]`: runs the named benchmarks (all when none is named),
 // writes bench/results/<name>.json and prints a markdown table. Needs `npm run services -- up`.
 import { benchEmbedding } from "./embed.bench.js";
+import { benchIngest } from "./ingest.bench.js";
 import { benchQuery } from "./query.bench.js";
 import { benchSources } from "./sources.bench.js";
 import { type BenchResult, report } from "./support.js";
@@ -8,6 +9,7 @@ import { type BenchResult, report } from "./support.js";
 const suites: Record<string, () => Promise<BenchResult[]>> = {
   sources: benchSources,
   embed: benchEmbedding,
+  ingest: benchIngest,
   query: benchQuery,
 };
 

@@ -1,0 +1,57 @@
+import pg from "pg";
+import { loadConfig } from "../core/config/index.js";
+import { createAppContext } from "../core/context/index.js";
+import { ingestTable } from "../core/ingest/index.js";
+import { createLogger } from "../core/logging/index.js";
+import { testServices } from "../test/support/services.js";
+import { sampleTexts } from "./embed.bench.js";
+import type { BenchResult } from "./support.js";
+
+const rows = Number(process.env.BENCH_INGEST_ROWS ?? 50_000);
+
+/** A PostgreSQL table of ~60-token rows through the whole synchronous pipeline (what /ingest-data runs). */
+export async function benchIngest(): Promise<BenchResult[]> {
+  const admin = new pg.Pool({ connectionString: testServices.postgresUrl, max: 1 });
+  await admin.query("CREATE SCHEMA IF NOT EXISTS bench");
+  await admin.query("DROP TABLE IF EXISTS bench.ingest");
+  await admin.query("CREATE TABLE bench.ingest (id int PRIMARY KEY, body text)");
+  const texts = sampleTexts(rows);
+  for (let start = 0; start < rows; start += 5_000) {
+    const slice = texts.slice(start, start + 5_000);
+    await admin.query("INSERT INTO bench.ingest SELECT * FROM unnest($1::int[], $2::text[])", [
+      slice.map((_, offset) => start + offset),
+      slice,
+    ]);
+  }
+  await admin.end();
+  const settings = loadConfig({
+    env: {
+      LOG_LEVEL: "warn",
+      CHROMA_URL: testServices.chromaUrl,
+      REDIS_URL: testServices.redisUrl,
+      KAFKA_BROKERS: "",
+      SYNC_INGEST_MAX_ROWS: String(rows),
+      SOURCES: JSON.stringify([{ name: "benchingest", kind: "postgresql", url: testServices.postgresUrl, schema: "bench" }]),
+    },
+  });
+  const context = createAppContext(settings, createLogger(settings));
+  if (!context.vectors) throw new Error("Chroma is required");
+  await context.vectors.deleteSource("benchingest");
+  await context.embedder.warmUp();
+  const started = performance.now();
+  const summary = await ingestTable({ ...context, vectors: context.vectors }, { source: "benchingest", table: "ingest", textFields: ["body"] });
+  const seconds = (performance.now() - started) / 1000;
+  await context.vectors.deleteSource("benchingest");
+  await context.close();
+  return [
+    {
+      name: "ingest",
+      conditions: { rows, batchSize: settings.EMBEDDING_BATCH_SIZE, dtype: settings.EMBEDDING_DTYPE },
+      metrics: {
+        documents_per_second: Math.round((summary.documents / seconds) * 10) / 10,
+        documents_per_minute: Math.round((summary.documents / seconds) * 60),
+        seconds: Math.round(seconds),
+      },
+    },
+  ];
+}
