@@ -31,7 +31,9 @@ export async function benchIngest(): Promise<BenchResult[]> {
       REDIS_URL: testServices.redisUrl,
       KAFKA_BROKERS: "",
       SYNC_INGEST_MAX_ROWS: String(rows),
-      SOURCES: JSON.stringify([{ name: "benchingest", kind: "postgresql", url: testServices.postgresUrl, schema: "bench" }]),
+      SOURCES: JSON.stringify([
+        { name: "benchingest", kind: "postgresql", url: testServices.postgresUrl, schema: "bench" },
+      ]),
     },
   });
   const context = createAppContext(settings, createLogger(settings));
@@ -39,7 +41,10 @@ export async function benchIngest(): Promise<BenchResult[]> {
   await context.vectors.deleteSource("benchingest");
   await context.embedder.warmUp();
   const started = performance.now();
-  const summary = await ingestTable({ ...context, vectors: context.vectors }, { source: "benchingest", table: "ingest", textFields: ["body"] });
+  const summary = await ingestTable(
+    { ...context, vectors: context.vectors },
+    { source: "benchingest", table: "ingest", textFields: ["body"] },
+  );
   const seconds = (performance.now() - started) / 1000;
   await context.vectors.deleteSource("benchingest");
   await context.close();

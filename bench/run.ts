@@ -1,5 +1,6 @@
-// `npm run bench -- [sources] [embed] [ingest] [query]`: runs the named benchmarks (all when none is named),
+// `npm run bench -- [sources] [embed] [ingest] [query] [chat]`: runs the named benchmarks (all when none is named),
 // writes bench/results/<name>.json and prints a markdown table. Needs `npm run services -- up`.
+import { benchChat } from "./chat.bench.js";
 import { benchEmbedding } from "./embed.bench.js";
 import { benchIngest } from "./ingest.bench.js";
 import { benchQuery } from "./query.bench.js";
@@ -11,6 +12,7 @@ const suites: Record<string, () => Promise<BenchResult[]>> = {
   embed: benchEmbedding,
   ingest: benchIngest,
   query: benchQuery,
+  chat: benchChat,
 };
 
 const requested = process.argv.slice(2).filter((argument) => argument !== "--");
