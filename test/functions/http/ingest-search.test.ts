@@ -194,3 +194,22 @@ describe("POST /ingest-data and POST /search, end to end on the real services", 
     await expect(otherModel.count(pgSource)).rejects.toBeInstanceOf(EmbeddingModelMismatchError);
   });
 });
+
+describe("Chroma being down", () => {
+  it("answers /search with 503 naming the vector store, not a 500", async () => {
+    const context = createTestContext({ CHROMA_URL: "http://127.0.0.1:1" });
+    try {
+      const response = await createSearchApp(() => context).request("/search", {
+        method: "POST",
+        body: JSON.stringify({ query: "anything", filters: { source: "samples" } }),
+        headers: { "content-type": "application/json" },
+      });
+      expect(response.status).toBe(503);
+      const body = await readJson(response);
+      expect(body.error.details.component).toBe("vector_store");
+      expect(JSON.stringify(body)).not.toContain("127.0.0.1");
+    } finally {
+      await context.close();
+    }
+  });
+});
