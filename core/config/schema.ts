@@ -140,6 +140,18 @@ export const settingsSchema = z.object({
     .default(100_000)
     .describe("Rows POST /ingest-data takes in one request; larger sources get a 413 pointing to /ingest-data-async"),
 
+  EMBEDDING_GROUP_SIZE: positiveInt
+    .max(1_000)
+    .default(64)
+    .describe("Chunks per embedding-requests message in async ingestion"),
+  BATCH_STATUS_TTL_SECONDS: positiveInt.default(604_800).describe("How long a batch's status stays in Redis"),
+  KAFKA_TOPIC_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]*$/)
+    .default("")
+    .describe("Prefix of every topic name (lets several deployments or test runs share a cluster)"),
+  KAFKA_GROUP_PREFIX: z.string().min(1).default("cwd").describe("Prefix of the consumer group ids the workers join"),
+
   HEALTH_TIMEOUT_MS: positiveInt.default(3_000).describe("Time each /health component check may take"),
 });
 

@@ -6,9 +6,10 @@ import { type Embedder, TransformersEmbedder } from "../embeddings/index.js";
 import type { ComponentProbe } from "../health/index.js";
 import { createLlmProviders, defaultProvider, type LlmProvider, type LlmProviderName } from "../llm/index.js";
 import type { Logger } from "../logging/index.js";
-import { createKafka } from "../messaging/index.js";
+import { createKafka, Publisher } from "../messaging/index.js";
 import { createRedis, pingRedis } from "../redis/index.js";
 import { SourceRegistry } from "../sources/index.js";
+import { BatchStatusStore } from "../status/index.js";
 import { createChromaClient, VectorStore } from "../vectors/index.js";
 
 /**
@@ -28,6 +29,9 @@ export interface AppContext {
   vectors: VectorStore | undefined;
   /** The configured LLM providers, the default first; see resolveProvider. */
   llm: ReadonlyMap<LlmProviderName, LlmProvider>;
+  /** Absent when KAFKA_BROKERS is blank. */
+  publisher: Publisher | undefined;
+  batches: BatchStatusStore;
   healthProbes(): ComponentProbe[];
   close(): Promise<void>;
 }
@@ -54,6 +58,11 @@ export function createAppContext(settings: Settings, logger: Logger): AppContext
   const sources = new SourceRegistry(settings.sources, settings);
   const vectors = chroma && new VectorStore(chroma, { model: embedder.model, dimension: embedder.dimension });
   const llm = createLlmProviders(settings, embedder);
+  const publisher = kafka && new Publisher(kafka, settings.KAFKA_TOPIC_PREFIX);
+  const batches = new BatchStatusStore(redis, {
+    prefix: settings.REDIS_KEY_PREFIX,
+    ttlSeconds: settings.BATCH_STATUS_TTL_SECONDS,
+  });
   let admin: Promise<Admin> | undefined;
 
   const kafkaAdmin = (client: Kafka): Promise<Admin> => {
@@ -129,6 +138,8 @@ export function createAppContext(settings: Settings, logger: Logger): AppContext
     sources,
     vectors,
     llm,
+    publisher,
+    batches,
     healthProbes,
     async close() {
       const pendingAdmin = admin;
@@ -138,6 +149,7 @@ export function createAppContext(settings: Settings, logger: Logger): AppContext
         pendingAdmin?.then((connected) => connected.disconnect()),
         embedder.close(),
         sources.close(),
+        publisher?.close(),
       ]);
     },
   };

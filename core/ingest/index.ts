@@ -1,3 +1,11 @@
+export {
+  failureEvents,
+  type QueueDependencies,
+  queueIngestion,
+  runEmbeddingRequest,
+  runIngestionRequest,
+  type WorkerDependencies,
+} from "./async.js";
 export { IngestTooLargeError } from "./errors.js";
 export {
   type IngestDependencies,

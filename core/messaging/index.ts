@@ -1,1 +1,23 @@
 export { createKafka, type KafkaSettings } from "./kafka-client.js";
+export {
+  type DecodedRecord,
+  decodeKafkaEvent,
+  encodeKafkaEvent,
+  type KafkaEvent,
+  kafkaEventSchema,
+} from "./lambda-event.js";
+export { processRecords, type RecordOutcome } from "./process-records.js";
+export { ensureTopics, Publisher } from "./publisher.js";
+export {
+  type BatchStatusEvent,
+  batchStatusEventSchema,
+  type DeadLetter,
+  type EmbeddingRequestMessage,
+  embeddingRequestSchema,
+  type IngestionRequestMessage,
+  ingestionRequestSchema,
+  schemaVersion,
+  type VectorUpdateMessage,
+  vectorUpdateSchema,
+} from "./schemas.js";
+export { allTopics, deadLetterTopic, type TopicName, topics } from "./topics.js";

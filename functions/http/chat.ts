@@ -10,8 +10,8 @@ import {
   userNamePattern,
 } from "../../core/chat/index.js";
 import { metadataFiltersSchema } from "../../core/vectors/index.js";
+import { defaultContext } from "../shared/default-context.js";
 import { type ContextProvider, createFunctionApp } from "./shared/create-app.js";
-import { defaultContext } from "./shared/default-context.js";
 import { mapError } from "./shared/errors.js";
 import { ErrorSchema, errorResponses } from "./shared/schemas.js";
 

@@ -1,8 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { handle } from "hono/aws-lambda";
 import { sampleCsv, validateCsv } from "../../core/sources/index.js";
+import { defaultContext } from "../shared/default-context.js";
 import { type ContextProvider, createFunctionApp } from "./shared/create-app.js";
-import { defaultContext } from "./shared/default-context.js";
 import { errorResponses } from "./shared/schemas.js";
 
 const filePath = z

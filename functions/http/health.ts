@@ -1,8 +1,8 @@
 import { createRoute } from "@hono/zod-openapi";
 import { handle } from "hono/aws-lambda";
 import { checkHealth } from "../../core/health/index.js";
+import { defaultContext } from "../shared/default-context.js";
 import { type ContextProvider, createFunctionApp } from "./shared/create-app.js";
-import { defaultContext } from "./shared/default-context.js";
 import { HealthSchema } from "./shared/health-schemas.js";
 
 const healthRoute = createRoute({

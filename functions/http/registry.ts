@@ -3,6 +3,7 @@ import { app as chatApp } from "./chat.js";
 import { app as csvFilesApp } from "./csv-files.js";
 import { app as healthApp } from "./health.js";
 import { app as ingestApp } from "./ingest.js";
+import { app as ingestAsyncApp } from "./ingest-async.js";
 import { app as llmApp } from "./llm.js";
 import { app as searchApp } from "./search.js";
 import { app as serviceInfoApp } from "./service-info.js";
@@ -19,6 +20,7 @@ export const httpFunctions: ReadonlyArray<{ name: string; app: OpenAPIHono<AppEn
   { name: "sources", app: sourcesApp },
   { name: "csv-files", app: csvFilesApp },
   { name: "ingest", app: ingestApp },
+  { name: "ingest-async", app: ingestAsyncApp },
   { name: "search", app: searchApp },
   { name: "chat", app: chatApp },
   { name: "llm", app: llmApp },

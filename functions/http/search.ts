@@ -2,8 +2,8 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { handle } from "hono/aws-lambda";
 import { searchDocuments } from "../../core/search/index.js";
 import { metadataFiltersSchema } from "../../core/vectors/index.js";
+import { defaultContext } from "../shared/default-context.js";
 import { type ContextProvider, createFunctionApp } from "./shared/create-app.js";
-import { defaultContext } from "./shared/default-context.js";
 import { errorResponses } from "./shared/schemas.js";
 
 const SearchRequestSchema = z

@@ -3,8 +3,8 @@ import { handle } from "hono/aws-lambda";
 import { checkHealth } from "../../core/health/index.js";
 import { configuredProviders, defaultProvider } from "../../core/llm/index.js";
 import packageJson from "../../package.json" with { type: "json" };
+import { defaultContext } from "../shared/default-context.js";
 import { type ContextProvider, createFunctionApp } from "./shared/create-app.js";
-import { defaultContext } from "./shared/default-context.js";
 import { HealthSchema } from "./shared/health-schemas.js";
 
 const startedAt = new Date();

@@ -3,8 +3,9 @@ import { ConfigError, loadConfig } from "../../core/config/index.js";
 import { createAppContext } from "../../core/context/index.js";
 import { ingestSamplesIfEmpty } from "../../core/ingest/index.js";
 import { createLogger } from "../../core/logging/index.js";
-import { setDefaultContext } from "../http/shared/default-context.js";
+import { setDefaultContext } from "../shared/default-context.js";
 import { createLocalApp } from "./server.js";
+import { startWorkers } from "./workers.js";
 
 /** `npm start`: every HTTP function on one port, configured from the environment and .env. */
 async function main(): Promise<void> {
@@ -32,6 +33,15 @@ async function main(): Promise<void> {
     for (const summary of summaries) logger.info(summary, "sample data ingested");
   }
 
+  // The Kafka consumers run in this process too, so /ingest-data-async works from one command;
+  // `npm run workers` runs more of them as separate processes.
+  const workers = context.kafka
+    ? await startWorkers(context).catch((error: unknown) => {
+        logger.warn({ err: error }, "Kafka workers not started; /ingest-data-async batches will wait");
+        return undefined;
+      })
+    : undefined;
+
   const server = serve({ fetch: createLocalApp().fetch, hostname: settings.HOST, port: settings.PORT }, (address) => {
     const base = `http://${address.address}:${address.port}`;
     logger.info({ url: base }, "listening");
@@ -41,7 +51,7 @@ async function main(): Promise<void> {
   const shutdown = (signal: string) => {
     logger.info({ signal }, "shutting down");
     server.close();
-    void context.close().finally(() => process.exit(0));
+    void (workers?.stop() ?? Promise.resolve()).finally(() => context.close().finally(() => process.exit(0)));
   };
   process.once("SIGINT", () => shutdown("SIGINT"));
   process.once("SIGTERM", () => shutdown("SIGTERM"));

@@ -35,7 +35,7 @@ export function testSettings(overrides: Record<string, string> = {}): Settings {
   return loadConfig({
     env: {
       NODE_ENV: "test",
-      LOG_LEVEL: "silent",
+      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
       REDIS_URL: testServices.redisUrl,
       KAFKA_BROKERS: testServices.kafkaBrokers,
       CHROMA_URL: testServices.chromaUrl,

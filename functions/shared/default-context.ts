@@ -1,6 +1,6 @@
-import { loadConfig } from "../../../core/config/index.js";
-import { type AppContext, createAppContext } from "../../../core/context/index.js";
-import { createLogger } from "../../../core/logging/index.js";
+import { loadConfig } from "../../core/config/index.js";
+import { type AppContext, createAppContext } from "../../core/context/index.js";
+import { createLogger } from "../../core/logging/index.js";
 
 let context: AppContext | undefined;
 

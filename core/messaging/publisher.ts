@@ -1,0 +1,76 @@
+import type { Admin, Kafka, Producer } from "kafkajs";
+import type { z } from "zod";
+import { allTopics } from "./topics.js";
+
+/** Sends validated messages; one idempotent producer per process. */
+export class Publisher {
+  private readonly kafka: Kafka;
+  private readonly topicPrefix: string;
+  private producer: Promise<Producer> | undefined;
+
+  constructor(kafka: Kafka, topicPrefix = "") {
+    this.kafka = kafka;
+    this.topicPrefix = topicPrefix;
+  }
+
+  /** The full name of one of the service's topics (`topics.*`), with this deployment's prefix. */
+  topic(name: string): string {
+    return `${this.topicPrefix}${name}`;
+  }
+
+  /** Validates against the schema before sending, so no malformed message ever leaves. */
+  async publish<T>(topic: string, key: string, schema: z.ZodType<T>, messages: readonly T[]): Promise<void> {
+    if (messages.length === 0) return;
+    const checked = messages.map((message) => schema.parse(message));
+    await (await this.connected()).send({
+      topic: this.topic(topic),
+      messages: checked.map((message) => ({ key, value: JSON.stringify(message) })),
+    });
+  }
+
+  /** Raw text to a full topic name, for dead letters (the original value is kept as it was). */
+  async publishRaw(topic: string, key: string | null, value: string): Promise<void> {
+    await (await this.connected()).send({ topic, messages: [{ key, value }] });
+  }
+
+  async close(): Promise<void> {
+    const producer = this.producer;
+    this.producer = undefined;
+    if (producer) await (await producer.catch(() => undefined))?.disconnect();
+  }
+
+  private connected(): Promise<Producer> {
+    if (!this.producer) {
+      const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+      this.producer = producer.connect().then(
+        () => producer,
+        (error: unknown) => {
+          this.producer = undefined;
+          throw error;
+        },
+      );
+    }
+    return this.producer;
+  }
+}
+
+/**
+ * Creates every topic the service uses, idempotently, and waits for leaders: freshly
+ * auto-created topics on KRaft briefly refuse writes ("does not host this topic-partition").
+ */
+export async function ensureTopics(kafka: Kafka, partitions: number, prefix = ""): Promise<void> {
+  const admin: Admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const missing = allTopics.map((topic) => `${prefix}${topic}`).filter((topic) => !existing.has(topic));
+    if (missing.length) {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })),
+      });
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}

@@ -1,0 +1,1 @@
+export { type BatchState, type BatchStatus, type BatchStatusOptions, BatchStatusStore } from "./batch-status.js";

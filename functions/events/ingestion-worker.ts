@@ -1,0 +1,22 @@
+import { runIngestionRequest } from "../../core/ingest/index.js";
+import { ingestionRequestSchema } from "../../core/messaging/index.js";
+import { defaultContext } from "../shared/default-context.js";
+import { type ContextProvider, createConsumer } from "./shared/consumer.js";
+
+/** data-ingestion → streams the named source and publishes its chunks to embedding-requests. */
+export function createIngestionWorker(getContext: ContextProvider) {
+  return createConsumer(
+    {
+      name: "ingestion-worker",
+      schema: ingestionRequestSchema,
+      reportFailures: true,
+      handle: (context, message) => {
+        if (!context.publisher) throw new Error("kafka is not configured");
+        return runIngestionRequest({ ...context, publisher: context.publisher }, message);
+      },
+    },
+    getContext,
+  );
+}
+
+export const handler = createIngestionWorker(defaultContext);

@@ -1,0 +1,38 @@
+// `npm run workers [-- ingestion-worker embedding-worker status-consumer]`: the Kafka consumer
+// functions as local consumer-group members (several processes share partitions).
+import { ConfigError, loadConfig } from "../../core/config/index.js";
+import { createAppContext } from "../../core/context/index.js";
+import { createLogger } from "../../core/logging/index.js";
+import { setDefaultContext } from "../shared/default-context.js";
+import { type ConsumerName, consumerFunctions, startWorkers } from "./workers.js";
+
+async function main(): Promise<void> {
+  const requested = process.argv.slice(2).filter((argument) => argument !== "--");
+  const unknown = requested.filter((name) => !(name in consumerFunctions));
+  if (unknown.length) {
+    console.error(`unknown worker(s): ${unknown.join(", ")}; known: ${Object.keys(consumerFunctions).join(", ")}`);
+    process.exit(2);
+  }
+  let settings: ReturnType<typeof loadConfig>;
+  try {
+    settings = loadConfig({ dotEnvPath: ".env" });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const logger = createLogger(settings);
+  const context = createAppContext(settings, logger);
+  setDefaultContext(context);
+  await context.embedder.warmUp().catch((error: unknown) => logger.warn({ err: error }, "embedder not ready"));
+  const names = (requested.length ? requested : Object.keys(consumerFunctions)) as ConsumerName[];
+  const workers = await startWorkers(context, names);
+  logger.info({ workers: names }, "workers running");
+  const stop = () => void workers.stop().finally(() => context.close().finally(() => process.exit(0)));
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+}
+
+await main();

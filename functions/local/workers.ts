@@ -1,0 +1,82 @@
+import type { Consumer } from "kafkajs";
+import type { AppContext } from "../../core/context/index.js";
+import { encodeKafkaEvent, ensureTopics, topics } from "../../core/messaging/index.js";
+import { createEmbeddingWorker } from "../events/embedding-worker.js";
+import { createIngestionWorker } from "../events/ingestion-worker.js";
+import { createStatusConsumer } from "../events/status-consumer.js";
+
+/** Every Kafka consumer function with the topic its event-source mapping reads. */
+export const consumerFunctions = {
+  "ingestion-worker": { topic: topics.dataIngestion, create: createIngestionWorker },
+  "embedding-worker": { topic: topics.embeddingRequests, create: createEmbeddingWorker },
+  "status-consumer": { topic: topics.batchStatus, create: createStatusConsumer },
+} as const;
+
+export type ConsumerName = keyof typeof consumerFunctions;
+
+/**
+ * The local stand-in for Lambda's Kafka event-source mappings: a kafkajs consumer group per
+ * function that hands each fetched batch, in Lambda's event shape, to the same handler the
+ * deployment runs, and commits the batch's offsets only after the handler resolved.
+ */
+export async function startWorkers(
+  context: AppContext,
+  names: readonly ConsumerName[] = Object.keys(consumerFunctions) as ConsumerName[],
+): Promise<{ stop(): Promise<void> }> {
+  const kafka = context.kafka;
+  if (!kafka) throw new Error("KAFKA_BROKERS is not set: the workers need Kafka");
+  const { settings } = context;
+  await ensureTopics(kafka, settings.KAFKA_TOPIC_PARTITIONS, settings.KAFKA_TOPIC_PREFIX);
+  const consumers: Consumer[] = [];
+  for (const name of names) {
+    const definition = consumerFunctions[name];
+    const handler = definition.create(() => context);
+    const topic = `${settings.KAFKA_TOPIC_PREFIX}${definition.topic}`;
+    const consumer = kafka.consumer({
+      groupId: `${settings.KAFKA_GROUP_PREFIX}-${name}`,
+      sessionTimeout: 60_000,
+      heartbeatInterval: 3_000,
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
+        if (!isRunning() || isStale() || batch.messages.length === 0) return;
+        // A long record (an ingestion worker streaming a table) must not look like a dead consumer.
+        const beat = setInterval(() => void heartbeat().catch(() => undefined), 3_000);
+        try {
+          await handler(
+            encodeKafkaEvent(
+              batch.messages.map((message) => ({
+                topic: batch.topic,
+                partition: batch.partition,
+                offset: Number(message.offset),
+                key: message.key,
+                value: message.value,
+                timestamp: Number(message.timestamp),
+              })),
+            ),
+          );
+        } finally {
+          clearInterval(beat);
+        }
+        const last = batch.messages.at(-1);
+        if (last) {
+          // Resolving moves the fetch position; committing makes it survive a restart. Both only now.
+          resolveOffset(last.offset);
+          await consumer.commitOffsets([
+            { topic: batch.topic, partition: batch.partition, offset: String(Number(last.offset) + 1) },
+          ]);
+        }
+      },
+    });
+    consumers.push(consumer);
+  }
+  return {
+    async stop() {
+      await Promise.allSettled(consumers.map((consumer) => consumer.disconnect()));
+    },
+  };
+}
