@@ -1,0 +1,130 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { AppContext } from "../../../core/context/index.js";
+import { allTopics } from "../../../core/messaging/index.js";
+import { createIngestAsyncApp } from "../../../functions/http/ingest-async.js";
+import { startWorkers } from "../../../functions/local/workers.js";
+import { createTestContext } from "../../support/app-context.js";
+import { readJson } from "../../support/http.js";
+import { createPostgresFixture } from "../../support/postgres-fixture.js";
+import { waitFor } from "../../support/processes.js";
+import { testServices, uniqueName } from "../../support/services.js";
+
+const root = path.resolve(import.meta.dirname, "../../..");
+const rows = 1_200;
+
+describe("embedding workers as separate processes: crash and scale-out", { timeout: 300_000 }, () => {
+  const run = uniqueName("procs").replace(/-/g, "_");
+  const source = `pg_${run}`;
+  let fixture: Awaited<ReturnType<typeof createPostgresFixture>>;
+  let context: AppContext;
+  let inProcess: { stop(): Promise<void> };
+  let environment: Record<string, string>;
+  const children: ChildProcess[] = [];
+
+  /** `npm run workers -- embedding-worker` as its own process, configured like this test's context. */
+  const spawnEmbeddingWorker = () => {
+    const child = spawn(process.execPath, ["--import", "tsx", "functions/local/workers-main.ts", "embedding-worker"], {
+      cwd: root,
+      env: { ...process.env, ...environment },
+      stdio: "ignore",
+    });
+    children.push(child);
+    return child;
+  };
+  const groupMembers = async () => {
+    const admin = context.kafka?.admin();
+    if (!admin) return 0;
+    await admin.connect();
+    try {
+      const { groups } = await admin.describeGroups([`${run}-embedding-worker`]);
+      return groups[0]?.state === "Stable"
+        ? groups[0].members.filter((member) => member.memberAssignment.length > 0).length
+        : 0;
+    } finally {
+      await admin.disconnect();
+    }
+  };
+
+  beforeAll(async () => {
+    fixture = await createPostgresFixture(
+      `CREATE TABLE notes (id int PRIMARY KEY, body text);
+       INSERT INTO notes SELECT n, 'Note ' || n || ': the order shipped late because the courier lost the parcel twice.' FROM generate_series(1, ${rows}) AS n;`,
+    );
+    environment = {
+      LOG_LEVEL: "silent",
+      KAFKA_BROKERS: testServices.kafkaBrokers,
+      CHROMA_URL: testServices.chromaUrl,
+      REDIS_URL: testServices.redisUrl,
+      KAFKA_TOPIC_PREFIX: `${run}.`,
+      KAFKA_GROUP_PREFIX: run,
+      REDIS_KEY_PREFIX: `${run}:`,
+      EMBEDDING_GROUP_SIZE: "16",
+      SOURCES: JSON.stringify([
+        { name: source, kind: "postgresql", url: testServices.postgresUrl, schema: fixture.schema },
+      ]),
+    };
+    context = createTestContext(environment);
+    // The ingestion worker and status consumer run here; embedding happens only in the child processes.
+    inProcess = await startWorkers(context, ["ingestion-worker", "status-consumer"]);
+  });
+
+  afterAll(async () => {
+    for (const child of children) child.kill("SIGKILL");
+    await inProcess?.stop();
+    await context?.vectors?.deleteSource(source);
+    const admin = context?.kafka?.admin();
+    if (admin) {
+      await admin.connect();
+      await admin.deleteTopics({ topics: allTopics.map((topic) => `${run}.${topic}`) }).catch(() => undefined);
+      await admin.disconnect();
+    }
+    await context?.close();
+    await fixture?.drop();
+  });
+
+  const status = async (batchId: string) =>
+    readJson(await createIngestAsyncApp(() => context).request(`/ingest-status/${batchId}`));
+  const queue = async () => {
+    const response = await createIngestAsyncApp(() => context).request("/ingest-data-async", {
+      method: "POST",
+      body: JSON.stringify({ source, table_or_collection: "notes", text_fields: ["body"] }),
+      headers: { "content-type": "application/json" },
+    });
+    return (await readJson(response)).batch_id as string;
+  };
+  const expectExactlyStored = async () => {
+    expect(await context.vectors?.count(source)).toBe(rows);
+    const ids = new Set((await context.vectors?.get(source, { limit: rows + 10 }))?.map((record) => record.id));
+    expect(ids.size).toBe(rows);
+    for (let id = 1; id <= rows; id++) expect(ids.has(`${source}:notes:${id}`)).toBe(true);
+  };
+
+  it("completes with exact counts after the embedding worker is killed with SIGKILL mid-batch", async () => {
+    const first = spawnEmbeddingWorker();
+    await waitFor(async () => (await groupMembers()) === 1, 120_000, "the first embedding worker to join");
+    const batchId = await queue();
+    await waitFor(async () => (await status(batchId)).processed_documents >= 100, 180_000, "some progress");
+    const before = await status(batchId);
+    expect(before.processed_documents).toBeLessThan(rows);
+    first.kill("SIGKILL");
+    spawnEmbeddingWorker();
+    await waitFor(async () => (await status(batchId)).status === "completed", 240_000, "completion after the crash");
+    expect(await status(batchId)).toMatchObject({
+      total_documents: rows,
+      processed_documents: rows,
+      failed_documents: 0,
+    });
+    await expectExactlyStored();
+  });
+
+  it("shares the partitions between two embedding worker processes, and the batch completes", async () => {
+    spawnEmbeddingWorker();
+    await waitFor(async () => (await groupMembers()) === 2, 120_000, "two members with partitions");
+    const batchId = await queue();
+    await waitFor(async () => (await status(batchId)).status === "completed", 240_000, "completion with two workers");
+    expect(await status(batchId)).toMatchObject({ processed_documents: rows, failed_documents: 0 });
+    await expectExactlyStored();
+  });
+});
