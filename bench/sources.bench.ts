@@ -1,6 +1,12 @@
 import { MongoClient } from "mongodb";
 import pg from "pg";
-import { MongoConnector, PostgresConnector, resolveSelection, rowToDocument } from "../core/sources/index.js";
+import {
+  MongoConnector,
+  PostgresConnector,
+  resolveSelection,
+  rowToDocument,
+  type SourceConnector,
+} from "../core/sources/index.js";
 import { testServices } from "../test/support/services.js";
 import { type BenchResult, mb, withPeakRss } from "./support.js";
 
@@ -38,32 +44,7 @@ async function benchPostgres(): Promise<BenchResult> {
     schema: "bench",
     max_connections: 2,
   });
-  const schema = await connector.describe("rows");
-  const selection = resolveSelection("bench", schema, { textFields: ["title", "body"] });
-  global.gc?.();
-  const idleRss = process.memoryUsage.rss();
-  const started = performance.now();
-  const { result: count, peakRss } = await withPeakRss(async () => {
-    let documents = 0;
-    for await (const row of connector.stream({ table: "rows", fields: selection.readFields, batchSize: 1_000 })) {
-      rowToDocument(row, { source: "bench", table: "rows", ...selection });
-      documents++;
-    }
-    return documents;
-  });
-  const seconds = (performance.now() - started) / 1000;
-  await connector.close();
-  return {
-    name: "sources-postgres",
-    conditions: { rows: count, cursorBatch: 1_000, fields: selection.readFields },
-    metrics: {
-      rows_per_second: Math.round(count / seconds),
-      seconds: Math.round(seconds * 10) / 10,
-      idle_rss_mb: mb(idleRss),
-      peak_rss_mb: mb(peakRss),
-      peak_over_idle_mb: mb(peakRss - idleRss),
-    },
-  };
+  return measureStreaming(connector, "rows", ["title", "body"], "sources-postgres", {});
 }
 
 async function benchMongo(): Promise<BenchResult> {
@@ -93,15 +74,28 @@ async function benchMongo(): Promise<BenchResult> {
     { name: "bench", kind: "mongodb", url: testServices.mongoUrl, database: "bench_test" },
     { sampleSize: 200 },
   );
-  const schema = await connector.describe("documents");
-  const selection = resolveSelection("bench", schema, { textFields: ["title", "text"] });
+  return measureStreaming(connector, "documents", ["title", "text"], "sources-mongodb", {
+    server: "FerretDB 1.24.2 (SQLite)",
+  });
+}
+
+/** Streams a whole table into documents (no embedding), measuring rows/s and RSS above idle. */
+async function measureStreaming(
+  connector: SourceConnector,
+  table: string,
+  textFields: string[],
+  name: string,
+  conditions: Record<string, unknown>,
+): Promise<BenchResult> {
+  const schema = await connector.describe(table);
+  const selection = resolveSelection("bench", schema, { textFields });
   global.gc?.();
   const idleRss = process.memoryUsage.rss();
   const started = performance.now();
   const { result: count, peakRss } = await withPeakRss(async () => {
     let documents = 0;
-    for await (const row of connector.stream({ table: "documents", fields: selection.readFields, batchSize: 1_000 })) {
-      rowToDocument(row, { source: "bench", table: "documents", ...selection });
+    for await (const row of connector.stream({ table, fields: selection.readFields, batchSize: 1_000 })) {
+      rowToDocument(row, { source: "bench", table, ...selection });
       documents++;
     }
     return documents;
@@ -109,8 +103,8 @@ async function benchMongo(): Promise<BenchResult> {
   const seconds = (performance.now() - started) / 1000;
   await connector.close();
   return {
-    name: "sources-mongodb",
-    conditions: { documents: count, cursorBatch: 1_000, server: "FerretDB 1.24.2 (SQLite)" },
+    name,
+    conditions: { ...conditions, rows: count, cursorBatch: 1_000, fields: selection.readFields },
     metrics: {
       rows_per_second: Math.round(count / seconds),
       seconds: Math.round(seconds * 10) / 10,

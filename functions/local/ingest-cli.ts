@@ -1,10 +1,10 @@
 // `npm run ingest -- --source NAME --table T --text-fields a,b [--fields x,y] [--max-rows N]`
 // Local use: runs the same ingestion as POST /ingest-data, with a progress line on the terminal.
 import { parseArgs } from "node:util";
-import { ConfigError, loadConfig } from "../../core/config/index.js";
 import { createAppContext } from "../../core/context/index.js";
 import { type IngestProgress, ingestTable } from "../../core/ingest/index.js";
 import { createLogger } from "../../core/logging/index.js";
+import { loadLocalSettings } from "./settings.js";
 
 const usage = "usage: npm run ingest -- --source NAME --table TABLE --text-fields a,b [--fields x,y] [--max-rows N]";
 
@@ -39,16 +39,7 @@ async function main(): Promise<number> {
     console.error(usage);
     return 2;
   }
-  let settings: ReturnType<typeof loadConfig>;
-  try {
-    settings = loadConfig({ dotEnvPath: ".env" });
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      return 2;
-    }
-    throw error;
-  }
+  const settings = loadLocalSettings();
   // The progress line is the CLI's output; request-style info logs would only interleave with it.
   const context = createAppContext(settings, createLogger({ ...settings, LOG_LEVEL: "warn" }));
   if (!context.vectors) {

@@ -1,24 +1,15 @@
 import { serve } from "@hono/node-server";
-import { ConfigError, loadConfig } from "../../core/config/index.js";
 import { createAppContext } from "../../core/context/index.js";
 import { ingestSamplesIfEmpty } from "../../core/ingest/index.js";
 import { createLogger } from "../../core/logging/index.js";
 import { setDefaultContext } from "../shared/default-context.js";
 import { createLocalApp } from "./server.js";
+import { loadLocalSettings } from "./settings.js";
 import { startWorkers } from "./workers.js";
 
 /** `npm start`: every HTTP function on one port, configured from the environment and .env. */
 async function main(): Promise<void> {
-  let settings: ReturnType<typeof loadConfig>;
-  try {
-    settings = loadConfig({ dotEnvPath: ".env" });
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      process.exit(2);
-    }
-    throw error;
-  }
+  const settings = loadLocalSettings();
   const logger = createLogger(settings);
   const context = createAppContext(settings, logger);
   setDefaultContext(context);

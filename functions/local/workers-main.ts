@@ -1,9 +1,9 @@
 // `npm run workers [-- ingestion-worker embedding-worker status-consumer]`: the Kafka consumer
 // functions as local consumer-group members (several processes share partitions).
-import { ConfigError, loadConfig } from "../../core/config/index.js";
 import { createAppContext } from "../../core/context/index.js";
 import { createLogger } from "../../core/logging/index.js";
 import { setDefaultContext } from "../shared/default-context.js";
+import { loadLocalSettings } from "./settings.js";
 import { type ConsumerName, consumerFunctions, startWorkers } from "./workers.js";
 
 async function main(): Promise<void> {
@@ -13,16 +13,7 @@ async function main(): Promise<void> {
     console.error(`unknown worker(s): ${unknown.join(", ")}; known: ${Object.keys(consumerFunctions).join(", ")}`);
     process.exit(2);
   }
-  let settings: ReturnType<typeof loadConfig>;
-  try {
-    settings = loadConfig({ dotEnvPath: ".env" });
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      process.exit(2);
-    }
-    throw error;
-  }
+  const settings = loadLocalSettings();
   const logger = createLogger(settings);
   const context = createAppContext(settings, logger);
   setDefaultContext(context);
