@@ -40,6 +40,34 @@ export class BatchStatusStore {
   }
 
   async create(batchId: string, meta: { source: string; table: string }): Promise<void> {
+    return this.guard(() => this.createBatch(batchId, meta));
+  }
+
+  /** Applies one status event; applying the same event twice changes nothing. */
+  async apply(event: BatchStatusEvent): Promise<void> {
+    return this.guard(() => this.applyEvent(event));
+  }
+
+  async get(batchId: string): Promise<BatchStatus | undefined> {
+    return this.guard(() => this.read(batchId));
+  }
+
+  /** Newest first; batches whose hash expired are skipped (and dropped from the list). */
+  async recent(limit: number): Promise<BatchStatus[]> {
+    return this.guard(() => this.readRecent(limit));
+  }
+
+  /** A Redis failure mid-command is the component being unavailable (503), like a failed connect. */
+  private async guard<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      if (error instanceof ComponentUnavailableError) throw error;
+      throw new ComponentUnavailableError("redis", { cause: error });
+    }
+  }
+
+  private async createBatch(batchId: string, meta: { source: string; table: string }): Promise<void> {
     const redis = await this.connected();
     const now = new Date().toISOString();
     const keys = this.keys(batchId);
@@ -52,8 +80,7 @@ export class BatchStatusStore {
       .exec();
   }
 
-  /** Applies one status event; applying the same event twice changes nothing. */
-  async apply(event: BatchStatusEvent): Promise<void> {
+  private async applyEvent(event: BatchStatusEvent): Promise<void> {
     const redis = await this.connected();
     const keys = this.keys(event.batch_id);
     const transaction = redis.multi().hset(keys.hash, { updated_at: event.at });
@@ -79,7 +106,7 @@ export class BatchStatusStore {
     await transaction.exec();
   }
 
-  async get(batchId: string): Promise<BatchStatus | undefined> {
+  private async read(batchId: string): Promise<BatchStatus | undefined> {
     const redis = await this.connected();
     const keys = this.keys(batchId);
     const [hash, processed, failedTotal, failedButProcessed] = await Promise.all([
@@ -115,11 +142,10 @@ export class BatchStatusStore {
     };
   }
 
-  /** Newest first; batches whose hash expired are skipped (and dropped from the list). */
-  async recent(limit: number): Promise<BatchStatus[]> {
+  private async readRecent(limit: number): Promise<BatchStatus[]> {
     const redis = await this.connected();
     const ids = await redis.zrevrange(this.keys("").recent, 0, limit - 1);
-    const statuses = await Promise.all(ids.map((id) => this.get(id)));
+    const statuses = await Promise.all(ids.map((id) => this.read(id)));
     const expired = ids.filter((_, index) => !statuses[index]);
     if (expired.length) await redis.zrem(this.keys("").recent, ...expired);
     return statuses.filter((status): status is BatchStatus => status !== undefined);
