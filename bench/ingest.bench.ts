@@ -9,14 +9,14 @@ import type { BenchResult } from "./support.js";
 
 const rows = Number(process.env.BENCH_INGEST_ROWS ?? 50_000);
 
-/** A PostgreSQL table of ~60-token rows through the whole synchronous pipeline (what /ingest-data runs). */
-export async function benchIngest(): Promise<BenchResult[]> {
+/** bench.ingest: `count` rows of ~60-token text, recreated each run. */
+export async function createBenchTable(count: number): Promise<void> {
   const admin = new pg.Pool({ connectionString: testServices.postgresUrl, max: 1 });
   await admin.query("CREATE SCHEMA IF NOT EXISTS bench");
   await admin.query("DROP TABLE IF EXISTS bench.ingest");
   await admin.query("CREATE TABLE bench.ingest (id int PRIMARY KEY, body text)");
-  const texts = sampleTexts(rows);
-  for (let start = 0; start < rows; start += 5_000) {
+  const texts = sampleTexts(count);
+  for (let start = 0; start < count; start += 5_000) {
     const slice = texts.slice(start, start + 5_000);
     await admin.query("INSERT INTO bench.ingest SELECT * FROM unnest($1::int[], $2::text[])", [
       slice.map((_, offset) => start + offset),
@@ -24,6 +24,11 @@ export async function benchIngest(): Promise<BenchResult[]> {
     ]);
   }
   await admin.end();
+}
+
+/** A PostgreSQL table of ~60-token rows through the whole synchronous pipeline (what /ingest-data runs). */
+export async function benchIngest(): Promise<BenchResult[]> {
+  await createBenchTable(rows);
   const settings = loadConfig({
     env: {
       LOG_LEVEL: "warn",

@@ -1,5 +1,6 @@
-// `npm run bench -- [sources] [embed] [ingest] [query] [chat]`: runs the named benchmarks (all when none is named),
+// `npm run bench -- [sources] [embed] [ingest] [query] [chat] [async]`: runs the named benchmarks (all when none is named),
 // writes bench/results/<name>.json and prints a markdown table. Needs `npm run services -- up`.
+import { benchAsync } from "./async.bench.js";
 import { benchChat } from "./chat.bench.js";
 import { benchEmbedding } from "./embed.bench.js";
 import { benchIngest } from "./ingest.bench.js";
@@ -13,6 +14,7 @@ const suites: Record<string, () => Promise<BenchResult[]>> = {
   ingest: benchIngest,
   query: benchQuery,
   chat: benchChat,
+  async: benchAsync,
 };
 
 const requested = process.argv.slice(2).filter((argument) => argument !== "--");
