@@ -147,16 +147,15 @@ describe("async ingestion over Kafka: endpoint, workers as Lambda-style consumer
     // A valid request whose table is gone by the time the worker reads it (queued earlier, dropped since).
     const batchId = randomUUID();
     await context.batches.create(batchId, { source: pgSource, table: "vanished" });
-    await context.publisher?.publish(topics.dataIngestion, pgSource, ingestionRequestSchema, [
-      {
-        schema_version: schemaVersion,
-        batch_id: batchId,
-        source: pgSource,
-        table: "vanished",
-        text_fields: ["body"],
-        requested_at: new Date().toISOString(),
-      },
-    ]);
+    const request = ingestionRequestSchema.parse({
+      schema_version: schemaVersion,
+      batch_id: batchId,
+      source: pgSource,
+      table: "vanished",
+      text_fields: ["body"],
+      requested_at: new Date().toISOString(),
+    });
+    await consoleProduce(brokers, ingestionTopic, [JSON.stringify(request)]);
     const status = await finished(batchId);
     expect(status.status).toBe("failed");
     expect(status.error_message).toContain("'vanished'");
