@@ -13,7 +13,7 @@ import type {
   LlmUsage,
 } from "./provider.js";
 import type { LlmProviderName } from "./providers.js";
-import { defaultRetryDelays, type RetryDelays, withRetry } from "./retry.js";
+import { defaultRetryDelays, type RetryDelays, withTranslatedRetry } from "./retry.js";
 
 export interface GeminiProviderOptions {
   apiKey: string;
@@ -115,16 +115,12 @@ export class GeminiProvider implements LlmProvider {
   }
 
   private retrying<T>(operation: () => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-    return withRetry(
-      async () => {
-        try {
-          return await operation();
-        } catch (error) {
-          throw this.translate(error, signal);
-        }
-      },
-      { ...defaultRetryDelays, ...this.options.retryDelays, maxRetries: this.options.maxRetries, signal },
-    );
+    return withTranslatedRetry(operation, (error) => this.translate(error, signal), {
+      ...defaultRetryDelays,
+      ...this.options.retryDelays,
+      maxRetries: this.options.maxRetries,
+      signal,
+    });
   }
 
   private translate(error: unknown, callerSignal: AbortSignal | undefined): unknown {

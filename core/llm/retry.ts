@@ -85,3 +85,21 @@ function sleep(milliseconds: number, signal: AbortSignal | undefined): Promise<v
     signal?.addEventListener("abort", onAbort, { once: true });
   });
 }
+
+/**
+ * withRetry over an SDK call whose failures are first translated into the provider's typed
+ * errors, so retrying is decided on those (a 429 or 5xx) and never on the SDK's own classes.
+ */
+export function withTranslatedRetry<T>(
+  operation: () => Promise<T>,
+  translate: (error: unknown) => unknown,
+  options: RetryOptions,
+): Promise<T> {
+  return withRetry(async () => {
+    try {
+      return await operation();
+    } catch (error) {
+      throw translate(error);
+    }
+  }, options);
+}
