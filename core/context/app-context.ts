@@ -6,7 +6,7 @@ import { type Embedder, TransformersEmbedder } from "../embeddings/index.js";
 import type { ComponentProbe } from "../health/index.js";
 import { createLlmProviders, defaultProvider, type LlmProvider, type LlmProviderName } from "../llm/index.js";
 import type { Logger } from "../logging/index.js";
-import { createKafka, Publisher } from "../messaging/index.js";
+import { createKafka, type MessagePublisher, Publisher } from "../messaging/index.js";
 import { createRedis, pingRedis } from "../redis/index.js";
 import { SourceRegistry } from "../sources/index.js";
 import { BatchStatusStore } from "../status/index.js";
@@ -29,14 +29,22 @@ export interface AppContext {
   vectors: VectorStore | undefined;
   /** The configured LLM providers, the default first; see resolveProvider. */
   llm: ReadonlyMap<LlmProviderName, LlmProvider>;
-  /** Absent when KAFKA_BROKERS is blank. */
-  publisher: Publisher | undefined;
+  /** Kafka; the in-process bus under `npm run dev` without a broker; absent otherwise. */
+  publisher: MessagePublisher | undefined;
   batches: BatchStatusStore;
   healthProbes(): ComponentProbe[];
   close(): Promise<void>;
 }
 
-export function createAppContext(settings: Settings, logger: Logger): AppContext {
+export interface AppContextOptions {
+  /**
+   * Used when KAFKA_BROKERS is blank: the local runner's in-process bus (development only),
+   * which /health then reports instead of a disabled Kafka.
+   */
+  devBus?: MessagePublisher;
+}
+
+export function createAppContext(settings: Settings, logger: Logger, options: AppContextOptions = {}): AppContext {
   const redis = settings.REDIS_URL ? createRedis(settings.REDIS_URL) : undefined;
   const chroma = settings.CHROMA_URL
     ? createChromaClient({
@@ -58,7 +66,10 @@ export function createAppContext(settings: Settings, logger: Logger): AppContext
   const sources = new SourceRegistry(settings.sources, settings);
   const vectors = chroma && new VectorStore(chroma, { model: embedder.model, dimension: embedder.dimension });
   const llm = createLlmProviders(settings, embedder);
-  const publisher = kafka && new Publisher(kafka, settings.KAFKA_TOPIC_PREFIX);
+  const publisher: MessagePublisher | undefined = kafka
+    ? new Publisher(kafka, settings.KAFKA_TOPIC_PREFIX)
+    : options.devBus;
+  const devBus = kafka ? undefined : options.devBus;
   const batches = new BatchStatusStore(redis, {
     prefix: settings.REDIS_KEY_PREFIX,
     ttlSeconds: settings.BATCH_STATUS_TTL_SECONDS,
@@ -98,18 +109,19 @@ export function createAppContext(settings: Settings, logger: Logger): AppContext
         name: "kafka",
         required: true,
         note: "set KAFKA_BROKERS to enable",
-        probe:
-          kafka &&
-          (async () => {
-            try {
-              const cluster = await (await kafkaAdmin(kafka)).describeCluster();
-              return `${cluster.brokers.length} broker(s), controller ${cluster.controller}`;
-            } catch (error) {
-              // A dropped admin connection must be rebuilt on the next check, not reused.
-              admin = undefined;
-              throw error;
-            }
-          }),
+        probe: devBus
+          ? async () => "in-process bus: development only, nothing persists (set KAFKA_BROKERS for Kafka)"
+          : kafka &&
+            (async () => {
+              try {
+                const cluster = await (await kafkaAdmin(kafka)).describeCluster();
+                return `${cluster.brokers.length} broker(s), controller ${cluster.controller}`;
+              } catch (error) {
+                // A dropped admin connection must be rebuilt on the next check, not reused.
+                admin = undefined;
+                throw error;
+              }
+            }),
       },
       {
         name: "embedder",

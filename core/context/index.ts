@@ -1,1 +1,1 @@
-export { type AppContext, createAppContext } from "./app-context.js";
+export { type AppContext, type AppContextOptions, createAppContext } from "./app-context.js";

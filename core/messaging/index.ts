@@ -1,3 +1,4 @@
+export { InProcessBus } from "./in-process-bus.js";
 export { createKafka, type KafkaSettings } from "./kafka-client.js";
 export {
   type DecodedRecord,
@@ -6,6 +7,7 @@ export {
   type KafkaEvent,
   kafkaEventSchema,
 } from "./lambda-event.js";
+export type { MessagePublisher } from "./message-publisher.js";
 export { processRecords, type RecordOutcome } from "./process-records.js";
 export { ensureTopics, Publisher } from "./publisher.js";
 export {

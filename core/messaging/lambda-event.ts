@@ -32,6 +32,8 @@ export interface DecodedRecord {
   offset: number;
   key: string | null;
   value: Buffer | null;
+  /** Lambda sends each header as a list of byte values; decoded as UTF-8, the last value of a repeated key wins. */
+  headers: Record<string, string>;
 }
 
 /** The records of an event in partition order, keys and values decoded from base64. */
@@ -44,6 +46,11 @@ export function decodeKafkaEvent(event: unknown): DecodedRecord[] {
       offset: record.offset,
       key: record.key ? Buffer.from(record.key, "base64").toString("utf8") : null,
       value: record.value ? Buffer.from(record.value, "base64") : null,
+      headers: Object.fromEntries(
+        (record.headers ?? []).flatMap((header) =>
+          Object.entries(header).map(([name, bytes]) => [name, Buffer.from(bytes).toString("utf8")]),
+        ),
+      ),
     })),
   );
 }
@@ -57,6 +64,7 @@ export function encodeKafkaEvent(
     key: Buffer | string | null;
     value: Buffer | string | null;
     timestamp?: number;
+    headers?: Record<string, string | Buffer>;
   }[],
 ): KafkaEvent {
   const grouped: KafkaEvent["records"] = {};
@@ -71,7 +79,7 @@ export function encodeKafkaEvent(
       timestampType: "CREATE_TIME",
       key: record.key === null ? null : Buffer.from(record.key).toString("base64"),
       value: record.value === null ? null : Buffer.from(record.value).toString("base64"),
-      headers: [],
+      headers: Object.entries(record.headers ?? {}).map(([name, value]) => ({ [name]: [...Buffer.from(value)] })),
     });
   }
   return { eventSource: "SelfManagedKafka", records: grouped };

@@ -2,7 +2,7 @@ import type { z } from "zod";
 import { AppError } from "../errors/index.js";
 import type { Logger } from "../logging/index.js";
 import type { DecodedRecord } from "./lambda-event.js";
-import type { Publisher } from "./publisher.js";
+import type { MessagePublisher } from "./message-publisher.js";
 import type { DeadLetter } from "./schemas.js";
 import { deadLetterTopic } from "./topics.js";
 
@@ -18,7 +18,7 @@ export interface RecordOutcome {
 export interface ProcessOptions<T> {
   schema: z.ZodType<T>;
   handle: (message: T, record: DecodedRecord) => Promise<void>;
-  publisher: Publisher;
+  publisher: MessagePublisher;
   logger: Logger;
   maxAttempts?: number;
   backoffMs?: number;

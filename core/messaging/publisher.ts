@@ -1,9 +1,10 @@
 import type { Admin, Kafka, Producer } from "kafkajs";
 import type { z } from "zod";
+import type { MessagePublisher } from "./message-publisher.js";
 import { allTopics } from "./topics.js";
 
 /** Sends validated messages; one idempotent producer per process. */
-export class Publisher {
+export class Publisher implements MessagePublisher {
   private readonly kafka: Kafka;
   private readonly topicPrefix: string;
   private producer: Promise<Producer> | undefined;

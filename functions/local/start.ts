@@ -2,16 +2,29 @@ import { serve } from "@hono/node-server";
 import { createAppContext } from "../../core/context/index.js";
 import { ingestSamplesIfEmpty } from "../../core/ingest/index.js";
 import { createLogger } from "../../core/logging/index.js";
+import { InProcessBus } from "../../core/messaging/index.js";
 import { setDefaultContext } from "../shared/default-context.js";
 import { createLocalApp } from "./server.js";
 import { loadLocalSettings } from "./settings.js";
-import { startWorkers } from "./workers.js";
+import { startWorkers, subscribeInProcess } from "./workers.js";
 
 /** `npm start`: every HTTP function on one port, configured from the environment and .env. */
 async function main(): Promise<void> {
   const settings = loadLocalSettings();
   const logger = createLogger(settings);
-  const context = createAppContext(settings, logger);
+  // Without a broker, async ingestion still works through an in-process bus (development only).
+  const bus = settings.KAFKA_BROKERS
+    ? undefined
+    : new InProcessBus({
+        topicPrefix: settings.KAFKA_TOPIC_PREFIX,
+        onHandlerError: (topic, error) => logger.error({ err: error, topic }, "in-process consumer failed"),
+        onUnrouted: (topic) => logger.debug({ topic }, "no in-process consumer for topic"),
+      });
+  const context = createAppContext(settings, logger, { devBus: bus });
+  if (bus) {
+    subscribeInProcess(context, bus);
+    logger.warn("KAFKA_BROKERS is blank: async ingestion runs on an in-process bus (development only)");
+  }
   setDefaultContext(context);
   // Load the model before taking traffic, so the first request does not wait for it.
   await context.embedder.warmUp().catch((error: unknown) => logger.warn({ err: error }, "embedder not ready"));

@@ -1,6 +1,6 @@
-import type { Consumer } from "kafkajs";
+import type { Consumer, IHeaders } from "kafkajs";
 import type { AppContext } from "../../core/context/index.js";
-import { encodeKafkaEvent, ensureTopics, topics } from "../../core/messaging/index.js";
+import { encodeKafkaEvent, ensureTopics, type InProcessBus, topics } from "../../core/messaging/index.js";
 import { createEmbeddingWorker } from "../events/embedding-worker.js";
 import { createIngestionWorker } from "../events/ingestion-worker.js";
 import { createStatusConsumer } from "../events/status-consumer.js";
@@ -13,6 +13,34 @@ export const consumerFunctions = {
 } as const;
 
 export type ConsumerName = keyof typeof consumerFunctions;
+
+/** kafkajs gives repeated headers as arrays; Lambda's event carries one value per entry. */
+function kafkaHeaders(headers: IHeaders | undefined): Record<string, string | Buffer> {
+  const flat: Record<string, string | Buffer> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    const last = Array.isArray(value) ? value.at(-1) : value;
+    if (last !== undefined) flat[name] = last;
+  }
+  return flat;
+}
+
+/**
+ * Development without a broker: the same consumer handlers subscribed to the in-process bus,
+ * which hands them the same Lambda-shaped events one at a time.
+ */
+export function subscribeInProcess(
+  context: AppContext,
+  bus: InProcessBus,
+  names: readonly ConsumerName[] = Object.keys(consumerFunctions) as ConsumerName[],
+): void {
+  for (const name of names) {
+    const definition = consumerFunctions[name];
+    bus.subscribe(
+      bus.topic(definition.topic),
+      definition.create(() => context),
+    );
+  }
+}
 
 /**
  * The local stand-in for Lambda's Kafka event-source mappings: a kafkajs consumer group per
@@ -56,6 +84,7 @@ export async function startWorkers(
                 key: message.key,
                 value: message.value,
                 timestamp: Number(message.timestamp),
+                headers: kafkaHeaders(message.headers),
               })),
             ),
           );
