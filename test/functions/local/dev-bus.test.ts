@@ -63,9 +63,7 @@ describe("npm run dev without a broker: the in-process bus runs the same consume
 
     await bus.idle();
     expect(handlerErrors).toEqual([]);
-    const status = await readJson<Record<string, unknown>>(
-      await createIngestAsyncApp(() => context).request(`/ingest-status/${batch_id}`),
-    );
+    const status = await readJson(await createIngestAsyncApp(() => context).request(`/ingest-status/${batch_id}`));
     expect(status).toMatchObject({
       status: "completed",
       total_documents: rows,
@@ -84,7 +82,7 @@ describe("npm run dev without a broker: the in-process bus runs the same consume
 
   it("says in /health that messaging is the development-only bus", async () => {
     const response = await createHealthApp(() => context).request("/health");
-    const body = await readJson<{ components: Record<string, { status: string; detail?: string }> }>(response);
+    const body = await readJson(response);
     expect(body.components.kafka).toMatchObject({ status: "up" });
     expect(body.components.kafka?.detail).toContain("development only");
   });
