@@ -9,7 +9,7 @@ import {
   embeddingRequestSchema,
   type IngestionRequestMessage,
   ingestionRequestSchema,
-  type Publisher,
+  type MessagePublisher,
   schemaVersion,
   topics,
   vectorUpdateSchema,
@@ -23,7 +23,7 @@ import { type PreparedChunk, prepareRow } from "./prepare.js";
 const now = () => new Date().toISOString();
 
 export interface QueueDependencies extends SourceAccess {
-  publisher: Publisher | undefined;
+  publisher: MessagePublisher | undefined;
   batches: BatchStatusStore;
 }
 
@@ -68,7 +68,7 @@ export async function queueIngestion(
 }
 
 export interface WorkerDependencies extends SourceAccess {
-  publisher: Publisher;
+  publisher: MessagePublisher;
   embedder: Embedder;
   settings: SourceAccess["settings"] &
     Pick<Settings, "CHUNK_MAX_TOKENS" | "CHUNK_OVERLAP_TOKENS" | "EMBEDDING_GROUP_SIZE">;
@@ -134,7 +134,7 @@ export async function runIngestionRequest(
  * and as processed on `batch-status` — only after the write is durable.
  */
 export async function runEmbeddingRequest(
-  dependencies: { publisher: Publisher; embedder: Embedder; vectors: VectorStore },
+  dependencies: { publisher: MessagePublisher; embedder: Embedder; vectors: VectorStore },
   message: EmbeddingRequestMessage,
 ): Promise<void> {
   const embeddings = await dependencies.embedder.embed(message.documents.map((document) => document.text));
