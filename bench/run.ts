@@ -1,4 +1,4 @@
-// `npm run bench -- [sources] [embed] [ingest] [query] [chat] [async]`: runs the named benchmarks (all when none is named),
+// `npm run bench -- [sources] [embed] [ingest] [query] [chat] [async] [sync]`: runs the named benchmarks (all when none is named),
 // writes bench/results/<name>.json and prints a markdown table. Needs `npm run services -- up`.
 import { benchAsync } from "./async.bench.js";
 import { benchChat } from "./chat.bench.js";
@@ -7,6 +7,7 @@ import { benchIngest } from "./ingest.bench.js";
 import { benchQuery } from "./query.bench.js";
 import { benchSources } from "./sources.bench.js";
 import { type BenchResult, report } from "./support.js";
+import { benchSync } from "./sync.bench.js";
 
 const suites: Record<string, () => Promise<BenchResult[]>> = {
   sources: benchSources,
@@ -15,6 +16,7 @@ const suites: Record<string, () => Promise<BenchResult[]>> = {
   query: benchQuery,
   chat: benchChat,
   async: benchAsync,
+  sync: benchSync,
 };
 
 const requested = process.argv.slice(2).filter((argument) => argument !== "--");

@@ -1,10 +1,12 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { loadConfig } from "../core/config/index.js";
 import { defaultTestServices } from "./support/services.js";
 
 const compose = parse(readFileSync(new URL("../docker-compose.yml", import.meta.url), "utf8"));
+const root = path.resolve(import.meta.dirname, "..");
 const libScript = readFileSync(new URL("../scripts/services/lib.sh", import.meta.url), "utf8");
 
 const hostPorts = (service: string): number[] =>
@@ -15,8 +17,16 @@ describe("docker-compose.yml", () => {
   // Defaults only: a developer's environment may point the app and tests elsewhere.
   const defaults = loadConfig({ env: {} });
 
-  it("has the five services, each with a health check", () => {
-    expect(Object.keys(compose.services).sort()).toEqual(["chroma", "kafka", "mongo", "postgres", "redis"]);
+  it("has the five services and the monitoring pair, each with a health check", () => {
+    expect(Object.keys(compose.services).sort()).toEqual([
+      "chroma",
+      "grafana",
+      "kafka",
+      "mongo",
+      "postgres",
+      "prometheus",
+      "redis",
+    ]);
     for (const [name, service] of Object.entries<{ healthcheck?: unknown }>(compose.services)) {
       expect(service.healthcheck, name).toBeDefined();
     }
@@ -39,5 +49,83 @@ describe("docker-compose.yml", () => {
     expect(compose.services.kafka.environment.KAFKA_ADVERTISED_LISTENERS).toContain(
       `127.0.0.1:${scriptPort("KAFKA_PORT")}`,
     );
+  });
+
+  describe("monitoring", () => {
+    /** `./host/path:/container/path[:ro]` bind mounts of a service, the host side resolved. */
+    const binds = (service: string) =>
+      (compose.services[service].volumes as string[])
+        .filter((volume) => volume.startsWith("./"))
+        .map((volume) => {
+          const [host = "", container = ""] = volume.split(":");
+          return { host: path.resolve(root, host), container };
+        });
+    const hostPathOf = (service: string, container: string) => {
+      const bind = binds(service).find((candidate) => container.startsWith(candidate.container));
+      return bind && path.join(bind.host, path.relative(bind.container, container));
+    };
+    const containerPort = (service: string) => Number((compose.services[service].ports as string[])[0]?.split(":")[1]);
+
+    it("mounts files and folders that exist in the repository", () => {
+      for (const service of ["prometheus", "grafana"]) {
+        expect(binds(service).length, service).toBeGreaterThan(0);
+        for (const bind of binds(service)) expect(existsSync(bind.host), bind.host).toBe(true);
+      }
+    });
+
+    it("has Prometheus read its mounted config, which scrapes the app's and the workers' /metrics ports", () => {
+      const prometheus = compose.services.prometheus;
+      const configFlag = (prometheus.command as string[]).find((flag) => flag.startsWith("--config.file="));
+      const configPath = hostPathOf("prometheus", configFlag?.split("=")[1] ?? "");
+      expect(configPath && statSync(configPath).isFile()).toBe(true);
+      const config = parse(readFileSync(configPath ?? "", "utf8"));
+      const jobs = config.scrape_configs as { metrics_path?: string; static_configs: { targets: string[] }[] }[];
+      const targets = jobs.flatMap((job) => job.static_configs.flatMap((group) => group.targets));
+      for (const job of jobs) expect(job.metrics_path ?? "/metrics").toBe("/metrics");
+      const ports = targets.map((target) => Number(target.split(":").at(-1)));
+      expect(ports).toEqual(expect.arrayContaining([defaults.PORT, defaults.WORKERS_METRICS_PORT]));
+      // The targets are on the host: the container must be able to resolve it.
+      const hosts = new Set(targets.map((target) => target.split(":")[0]));
+      for (const host of hosts) {
+        expect(prometheus.extra_hosts).toContain(`${host}:host-gateway`);
+      }
+    });
+
+    it("provisions Grafana's Prometheus datasource and the dashboard folder", () => {
+      const provisioning = hostPathOf("grafana", "/etc/grafana/provisioning") ?? "";
+      const datasources = readdirSync(path.join(provisioning, "datasources")).flatMap(
+        (file) => parse(readFileSync(path.join(provisioning, "datasources", file), "utf8")).datasources,
+      );
+      const prometheusSource = datasources.find((source: { type: string }) => source.type === "prometheus");
+      expect(prometheusSource.url).toBe(`http://prometheus:${containerPort("prometheus")}`);
+
+      const providers = readdirSync(path.join(provisioning, "dashboards")).flatMap(
+        (file) => parse(readFileSync(path.join(provisioning, "dashboards", file), "utf8")).providers,
+      );
+      const dashboardsFolder = hostPathOf("grafana", providers[0].options.path) ?? "";
+      const dashboards = readdirSync(dashboardsFolder).filter((file) => file.endsWith(".json"));
+      expect(dashboards.length).toBeGreaterThan(0);
+      const home = compose.services.grafana.environment.GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH;
+      expect(existsSync(hostPathOf("grafana", home) ?? "")).toBe(true);
+
+      for (const file of dashboards) {
+        const dashboard = JSON.parse(readFileSync(path.join(dashboardsFolder, file), "utf8"));
+        const uids = new Set(
+          (dashboard.panels as { type: string; datasource?: { uid: string } }[])
+            .filter((panel) => panel.type !== "row")
+            .map((panel) => panel.datasource?.uid),
+        );
+        expect([...uids], file).toEqual([prometheusSource.uid]);
+      }
+    });
+
+    it("publishes ports no other service uses", () => {
+      const published = Object.values<{ ports?: string[] }>(compose.services).flatMap((service) =>
+        (service.ports ?? []).map((mapping) => mapping.split(":")[0]),
+      );
+      expect(new Set(published).size).toBe(published.length);
+      expect(hostPorts("prometheus")).toEqual([19090]);
+      expect(hostPorts("grafana")).toEqual([13000]);
+    });
   });
 });

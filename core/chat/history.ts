@@ -1,6 +1,7 @@
 import type { Redis } from "ioredis";
 import { z } from "zod";
 import { ComponentUnavailableError, InvalidInputError } from "../errors/index.js";
+import { ensureRedisReady } from "../redis/index.js";
 
 /**
  * A user name as a Redis key segment: a fixed alphabet with no ':' and no wildcard, so one
@@ -59,8 +60,6 @@ export interface Exchange {
   /** When the answer completed; defaults to now. */
   at?: Date;
 }
-
-const connectTimeoutMs = 2_000;
 
 /** Appends a question and its answer atomically, trims the list to the cap and renews the TTL. */
 export async function saveExchange(dependencies: HistoryDependencies, user: string, exchange: Exchange): Promise<void> {
@@ -147,35 +146,9 @@ async function open(dependencies: HistoryDependencies, user: string) {
   }
   const { redis } = dependencies;
   if (!redis) throw new ComponentUnavailableError("redis", { message: "redis is not configured" });
-  await guard(() => ensureConnected(redis));
+  await guard(() => ensureRedisReady(redis));
   const prefix = dependencies.settings.REDIS_KEY_PREFIX;
   return { redis, keys: { list: historyKey(prefix, parsed.data), sequence: `${prefix}history-seq:${parsed.data}` } };
-}
-
-/** The shared client connects lazily and queues nothing offline, so the first command must wait for it. */
-async function ensureConnected(redis: Redis): Promise<void> {
-  if (isReady(redis)) return;
-  if (redis.status === "wait" || redis.status === "end") {
-    // Another request may have started connecting meanwhile; then wait for it like everyone else.
-    await redis.connect().catch(() => undefined);
-  }
-  if (isReady(redis)) return;
-  await new Promise<void>((resolve, reject) => {
-    const onReady = () => {
-      clearTimeout(timer);
-      resolve();
-    };
-    const timer = setTimeout(() => {
-      redis.off("ready", onReady);
-      reject(new Error(`redis not ready within ${connectTimeoutMs} ms (status ${redis.status})`));
-    }, connectTimeoutMs);
-    redis.once("ready", onReady);
-  });
-}
-
-/** A function, not an inline check, so TypeScript does not narrow the status across an await. */
-function isReady(redis: Redis): boolean {
-  return redis.status === "ready";
 }
 
 async function guard<T>(operation: () => Promise<T>): Promise<T> {

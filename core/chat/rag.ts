@@ -1,9 +1,10 @@
 import type { Redis } from "ioredis";
 import type { Settings } from "../config/index.js";
 import type { Embedder } from "../embeddings/index.js";
-import { InvalidInputError } from "../errors/index.js";
+import { ComponentUnavailableError, InvalidInputError } from "../errors/index.js";
 import type { LlmRequest } from "../llm/index.js";
 import { type LlmProvider, type LlmProviderName, resolveProvider } from "../llm/index.js";
+import { metrics } from "../metrics/index.js";
 import { searchDocuments } from "../search/index.js";
 import type { MetadataFilters, VectorStore } from "../vectors/index.js";
 import { type HistoryMessage, recentTurns, saveExchange, userNameSchema } from "./history.js";
@@ -34,6 +35,8 @@ export interface ChatAnswer {
   provider: LlmProviderName;
   /** ISO 8601, UTC: when the answer completed. */
   timestamp: string;
+  /** What went wrong without stopping the answer, e.g. history that could not be read or saved. */
+  warnings: string[];
 }
 
 export interface ChatTimings {
@@ -45,7 +48,7 @@ export interface ChatTimings {
 /** What a streamed answer yields after its sources: text deltas, then the whole answer. */
 export type ChatStreamEvent =
   | { type: "content"; delta: string }
-  | { type: "done"; response: string; timings: ChatTimings };
+  | { type: "done"; response: string; timings: ChatTimings; warnings?: string[] };
 
 /** Retrieval done, prompt built, provider chosen: everything before the model is called. */
 export interface PreparedChat {
@@ -72,6 +75,7 @@ export async function prepareChat(dependencies: ChatDependencies, request: ChatR
   const { settings } = dependencies;
   const userName = validUserName(request.userName);
   const provider = resolveProvider(dependencies.llm, request.provider);
+  const warnings: string[] = [];
   const [matches, history] = await Promise.all([
     searchDocuments(dependencies, {
       query: request.message,
@@ -80,7 +84,12 @@ export async function prepareChat(dependencies: ChatDependencies, request: ChatR
       minScore: settings.CHAT_MIN_SCORE,
     }),
     request.includeHistory
-      ? recentTurns(dependencies, userName, settings.CHAT_HISTORY_TURNS)
+      ? withoutHistoryIfDown(
+          settings,
+          warnings,
+          () => recentTurns(dependencies, userName, settings.CHAT_HISTORY_TURNS),
+          [],
+        )
       : Promise.resolve<HistoryMessage[]>([]),
   ]);
   const prompt = buildPrompt({
@@ -90,16 +99,30 @@ export async function prepareChat(dependencies: ChatDependencies, request: ChatR
     contextTokens: settings.CHAT_CONTEXT_TOKENS,
   });
   const retrievalMs = performance.now() - started;
+  metrics.chatTimeToSources.observe({ provider: provider.name }, retrievalMs / 1000);
 
   const finish = async (response: string): Promise<ChatAnswer> => {
     const completed = new Date();
-    await saveExchange(dependencies, userName, {
-      question: request.message,
-      answer: response,
+    await withoutHistoryIfDown(
+      settings,
+      warnings,
+      () =>
+        saveExchange(dependencies, userName, {
+          question: request.message,
+          answer: response,
+          provider: provider.name,
+          at: completed,
+        }),
+      undefined,
+    );
+    return {
+      response,
+      sources: prompt.sources,
+      userName,
       provider: provider.name,
-      at: completed,
-    });
-    return { response, sources: prompt.sources, userName, provider: provider.name, timestamp: completed.toISOString() };
+      timestamp: completed.toISOString(),
+      warnings: [...new Set(warnings)],
+    };
   };
 
   return {
@@ -107,21 +130,28 @@ export async function prepareChat(dependencies: ChatDependencies, request: ChatR
     provider,
     async generate(signal) {
       const text = await reply(provider, prompt.request, prompt.sources.length, signal);
-      return finish(text);
+      const answered = await finish(text);
+      metrics.chatSeconds.observe({ provider: provider.name, mode: "whole" }, (performance.now() - started) / 1000);
+      return answered;
     },
     async *stream(signal) {
       let response = "";
       let firstTokenMs: number | undefined;
       for await (const delta of replyDeltas(provider, prompt.request, prompt.sources.length, signal)) {
-        firstTokenMs ??= performance.now() - started;
+        if (firstTokenMs === undefined) {
+          firstTokenMs = performance.now() - started;
+          metrics.chatTimeToFirstToken.observe({ provider: provider.name }, firstTokenMs / 1000);
+        }
         response += delta;
         yield { type: "content", delta };
       }
       signal?.throwIfAborted();
-      await finish(response);
+      const answered = await finish(response);
+      metrics.chatSeconds.observe({ provider: provider.name, mode: "stream" }, (performance.now() - started) / 1000);
       yield {
         type: "done",
         response,
+        ...(answered.warnings.length ? { warnings: answered.warnings } : {}),
         timings: {
           retrieval_ms: round(retrievalMs),
           first_token_ms: round(firstTokenMs),
@@ -179,6 +209,25 @@ async function* replyDeltas(
   }
   for await (const part of provider.stream(request, { signal })) {
     if (part.type === "text-delta" && part.text) yield part.text;
+  }
+}
+
+/**
+ * History is a convenience, the answer is the point: with Redis down the answer goes on without
+ * it (and says so), unless CHAT_HISTORY_REQUIRED makes that a 503.
+ */
+async function withoutHistoryIfDown<T>(
+  settings: Settings,
+  warnings: string[],
+  operation: () => Promise<T>,
+  fallback: T,
+): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    if (settings.CHAT_HISTORY_REQUIRED || !(error instanceof ComponentUnavailableError)) throw error;
+    warnings.push("chat history is unavailable (redis): this exchange was answered without it and not saved");
+    return fallback;
   }
 }
 

@@ -1,3 +1,4 @@
+export { type ApiKeyConfig, type ApiScope, apiScopes } from "./api-keys.js";
 export { ConfigError } from "./errors.js";
 export { type LoadConfigOptions, loadConfig, type Settings } from "./load.js";
 export { type BaseSettings, secretSettings, settingsSchema } from "./schema.js";

@@ -55,6 +55,12 @@ export const settingsSchema = z.object({
     "Comma-separated Kafka bootstrap servers; blank disables Kafka",
   ),
   KAFKA_CLIENT_ID: z.string().min(1).default("chat-with-your-data").describe("Kafka client id"),
+  KAFKA_SSL: booleanFlag.default(false).describe("Connect to Kafka over TLS (MSK, Confluent Cloud)"),
+  KAFKA_SASL_MECHANISM: optionalText
+    .pipe(z.enum(["plain", "scram-sha-256", "scram-sha-512"]).optional())
+    .describe("SASL mechanism for Kafka; unset means no SASL"),
+  KAFKA_SASL_USERNAME: optionalText.describe("SASL user name for Kafka"),
+  KAFKA_SASL_PASSWORD: optionalText.describe("SASL password for Kafka (secret: never logged)"),
   KAFKA_TOPIC_PARTITIONS: positiveInt.default(2).describe("Partitions for topics the service creates"),
 
   EMBEDDING_MODEL: z
@@ -152,7 +158,54 @@ export const settingsSchema = z.object({
     .describe("Prefix of every topic name (lets several deployments or test runs share a cluster)"),
   KAFKA_GROUP_PREFIX: z.string().min(1).default("cwd").describe("Prefix of the consumer group ids the workers join"),
 
+  SYNC_PAGE_SIZE: positiveInt
+    .max(5_000)
+    .default(2_000)
+    .describe("Rows (and stored ids) sync and audit compare per page; memory stays bounded by it"),
+  SYNC_LOCK_SECONDS: positiveInt
+    .default(900)
+    .describe("How long one table's sync lock lives without renewal (a crashed sync frees it after this)"),
+  SYNC_WAIT_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(900)
+    .default(60)
+    .describe("How long a queued sync (Kafka) waits for a running sync of the same table before retrying"),
+  AUDIT_SAMPLE_SIZE: positiveInt
+    .max(1_000)
+    .default(20)
+    .describe("Ids an audit report lists per kind (missing, extra, stale); the counts are always complete"),
+
   HEALTH_TIMEOUT_MS: positiveInt.default(3_000).describe("Time each /health component check may take"),
+
+  METRICS_MODE: z
+    .enum(["prometheus", "emf", "off"])
+    .default("prometheus")
+    .describe(
+      "prometheus: GET /metrics for a scraper; emf: also CloudWatch Embedded Metric Format log lines after each request and consumer event (serverless); off: no /metrics",
+    ),
+  WORKERS_METRICS_PORT: port
+    .default(9464)
+    .describe("Port where `npm run workers` serves /metrics (on HOST); 0 turns it off"),
+
+  API_KEYS: optionalText.describe(
+    "JSON list of API keys as {name, sha256, scopes, users, rate_limit_per_minute} (npm run api-key makes one); unset: no authentication",
+  ),
+  API_KEYS_FILE: optionalText.describe("Path of a JSON file with the API keys, instead of API_KEYS"),
+  RATE_LIMIT_PER_MINUTE: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(600)
+    .describe("Requests per minute per API key unless the key sets its own, shared through Redis; 0 disables"),
+  MAX_BODY_BYTES: positiveInt.default(1_048_576).describe("Largest request body accepted (413 above)"),
+  CORS_ORIGINS: optionalText.describe(
+    "Comma-separated origins allowed to call the API from a browser (credentials allowed); unset: same origin only",
+  ),
+  CHAT_HISTORY_REQUIRED: booleanFlag
+    .default(false)
+    .describe("With Redis down, 503 for chat instead of answering without history (with a warning)"),
 });
 
 /** Settings as the schema reads them; `Settings` adds the resolved sources. */
@@ -167,10 +220,18 @@ export function crossFieldProblems(env: Record<string, string | undefined>): str
   if (env.LLM_PROVIDER === "openai" && !isSet("OPENAI_BASE_URL")) {
     problems.push("OPENAI_BASE_URL: required when LLM_PROVIDER=openai");
   }
+  if (isSet("API_KEYS") && isSet("API_KEYS_FILE"))
+    problems.push("API_KEYS_FILE: set either API_KEYS or API_KEYS_FILE, not both");
+  if (env.CORS_ORIGINS?.split(",").some((origin) => origin.trim() === "*"))
+    problems.push("CORS_ORIGINS: '*' is not allowed (credentials are sent); list the origins");
   if (isSet("SOURCES") && isSet("SOURCES_FILE"))
     problems.push("SOURCES_FILE: set either SOURCES or SOURCES_FILE, not both");
   return problems;
 }
 
 /** Keys whose values are secrets: never logged, never returned. */
-export const secretSettings = ["GEMINI_API_KEY", "OPENAI_API_KEY"] as const satisfies readonly (keyof BaseSettings)[];
+export const secretSettings = [
+  "GEMINI_API_KEY",
+  "OPENAI_API_KEY",
+  "KAFKA_SASL_PASSWORD",
+] as const satisfies readonly (keyof BaseSettings)[];

@@ -1,11 +1,14 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 
-/** Source names appear in ids, metadata, Kafka keys and collection names: keep them plain. */
+/**
+ * Source names appear in ids, metadata, Kafka keys and collection names: keep them plain.
+ * No regex flags: the OpenAPI generator writes `pattern` from the source alone (an `i` became "$/i").
+ */
 export const sourceNameSchema = z
   .string()
   .regex(
-    /^[a-z0-9][a-z0-9_-]{0,62}$/i,
+    /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/,
     "use letters, digits, '_' or '-' (at most 63, starting with a letter or digit)",
   );
 

@@ -1,6 +1,6 @@
 import type { ChromaClient } from "chromadb";
 import type { Redis } from "ioredis";
-import type { Admin, Kafka } from "kafkajs";
+import type { Admin, Kafka, SASLOptions } from "kafkajs";
 import type { Settings } from "../config/index.js";
 import { type Embedder, TransformersEmbedder } from "../embeddings/index.js";
 import type { ComponentProbe } from "../health/index.js";
@@ -54,7 +54,23 @@ export function createAppContext(settings: Settings, logger: Logger, options: Ap
       })
     : undefined;
   const kafka = settings.KAFKA_BROKERS
-    ? createKafka({ brokers: settings.KAFKA_BROKERS, clientId: settings.KAFKA_CLIENT_ID }, logger)
+    ? createKafka(
+        {
+          brokers: settings.KAFKA_BROKERS,
+          clientId: settings.KAFKA_CLIENT_ID,
+          ssl: settings.KAFKA_SSL,
+          ...(settings.KAFKA_SASL_MECHANISM
+            ? {
+                sasl: {
+                  mechanism: settings.KAFKA_SASL_MECHANISM,
+                  username: settings.KAFKA_SASL_USERNAME ?? "",
+                  password: settings.KAFKA_SASL_PASSWORD ?? "",
+                } as SASLOptions,
+              }
+            : {}),
+        },
+        logger,
+      )
     : undefined;
   const embedder = new TransformersEmbedder({
     model: settings.EMBEDDING_MODEL,

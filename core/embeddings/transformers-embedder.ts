@@ -1,5 +1,6 @@
 import path from "node:path";
-import { env, type FeatureExtractionPipeline, pipeline } from "@huggingface/transformers";
+import type { FeatureExtractionPipeline } from "@huggingface/transformers";
+import { metrics } from "../metrics/index.js";
 import type { Embedder } from "./embedder.js";
 import { EmbeddingModelUnavailableError } from "./errors.js";
 
@@ -44,7 +45,11 @@ export class TransformersEmbedder implements Embedder {
     const vectors: Float32Array[] = [];
     for (let start = 0; start < texts.length; start += this.options.batchSize) {
       const batch = texts.slice(start, start + this.options.batchSize);
+      const timed = metrics.embedderBatchSeconds.startTimer({});
       const output = await extractor(batch, { pooling: "mean", normalize: true });
+      const seconds = timed();
+      metrics.embedderDocuments.inc({}, batch.length);
+      if (seconds > 0) metrics.embedderDocumentsPerSecond.set({}, batch.length / seconds);
       const data = output.data as Float32Array;
       const width = output.dims.at(-1) ?? this.dimension;
       for (let row = 0; row < batch.length; row++) vectors.push(data.slice(row * width, (row + 1) * width));
@@ -59,18 +64,23 @@ export class TransformersEmbedder implements Embedder {
     if (extractor) await (await extractor.catch(() => undefined))?.dispose();
   }
 
+  private async createExtractor(): Promise<FeatureExtractionPipeline> {
+    // Imported on first use: loading transformers.js loads the native ONNX runtime, which a
+    // deployed function that never embeds (docs, status) does not ship.
+    const { env, pipeline } = await import("@huggingface/transformers");
+    // transformers.js keeps these as process-wide settings; every embedder in a process shares them.
+    env.localModelPath = path.resolve(this.options.modelDir) + path.sep;
+    env.allowLocalModels = true;
+    env.allowRemoteModels = this.options.allowRemote;
+    return pipeline("feature-extraction", this.model, { dtype: this.options.dtype });
+  }
+
   private load(): Promise<FeatureExtractionPipeline> {
     if (!this.extractor) {
-      // transformers.js keeps these as process-wide settings; every embedder in a process shares them.
-      env.localModelPath = path.resolve(this.options.modelDir) + path.sep;
-      env.allowLocalModels = true;
-      env.allowRemoteModels = this.options.allowRemote;
-      this.extractor = pipeline("feature-extraction", this.model, { dtype: this.options.dtype }).catch(
-        (error: unknown) => {
-          this.extractor = undefined;
-          throw new EmbeddingModelUnavailableError(this.model, error);
-        },
-      );
+      this.extractor = this.createExtractor().catch((error: unknown) => {
+        this.extractor = undefined;
+        throw new EmbeddingModelUnavailableError(this.model, error);
+      });
     }
     return this.extractor;
   }

@@ -14,6 +14,7 @@ import {
   topics,
   vectorUpdateSchema,
 } from "../messaging/index.js";
+import { metrics } from "../metrics/index.js";
 import { resolveSelection, type SourceAccess } from "../sources/index.js";
 import type { BatchStatusStore } from "../status/index.js";
 import type { VectorStore } from "../vectors/index.js";
@@ -64,6 +65,7 @@ export async function queueIngestion(
   await publishOrUnavailable(() =>
     dependencies.publisher?.publish(topics.dataIngestion, connector.name, ingestionRequestSchema, [message]),
   );
+  metrics.ingestBatches.inc({ source: connector.name, stage: "queued" });
   return { batch_id: batchId, status: "queued" };
 }
 
@@ -126,6 +128,8 @@ export async function runIngestionRequest(
   }
   await flush();
   await status([{ schema_version: schemaVersion, batch_id: message.batch_id, type: "total", total, at: now() }]);
+  metrics.ingestBatches.inc({ source: connector.name, stage: "read" });
+  metrics.ingestDocumentsExpected.inc({ source: connector.name }, total);
 }
 
 /**
@@ -154,6 +158,17 @@ export async function runEmbeddingRequest(
   await dependencies.publisher.publish(topics.batchStatus, message.batch_id, batchStatusEventSchema, [
     { schema_version: schemaVersion, batch_id: message.batch_id, type: "processed", ids, at: now() },
   ]);
+  metrics.ingestDocuments.inc({ source: message.source, mode: "async", outcome: "processed" }, ids.length);
+}
+
+/** Counts a dead-lettered ingestion message in the metrics: its documents failed, or its whole batch did. */
+export function countIngestFailure(message: { source?: string; documents?: readonly unknown[] } | undefined): void {
+  if (!message?.source) return;
+  if (message.documents) {
+    metrics.ingestDocuments.inc({ source: message.source, mode: "async", outcome: "failed" }, message.documents.length);
+  } else {
+    metrics.ingestBatches.inc({ source: message.source, stage: "failed" });
+  }
 }
 
 /** Records a dead-lettered message on its batch: its documents failed, or the whole batch did. */

@@ -1,4 +1,5 @@
 export {
+  countIngestFailure,
   failureEvents,
   type QueueDependencies,
   queueIngestion,

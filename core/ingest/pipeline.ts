@@ -1,5 +1,6 @@
 import type { Settings } from "../config/index.js";
 import type { Embedder } from "../embeddings/index.js";
+import { metrics } from "../metrics/index.js";
 import {
   type RowFilter,
   resolveSelection,
@@ -91,12 +92,15 @@ export async function ingestTable(
         );
         summary.chunks += current.length;
         progress.chunksStored += current.length;
+        metrics.ingestDocuments.inc({ source: connector.name, mode: "sync", outcome: "processed" }, current.length);
         options.onProgress?.(progress);
       });
       lastEmbed = embedded;
       lastWrite = written;
       // A failure surfaces when this batch is awaited below, not as an unhandled rejection.
-      written.catch(() => undefined);
+      written.catch(() =>
+        metrics.ingestDocuments.inc({ source: connector.name, mode: "sync", outcome: "failed" }, current.length),
+      );
       inFlight.push(written);
       while (inFlight.length >= 2) await inFlight.shift();
     };

@@ -25,13 +25,18 @@ export const redactedPaths = [
 ];
 
 /** The process's JSON logger; one per process, children carry a request id or a topic. */
-export function createLogger(settings: Pick<Settings, "LOG_LEVEL" | "SERVICE_NAME">): Logger {
-  return pino({
+export function createLogger(
+  settings: Pick<Settings, "LOG_LEVEL" | "SERVICE_NAME">,
+  /** Where lines go; stdout by default (tests collect them to check what is logged). */
+  destination?: pino.DestinationStream,
+): Logger {
+  const options = {
     level: settings.LOG_LEVEL,
     base: { service: settings.SERVICE_NAME },
     redact: { paths: redactedPaths, censor: "[redacted]" },
     timestamp: pino.stdTimeFunctions.isoTime,
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 /** Replaces any URL's user:password part, so a connection string can be logged or shown safely. */

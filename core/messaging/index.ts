@@ -18,7 +18,9 @@ export {
   embeddingRequestSchema,
   type IngestionRequestMessage,
   ingestionRequestSchema,
+  type SyncRequestMessage,
   schemaVersion,
+  syncRequestSchema,
   type VectorUpdateMessage,
   vectorUpdateSchema,
 } from "./schemas.js";

@@ -1,9 +1,11 @@
-import { Kafka, type LogEntry, logLevel } from "kafkajs";
+import { Kafka, type LogEntry, logLevel, type SASLOptions } from "kafkajs";
 import type { Logger } from "../logging/index.js";
 
 export interface KafkaSettings {
   brokers: string;
   clientId: string;
+  ssl?: boolean;
+  sasl?: SASLOptions;
 }
 
 const levels: Record<number, "error" | "warn" | "info" | "debug"> = {
@@ -23,6 +25,8 @@ export function createKafka(settings: KafkaSettings, logger: Logger): Kafka {
       .map((broker) => broker.trim())
       .filter(Boolean),
     connectionTimeout: 3_000,
+    ssl: settings.ssl ?? false,
+    ...(settings.sasl ? { sasl: settings.sasl } : {}),
     logLevel: logLevel.WARN,
     logCreator:
       () =>

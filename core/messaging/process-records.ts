@@ -1,9 +1,11 @@
 import type { z } from "zod";
 import { AppError } from "../errors/index.js";
 import type { Logger } from "../logging/index.js";
+import { metrics } from "../metrics/index.js";
 import type { DecodedRecord } from "./lambda-event.js";
 import type { MessagePublisher } from "./message-publisher.js";
 import type { DeadLetter } from "./schemas.js";
+import { topicLabel } from "./topic-label.js";
 import { deadLetterTopic } from "./topics.js";
 
 export interface RecordOutcome {
@@ -50,6 +52,8 @@ export async function processRecords<T>(
     let message: T | undefined;
     let attempts = 0;
     let failure: string | undefined;
+    const topic = topicLabel(record.topic, options.publisher);
+    const handled = metrics.kafkaHandlerSeconds.startTimer({ topic });
     try {
       message = options.schema.parse(JSON.parse(record.value?.toString("utf8") ?? "null"));
     } catch (error) {
@@ -69,7 +73,9 @@ export async function processRecords<T>(
         else await new Promise((resolve) => setTimeout(resolve, (options.backoffMs ?? 200) * 2 ** (attempts - 1)));
       }
     }
+    handled();
     if (failure === undefined) {
+      metrics.kafkaConsumed.inc({ topic, outcome: "ok" });
       outcomes.push({
         topic: record.topic,
         partition: record.partition,
@@ -90,6 +96,8 @@ export async function processRecords<T>(
       failed_at: new Date().toISOString(),
     };
     await options.publisher.publishRaw(deadLetterTopic(record.topic), record.key, JSON.stringify(deadLetter));
+    metrics.kafkaDeadLetters.inc({ topic });
+    metrics.kafkaConsumed.inc({ topic, outcome: "dead_lettered" });
     await options
       .onDeadLetter?.(message, failure)
       .catch((error: unknown) =>

@@ -1,6 +1,8 @@
 import type { Admin, Kafka, Producer } from "kafkajs";
 import type { z } from "zod";
+import { metrics } from "../metrics/index.js";
 import type { MessagePublisher } from "./message-publisher.js";
+import { topicLabel } from "./topic-label.js";
 import { allTopics } from "./topics.js";
 
 /** Sends validated messages; one idempotent producer per process. */
@@ -23,15 +25,31 @@ export class Publisher implements MessagePublisher {
   async publish<T>(topic: string, key: string, schema: z.ZodType<T>, messages: readonly T[]): Promise<void> {
     if (messages.length === 0) return;
     const checked = messages.map((message) => schema.parse(message));
-    await (await this.connected()).send({
-      topic: this.topic(topic),
-      messages: checked.map((message) => ({ key, value: JSON.stringify(message) })),
+    await this.counted(this.topic(topic), checked.length, async () => {
+      await (await this.connected()).send({
+        topic: this.topic(topic),
+        messages: checked.map((message) => ({ key, value: JSON.stringify(message) })),
+      });
     });
   }
 
   /** Raw text to a full topic name, for dead letters (the original value is kept as it was). */
   async publishRaw(topic: string, key: string | null, value: string): Promise<void> {
-    await (await this.connected()).send({ topic, messages: [{ key, value }] });
+    await this.counted(topic, 1, async () => {
+      await (await this.connected()).send({ topic, messages: [{ key, value }] });
+    });
+  }
+
+  private async counted(topic: string, messages: number, send: () => Promise<void>): Promise<void> {
+    const label = topicLabel(topic, this);
+    try {
+      await send();
+    } catch (error) {
+      metrics.kafkaProduced.inc({ topic: label, outcome: "error" }, messages);
+      metrics.componentErrors.inc({ component: "kafka", kind: "produce" });
+      throw error;
+    }
+    metrics.kafkaProduced.inc({ topic: label, outcome: "ok" }, messages);
   }
 
   async close(): Promise<void> {

@@ -80,6 +80,17 @@ export const batchStatusEventSchema = z.discriminatedUnion("type", [
 ]);
 export type BatchStatusEvent = z.infer<typeof batchStatusEventSchema>;
 
+/** sync-requests, key = source: sync one table with the spec recorded in its sync state. */
+export const syncRequestSchema = z.object({
+  schema_version: version,
+  sync_id: batchId,
+  source: sourceNameSchema,
+  table: z.string().min(1).max(256),
+  detect_deletes: z.boolean(),
+  requested_at: z.string(),
+});
+export type SyncRequestMessage = z.infer<typeof syncRequestSchema>;
+
 /** What a dead-letter topic holds: the original record untouched, why it failed, and how often. */
 export interface DeadLetter {
   topic: string;

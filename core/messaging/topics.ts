@@ -4,6 +4,7 @@ export const topics = {
   embeddingRequests: "embedding-requests",
   vectorUpdates: "vector-updates",
   batchStatus: "batch-status",
+  syncRequests: "sync-requests",
 } as const;
 
 export type TopicName = (typeof topics)[keyof typeof topics];
@@ -15,4 +16,5 @@ export const allTopics: string[] = [
   deadLetterTopic(topics.dataIngestion),
   deadLetterTopic(topics.embeddingRequests),
   deadLetterTopic(topics.batchStatus),
+  deadLetterTopic(topics.syncRequests),
 ];

@@ -1,4 +1,5 @@
 import { Redis } from "ioredis";
+import { metrics } from "../metrics/index.js";
 
 /**
  * One Redis connection per process. Commands fail fast while the server is away
@@ -15,7 +16,7 @@ export function createRedis(url: string): Redis {
   });
   // Failed commands reject to their callers, who map them; the 'error' event only repeats
   // connection failures, and unhandled it would be printed on every reconnect attempt.
-  redis.on("error", () => undefined);
+  redis.on("error", () => metrics.componentErrors.inc({ component: "redis", kind: "connection" }));
   return redis;
 }
 
@@ -25,4 +26,30 @@ export async function pingRedis(redis: Redis): Promise<string> {
   await redis.ping();
   const info = await redis.info("server");
   return /redis_version:(\S+)/.exec(info)?.[1] ?? "unknown";
+}
+
+/** The shared client connects lazily and queues nothing offline, so the first command must wait for it. */
+export async function ensureRedisReady(redis: Redis, connectTimeoutMs = 2_000): Promise<void> {
+  if (isReady(redis)) return;
+  if (redis.status === "wait" || redis.status === "end") {
+    // Another request may have started connecting meanwhile; then wait for it like everyone else.
+    await redis.connect().catch(() => undefined);
+  }
+  if (isReady(redis)) return;
+  await new Promise<void>((resolve, reject) => {
+    const onReady = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      redis.off("ready", onReady);
+      reject(new Error(`redis not ready within ${connectTimeoutMs} ms (status ${redis.status})`));
+    }, connectTimeoutMs);
+    redis.once("ready", onReady);
+  });
+}
+
+/** A function, not an inline check, so TypeScript does not narrow the status across an await. */
+function isReady(redis: Redis): boolean {
+  return redis.status === "ready";
 }

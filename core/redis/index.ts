@@ -1,1 +1,1 @@
-export { createRedis, pingRedis } from "./client.js";
+export { createRedis, ensureRedisReady, pingRedis } from "./client.js";

@@ -1,4 +1,5 @@
 import type { Embedder } from "../embeddings/index.js";
+import { metrics } from "../metrics/index.js";
 import type { MetadataFilters, VectorMatch, VectorStore } from "../vectors/index.js";
 import { VectorStoreUnavailableError } from "../vectors/index.js";
 
@@ -19,11 +20,13 @@ export async function searchDocuments(
   request: SearchRequest,
 ): Promise<VectorMatch[]> {
   if (!dependencies.vectors) throw new VectorStoreUnavailableError();
+  const retrieved = metrics.retrievalSeconds.startTimer({});
   const [embedding] = await dependencies.embedder.embed([request.query]);
   const matches = await dependencies.vectors.query(embedding ?? [], {
     k: request.maxResults,
     filters: request.filters,
   });
+  retrieved();
   return request.minScore === undefined
     ? matches
     : matches.filter((match) => match.relevance_score >= (request.minScore ?? -1));

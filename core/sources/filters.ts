@@ -15,6 +15,8 @@ export const rowFilterSchema = z
     column: z.string().min(1).max(256),
     op: z.enum(filterOperators).default("eq"),
     value: z.union([scalar, z.array(scalar).min(1).max(1_000), z.null()]).optional(),
+    /** Compare the value as a date: MongoDB orders Date fields apart from strings (PostgreSQL casts by column type). */
+    as: z.enum(["date"]).optional(),
   })
   .superRefine((filter, context) => {
     const needsList = filter.op === "in";

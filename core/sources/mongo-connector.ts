@@ -129,8 +129,9 @@ export function mongoFilter(filters: readonly RowFilter[]): Filter<Document> {
     if (filter.column.startsWith("$")) throw new Error("operator names are not columns");
     if (filter.op === "is_null") return { [filter.column]: null };
     if (filter.op === "not_null") return { [filter.column]: { $ne: null } };
-    if (filter.op === "eq") return { [filter.column]: { $eq: filter.value } };
-    return { [filter.column]: { [mongoOperators[filter.op]]: filter.value } };
+    const value = filter.as === "date" && typeof filter.value === "string" ? new Date(filter.value) : filter.value;
+    if (filter.op === "eq") return { [filter.column]: { $eq: value } };
+    return { [filter.column]: { [mongoOperators[filter.op]]: value } };
   });
   if (clauses.length === 1) Object.assign(query, clauses[0]);
   else if (clauses.length > 1) query.$and = clauses;

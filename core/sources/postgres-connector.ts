@@ -1,6 +1,7 @@
 import pg from "pg";
 import Cursor from "pg-cursor";
 import type { PostgresSourceConfig } from "../config/index.js";
+import { InvalidInputError } from "../errors/index.js";
 import { SourceAuthenticationError, SourceUnavailableError, TableNotFoundError } from "./errors.js";
 import type { RowFilter } from "./filters.js";
 import type { SourceConnector, SourceRow, StreamRequest, TableSchema, TableSummary } from "./types.js";
@@ -37,8 +38,10 @@ export class PostgresConnector implements SourceConnector {
       application_name: "chat-with-your-data",
       types,
     });
-    // An idle client's connection error would otherwise crash the process; the next query reports it.
+    // A dropped connection (server restart, pg_terminate_backend) emits 'error' on its client, idle
+    // or checked out; unheard, that ends the process. Queries on it reject, and that is where it is handled.
     this.pool.on("error", () => undefined);
+    this.pool.on("connect", (client) => client.on("error", () => undefined));
   }
 
   async listTables(): Promise<TableSummary[]> {
@@ -106,6 +109,8 @@ export class PostgresConnector implements SourceConnector {
     try {
       await client.query("BEGIN TRANSACTION READ ONLY");
       const cursor = client.query(new Cursor<SourceRow>(sql, where.values));
+      // The cursor also emits its failures as 'error' events; read() rejects with them, which is where they are handled.
+      cursor.on("error", () => undefined);
       try {
         const batchSize = request.batchSize ?? 500;
         while (!request.signal?.aborted) {
@@ -157,6 +162,14 @@ export class PostgresConnector implements SourceConnector {
     if (code === "3D000") return new SourceUnavailableError(this.name, error);
     if (!code || code.startsWith("08") || code === "57P01" || code === "57P03" || /^E[A-Z]+$/.test(code)) {
       return new SourceUnavailableError(this.name, error);
+    }
+    // A filter value its column cannot take (text for a number, a bad date, a NUL) or an operator
+    // its type lacks: the request's mistake, not the server's, and PostgreSQL's message says which.
+    if (code.startsWith("22") || code === "42883" || code === "42804") {
+      return new InvalidInputError(`source '${this.name}' refused a filter: ${(error as Error).message}`, {
+        source: this.name,
+        ...(table ? { table } : {}),
+      });
     }
     return error;
   }

@@ -1,4 +1,5 @@
 import type { ChromaClient, Collection, Metadata } from "chromadb";
+import { metrics } from "../metrics/index.js";
 import { EmbeddingModelMismatchError, VectorStoreUnavailableError } from "./errors.js";
 import { type MetadataFilters, splitFilters } from "./where.js";
 
@@ -15,6 +16,11 @@ export interface VectorMatch {
   metadata: Record<string, string | number | boolean>;
   /** Cosine similarity in [-1, 1] (Chroma's cosine distance is 1 − similarity). */
   relevance_score: number;
+}
+
+export interface StoredMetadata {
+  id: string;
+  metadata: Record<string, string | number | boolean>;
 }
 
 export interface EmbeddingModelInfo {
@@ -52,6 +58,7 @@ export class VectorStore {
 
   async upsert(source: string, records: readonly VectorRecord[]): Promise<void> {
     if (records.length === 0) return;
+    const timed = metrics.vectorStoreSeconds.startTimer({ operation: "upsert" });
     const collection = await this.collection(source, true);
     await this.call(() =>
       collection.upsert({
@@ -61,12 +68,14 @@ export class VectorStore {
         metadatas: records.map((record) => record.metadata),
       }),
     );
+    timed();
   }
 
   async query(
     embedding: Float32Array | number[],
     options: { k: number; filters?: MetadataFilters },
   ): Promise<VectorMatch[]> {
+    const timed = metrics.vectorStoreSeconds.startTimer({ operation: "query" });
     const { sources, where } = splitFilters(options.filters);
     const names = sources ? sources.map((source) => this.collectionName(source)) : await this.sourceCollectionNames();
     const vector = Array.from(embedding);
@@ -89,6 +98,7 @@ export class VectorStore {
         }));
       }),
     );
+    timed();
     return perCollection
       .flat()
       .sort((a, b) => b.relevance_score - a.relevance_score)
@@ -138,6 +148,79 @@ export class VectorStore {
   async deleteIds(source: string, ids: readonly string[]): Promise<void> {
     const collection = await this.existing(this.collectionName(source));
     if (collection && ids.length) await this.call(() => collection.delete({ ids: [...ids] }));
+  }
+
+  /** Metadata of those of `ids` that are stored, without documents or vectors, so sync pages stay small. */
+  async getMetadata(source: string, ids: readonly string[]): Promise<StoredMetadata[]> {
+    const collection = await this.existing(this.collectionName(source));
+    // An empty id list would mean "everything" to Chroma.
+    if (!collection || ids.length === 0) return [];
+    const result = await this.call(() => collection.get({ ids: [...ids], include: ["metadatas"] }));
+    return result.ids.map((id, index) => ({
+      id,
+      metadata: (result.metadatas[index] ?? {}) as VectorMatch["metadata"],
+    }));
+  }
+
+  /** Stored records with their vectors: rewriting metadata without re-embedding needs them. */
+  async getRecords(source: string, ids: readonly string[]): Promise<VectorRecord[]> {
+    const collection = await this.existing(this.collectionName(source));
+    if (!collection || ids.length === 0) return [];
+    const result = await this.call(() =>
+      collection.get({ ids: [...ids], include: ["documents", "metadatas", "embeddings"] }),
+    );
+    return result.ids.map((id, index) => ({
+      id,
+      embedding: result.embeddings[index] ?? [],
+      document: result.documents[index] ?? "",
+      metadata: (result.metadatas[index] ?? {}) as VectorMatch["metadata"],
+    }));
+  }
+
+  /**
+   * One page of a table's records (ids and metadata) in the store's insertion order. The order is
+   * stable while nothing before `offset` is deleted, so a caller deleting from a page moves its
+   * next offset back by as many.
+   */
+  async pageTable(source: string, table: string, page: { limit: number; offset: number }): Promise<StoredMetadata[]> {
+    const collection = await this.existing(this.collectionName(source));
+    if (!collection) return [];
+    const result = await this.call(() =>
+      collection.get({
+        where: { table: { $eq: table } },
+        limit: page.limit,
+        offset: page.offset,
+        include: ["metadatas"],
+      }),
+    );
+    return result.ids.map((id, index) => ({
+      id,
+      metadata: (result.metadatas[index] ?? {}) as VectorMatch["metadata"],
+    }));
+  }
+
+  /**
+   * Sets metadata of stored ids, vectors and documents untouched. Chroma merges: a key left out
+   * keeps its old value (null does not remove it either), so removing a key needs delete and re-add.
+   */
+  async updateMetadata(source: string, records: readonly StoredMetadata[]): Promise<void> {
+    const collection = await this.existing(this.collectionName(source));
+    if (!collection || records.length === 0) return;
+    await this.call(() =>
+      collection.update({
+        ids: records.map((record) => record.id),
+        metadatas: records.map((record) => record.metadata),
+      }),
+    );
+  }
+
+  /** Every vector of the given rows of a table, whatever their chunk ids, found by `row_key`. */
+  async deleteRows(source: string, table: string, rowKeys: readonly string[]): Promise<void> {
+    const collection = await this.existing(this.collectionName(source));
+    if (!collection || rowKeys.length === 0) return;
+    await this.call(() =>
+      collection.delete({ where: { $and: [{ table: { $eq: table } }, { row_key: { $in: [...rowKeys] } }] } }),
+    );
   }
 
   async deleteSource(source: string): Promise<void> {
@@ -210,8 +293,11 @@ export class VectorStore {
       const name = (error as Error).name ?? "";
       const message = String((error as Error).message ?? "");
       if (name === "ChromaConnectionError" || /fetch failed|ECONNREFUSED|Failed to connect/i.test(message)) {
+        metrics.componentErrors.inc({ component: "chroma", kind: "unavailable" });
         throw new VectorStoreUnavailableError(error);
       }
+      // A missing collection is an answer (nothing stored yet), not a failure.
+      if (name !== "ChromaNotFoundError") metrics.componentErrors.inc({ component: "chroma", kind: "request" });
       throw error;
     }
   }

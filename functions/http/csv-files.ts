@@ -54,7 +54,7 @@ const sampleRoute = createRoute({
 });
 
 export function createCsvFilesApp(getContext: ContextProvider) {
-  const app = createFunctionApp(getContext);
+  const app = createFunctionApp(getContext, { access: "admin" });
 
   app.openapi(validateRoute, async (c) => {
     const { file_path } = c.req.valid("json");

@@ -19,7 +19,7 @@ const healthRoute = createRoute({
 });
 
 export function createHealthApp(getContext: ContextProvider) {
-  const app = createFunctionApp(getContext);
+  const app = createFunctionApp(getContext, { access: "public" });
   app.openapi(healthRoute, async (c) => {
     const context = c.var.context;
     const report = await checkHealth(context.healthProbes(), {

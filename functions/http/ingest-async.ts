@@ -68,7 +68,7 @@ const recentRoute = createRoute({
 });
 
 export function createIngestAsyncApp(getContext: ContextProvider) {
-  const app = createFunctionApp(getContext);
+  const app = createFunctionApp(getContext, { access: "admin" });
 
   app.openapi(queueRoute, async (c) => {
     const queued = await queueIngestion(c.var.context, toIngestRequest(c.req.valid("json")));

@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { handle } from "hono/aws-lambda";
 import { ingestTable } from "../../core/ingest/index.js";
+import { rememberIngestion } from "../../core/sync/index.js";
 import { VectorStoreUnavailableError } from "../../core/vectors/index.js";
 import { defaultContext } from "../shared/default-context.js";
 import { type ContextProvider, createFunctionApp } from "./shared/create-app.js";
@@ -33,15 +34,19 @@ const ingestRoute = createRoute({
 });
 
 export function createIngestApp(getContext: ContextProvider) {
-  const app = createFunctionApp(getContext);
+  const app = createFunctionApp(getContext, { access: "admin" });
 
   app.openapi(ingestRoute, async (c) => {
     const body = c.req.valid("json");
     const { vectors } = c.var.context;
     if (!vectors) throw new VectorStoreUnavailableError();
-    const summary = await ingestTable({ ...c.var.context, vectors }, toIngestRequest(body), {
-      signal: c.req.raw.signal,
-    });
+    const request = toIngestRequest(body);
+    const summary = await ingestTable({ ...c.var.context, vectors }, request, { signal: c.req.raw.signal });
+    // The spec lets a later POST /sync name only the table. The ingestion itself succeeded, so a
+    // failure to record it is logged, not answered as an error.
+    await rememberIngestion(c.var.context, request).catch((error: unknown) =>
+      c.var.logger.warn({ err: error, source: request.source, table: request.table }, "sync spec not recorded"),
+    );
     return c.json(summary, 200);
   });
 

@@ -1,14 +1,19 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
+import { app as auditApp } from "./audit.js";
 import { app as chatApp } from "./chat.js";
+import { app as chatStreamApp } from "./chat-stream.js";
 import { app as csvFilesApp } from "./csv-files.js";
 import { app as healthApp } from "./health.js";
 import { app as ingestApp } from "./ingest.js";
 import { app as ingestAsyncApp } from "./ingest-async.js";
 import { app as llmApp } from "./llm.js";
+import { app as metricsApp } from "./metrics.js";
 import { app as searchApp } from "./search.js";
 import { app as serviceInfoApp } from "./service-info.js";
 import type { AppEnv } from "./shared/create-app.js";
 import { app as sourcesApp } from "./sources.js";
+import { app as syncApp } from "./sync.js";
+import { app as webApp } from "./web-app.js";
 
 /**
  * Every HTTP function, for the local server (which mounts them all on one port) and the
@@ -21,7 +26,12 @@ export const httpFunctions: ReadonlyArray<{ name: string; app: OpenAPIHono<AppEn
   { name: "csv-files", app: csvFilesApp },
   { name: "ingest", app: ingestApp },
   { name: "ingest-async", app: ingestAsyncApp },
+  { name: "sync", app: syncApp },
+  { name: "audit", app: auditApp },
   { name: "search", app: searchApp },
   { name: "chat", app: chatApp },
+  { name: "chat-stream", app: chatStreamApp },
   { name: "llm", app: llmApp },
+  { name: "metrics", app: metricsApp },
+  { name: "web-app", app: webApp },
 ];

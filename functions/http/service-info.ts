@@ -6,6 +6,8 @@ import packageJson from "../../package.json" with { type: "json" };
 import { defaultContext } from "../shared/default-context.js";
 import { type ContextProvider, createFunctionApp } from "./shared/create-app.js";
 import { HealthSchema } from "./shared/health-schemas.js";
+import { prefersHtml } from "./shared/negotiation.js";
+import { requireAccess } from "./shared/security.js";
 
 const startedAt = new Date();
 
@@ -41,7 +43,10 @@ const infoRoute = createRoute({
   path: "/",
   tags: ["service"],
   summary: "Service information and where the docs are",
-  responses: { 200: { description: "Service information", content: { "application/json": { schema: InfoSchema } } } },
+  responses: {
+    200: { description: "Service information", content: { "application/json": { schema: InfoSchema } } },
+    302: { description: "A browser (Accept ranking text/html above JSON) is sent to the chat page at /app" },
+  },
 });
 
 const statusRoute = createRoute({
@@ -53,10 +58,15 @@ const statusRoute = createRoute({
 });
 
 export function createServiceInfoApp(getContext: ContextProvider) {
-  const app = createFunctionApp(getContext);
+  const app = createFunctionApp(getContext, { access: "public" });
+  // `/` stays public; the detailed status names settings and versions, so it needs a key.
+  app.use("/status", requireAccess("chat"));
 
-  app.openapi(infoRoute, (c) =>
-    c.json(
+  app.openapi(infoRoute, (c) => {
+    // The answer depends on Accept, so a cache must not hand a browser's redirect to an API client.
+    c.header("Vary", "Accept");
+    if (prefersHtml(c)) return c.redirect("/app", 302);
+    return c.json(
       {
         service: c.var.context.settings.SERVICE_NAME,
         version: packageJson.version,
@@ -66,8 +76,8 @@ export function createServiceInfoApp(getContext: ContextProvider) {
         health: "/health",
       },
       200,
-    ),
-  );
+    );
+  });
 
   app.openapi(statusRoute, async (c) => {
     const { settings, embedder } = c.var.context;

@@ -34,7 +34,7 @@ const schemaRoute = createRoute({
 });
 
 export function createSourcesApp(getContext: ContextProvider) {
-  const app = createFunctionApp(getContext);
+  const app = createFunctionApp(getContext, { access: "admin" });
 
   app.openapi(listRoute, (c) =>
     c.json(

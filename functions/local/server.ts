@@ -2,14 +2,54 @@ import { Hono } from "hono";
 import { app as docsApp } from "../http/docs.js";
 import { httpFunctions } from "../http/registry.js";
 
-/** One Hono app mounting every HTTP function at its own paths, as the API gateway would. */
+interface Owner {
+  method: string;
+  pattern: RegExp;
+  app: { fetch: (request: Request) => Response | Promise<Response> };
+}
+
+/** `/chat/history/:user_name` → a RegExp matching one path segment per parameter. */
+function pathPattern(path: string): RegExp {
+  const escaped = path
+    .split("/")
+    .map((segment) => (segment.startsWith(":") ? "[^/]+" : segment.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")))
+    .join("/");
+  return new RegExp(`^${escaped}$`);
+}
+
+/**
+ * One Node server for every HTTP function, routing like the API gateway: each request goes to
+ * the one function that owns its method and path, and only that function's middleware runs
+ * (mounting them all on one Hono app would run every function's middleware on every request).
+ */
 export function createLocalApp(): Hono {
+  const owners: Owner[] = [];
+  for (const app of [...httpFunctions.map((entry) => entry.app), docsApp]) {
+    for (const route of app.routes) {
+      if (route.method === "ALL") continue; // middleware, not a route
+      owners.push({ method: route.method, pattern: pathPattern(route.path), app });
+    }
+  }
   const root = new Hono();
-  for (const { app } of httpFunctions) root.route("/", app as unknown as Hono);
-  root.route("/", docsApp as unknown as Hono);
-  // A path no function owns never reaches a function app, so the envelope is repeated here.
-  root.notFound((c) =>
-    c.json({ error: { code: "not_found", message: `No route for ${c.req.method} ${c.req.path}` } }, 404),
-  );
+  root.all("*", (c) => {
+    const method = c.req.method === "HEAD" ? "GET" : c.req.method;
+    // A CORS preflight belongs to whichever function owns the path.
+    const owner = owners.find(
+      (candidate) => (method === "OPTIONS" || candidate.method === method) && candidate.pattern.test(c.req.path),
+    );
+    // Node's adapter passes no env the functions read, so each gets the raw request alone.
+    if (owner) return owner.app.fetch(c.req.raw);
+    const allowed = owners
+      .filter((candidate) => candidate.pattern.test(c.req.path))
+      .map((candidate) => candidate.method);
+    if (allowed.length) {
+      return c.json(
+        { error: { code: "method_not_allowed", message: `${c.req.method} is not allowed on ${c.req.path}` } },
+        405,
+        { Allow: [...new Set(allowed)].join(", ") },
+      );
+    }
+    return c.json({ error: { code: "not_found", message: `No route for ${c.req.method} ${c.req.path}` } }, 404);
+  });
   return root;
 }

@@ -49,7 +49,8 @@ async function main(): Promise<void> {
   const server = serve({ fetch: createLocalApp().fetch, hostname: settings.HOST, port: settings.PORT }, (address) => {
     const base = `http://${address.address}:${address.port}`;
     logger.info({ url: base }, "listening");
-    console.log(`Chat with your data on ${base}  (health ${base}/health, docs ${base}/docs)`);
+    const metrics = settings.METRICS_MODE === "off" ? "" : `, metrics ${base}/metrics`;
+    console.log(`Chat with your data on ${base}  (health ${base}/health, docs ${base}/docs${metrics})`);
   });
 
   const shutdown = (signal: string) => {

@@ -4,12 +4,14 @@ import { encodeKafkaEvent, ensureTopics, type InProcessBus, topics } from "../..
 import { createEmbeddingWorker } from "../events/embedding-worker.js";
 import { createIngestionWorker } from "../events/ingestion-worker.js";
 import { createStatusConsumer } from "../events/status-consumer.js";
+import { createSyncWorker } from "../events/sync-worker.js";
 
 /** Every Kafka consumer function with the topic its event-source mapping reads. */
 export const consumerFunctions = {
   "ingestion-worker": { topic: topics.dataIngestion, create: createIngestionWorker },
   "embedding-worker": { topic: topics.embeddingRequests, create: createEmbeddingWorker },
   "status-consumer": { topic: topics.batchStatus, create: createStatusConsumer },
+  "sync-worker": { topic: topics.syncRequests, create: createSyncWorker },
 } as const;
 
 export type ConsumerName = keyof typeof consumerFunctions;

@@ -72,3 +72,9 @@ postgres_status() {
   "$PG_BIN/pg_isready" -h 127.0.0.1 -p "$PG_PORT" -q || return 1
   echo "127.0.0.1:$PG_PORT pid $(head -n1 "$PG_DATA/postmaster.pid") databases ${PG_DATABASES[*]}"
 }
+
+# pg_admin_sql DATABASE SQL -> runs SQL as the postgres superuser over the local socket
+# (tests use it to create a throwaway role with a password of their own).
+pg_admin_sql() {
+  pg_as_postgres "$PG_BIN/psql" -h "$PG_HOME" -p "$PG_PORT" -U postgres -d "$1" -v ON_ERROR_STOP=1 -q -c "$2"
+}

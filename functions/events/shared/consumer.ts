@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import type { AppContext } from "../../../core/context/index.js";
 import { ComponentUnavailableError } from "../../../core/errors/index.js";
-import { failureEvents } from "../../../core/ingest/index.js";
+import { countIngestFailure, failureEvents } from "../../../core/ingest/index.js";
 import {
   batchStatusEventSchema,
   type DecodedRecord,
@@ -10,6 +10,7 @@ import {
   type RecordOutcome,
   topics,
 } from "../../../core/messaging/index.js";
+import { flushMetrics, setMetricsMode } from "../../../core/metrics/index.js";
 
 export type ContextProvider = () => AppContext;
 
@@ -32,37 +33,49 @@ export function createConsumer<T>(definition: ConsumerDefinition<T>, getContext:
     const publisher = context.publisher;
     if (!publisher)
       throw new ComponentUnavailableError("kafka", { message: "kafka is not configured (KAFKA_BROKERS)" });
+    setMetricsMode(context.settings.METRICS_MODE);
     const started = performance.now();
     const records = decodeKafkaEvent(event);
+    const logBatch = (outcome: "ok" | "dead_lettered" | "failed", outcomes: readonly RecordOutcome[]) => {
+      const offsets = records.map((record) => record.offset);
+      context.logger.info(
+        {
+          consumer: definition.name,
+          topic: records[0]?.topic,
+          partitions: [...new Set(records.map((record) => record.partition))],
+          first_offset: offsets.length ? Math.min(...offsets) : undefined,
+          last_offset: offsets.length ? Math.max(...offsets) : undefined,
+          records: records.length,
+          dead_lettered: outcomes.filter((result) => result.status === "dead-lettered").length,
+          outcome,
+          duration_ms: Math.round(performance.now() - started),
+        },
+        "consumer batch",
+      );
+      if (context.settings.METRICS_MODE === "emf") flushMetrics({ namespace: context.settings.SERVICE_NAME });
+    };
     const outcomes = await processRecords(records, {
       schema: definition.schema,
       publisher,
       logger: context.logger,
       handle: (message, record) => definition.handle(context, message, record),
       onDeadLetter: definition.reportFailures
-        ? (message, error) =>
-            publisher.publish(
+        ? (message, error) => {
+            countIngestFailure(message as Parameters<typeof countIngestFailure>[0]);
+            return publisher.publish(
               topics.batchStatus,
               (message as { batch_id?: string } | undefined)?.batch_id ?? "unknown",
               batchStatusEventSchema,
               failureEvents(message as Parameters<typeof failureEvents>[0], error),
-            )
+            );
+          }
         : undefined,
+    }).catch((error: unknown) => {
+      // A dead letter could not be written: nothing is committed and the batch comes again.
+      logBatch("failed", []);
+      throw error;
     });
-    const offsets = records.map((record) => record.offset);
-    context.logger.info(
-      {
-        consumer: definition.name,
-        topic: records[0]?.topic,
-        partitions: [...new Set(records.map((record) => record.partition))],
-        first_offset: offsets.length ? Math.min(...offsets) : undefined,
-        last_offset: offsets.length ? Math.max(...offsets) : undefined,
-        records: records.length,
-        dead_lettered: outcomes.filter((outcome) => outcome.status === "dead-lettered").length,
-        duration_ms: Math.round(performance.now() - started),
-      },
-      "consumer batch",
-    );
+    logBatch(outcomes.some((result) => result.status === "dead-lettered") ? "dead_lettered" : "ok", outcomes);
     return { outcomes };
   };
 }

@@ -1,20 +1,31 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { requestId } from "hono/request-id";
+import type { ApiKeyConfig } from "../../../core/config/index.js";
 import type { AppContext } from "../../../core/context/index.js";
 import type { Logger } from "../../../core/logging/index.js";
 import { type ErrorBody, mapError } from "./errors.js";
+import { requestMetrics, routeLabel } from "./http-metrics.js";
+import { type Access, securityMiddleware } from "./security.js";
 
 export type ContextProvider = () => AppContext;
 
 export interface AppEnv {
-  Variables: { requestId: string; context: AppContext; logger: Logger };
+  Variables: {
+    requestId: string;
+    context: AppContext;
+    logger: Logger;
+    /** The caller's key; undefined when authentication is off or the function is public. */
+    apiKey: ApiKeyConfig | undefined;
+  };
 }
 
 /**
  * The base every HTTP function builds on: request id, the core context, one JSON log line
- * per request, zod failures as 400s in the error envelope, and errors mapped in one place.
+ * per request, security (headers, CORS, body limit, API keys, rate limit; `access` says who may
+ * call, "chat" unless said otherwise), zod failures as 400s in the error envelope, and errors
+ * mapped in one place.
  */
-export function createFunctionApp(getContext: ContextProvider): OpenAPIHono<AppEnv> {
+export function createFunctionApp(getContext: ContextProvider, options: { access?: Access } = {}): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({
     defaultHook: (result, c) => {
       if (result.success) return;
@@ -39,13 +50,17 @@ export function createFunctionApp(getContext: ContextProvider): OpenAPIHono<AppE
     logger.info(
       {
         method: c.req.method,
-        route: c.req.routePath,
+        route: routeLabel(c),
         status: c.res.status,
         duration_ms: Math.round((performance.now() - started) * 10) / 10,
       },
       "request",
     );
   });
+  // After the logging (which sets the context), before security: a 401 or 429 is counted too.
+  app.use("*", requestMetrics());
+
+  app.use("*", ...securityMiddleware(options.access ?? "chat"));
 
   app.onError((error, c) => {
     const mapped = mapError(error);

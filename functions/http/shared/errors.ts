@@ -1,4 +1,5 @@
 import { HTTPException } from "hono/http-exception";
+import { RateLimitedError, UnauthorizedError } from "../../../core/auth/index.js";
 import { AppError, ComponentUnavailableError, InvalidInputError, NotFoundError } from "../../../core/errors/index.js";
 import { LlmError, LlmRateLimitedError } from "../../../core/llm/index.js";
 
@@ -29,11 +30,18 @@ export class HttpError extends Error {
 
 /** Typed core errors that are neither "invalid", "not found" nor "unavailable", by code. */
 const statusByCode: Record<string, MappedError["status"]> = {
+  unauthorized: 401,
+  forbidden: 403,
+  rate_limited: 429,
   // The database refused the configured credentials: an upstream failure, not the caller's.
   source_authentication_failed: 502,
   inline_connections_disabled: 403,
   ingest_too_large: 413,
+  sync_too_large: 413,
+  sync_in_progress: 409,
   embedding_model_mismatch: 409,
+  // A deployment without its model files: the operator's to fix, and retrying will not help.
+  embedding_model_unavailable: 503,
   // LLM failures are upstream ones: our key, our request, their capacity; never the caller's fault.
   llm_rate_limited: 503,
   llm_authentication_failed: 502,
@@ -101,7 +109,11 @@ export function mapError(error: unknown): MappedError {
   if (error instanceof AppError && error.code in statusByCode) {
     const body: ErrorBody = { error: { code: error.code, message: error.message } };
     if (error.details !== undefined) body.error.details = error.details;
-    return { status: statusByCode[error.code] as MappedError["status"], body };
+    const mapped: MappedError = { status: statusByCode[error.code] as MappedError["status"], body };
+    if (error instanceof RateLimitedError) mapped.headers = { "Retry-After": String(error.retryAfterSeconds) };
+    if (error instanceof UnauthorizedError)
+      mapped.headers = { "WWW-Authenticate": 'Bearer realm="chat-with-your-data"' };
+    return mapped;
   }
   if (error instanceof AppError && error.retryable) {
     return {
@@ -113,9 +125,16 @@ export function mapError(error: unknown): MappedError {
   return internal;
 }
 
+/** The provider answered with a server error of its own (not 503, which says "come back later"). */
+function upstreamServerError(error: LlmError): boolean {
+  const status = (error.details as { status?: unknown } | undefined)?.status;
+  return error.code === "llm_unavailable" && typeof status === "number" && status >= 500 && status !== 503;
+}
+
 function mapLlmError(error: LlmError): MappedError {
-  const status = statusByCode[error.code] as MappedError["status"];
-  const failure = llmFailureMessages[error.code] ?? "failed";
+  const failedUpstream = upstreamServerError(error);
+  const status = failedUpstream ? 502 : (statusByCode[error.code] as MappedError["status"]);
+  const failure = failedUpstream ? "failed with a server error" : (llmFailureMessages[error.code] ?? "failed");
   const mapped: MappedError = {
     status,
     body: {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { AppContext } from "../../../core/context/index.js";
 import { createChatApp } from "../../../functions/http/chat.js";
+import { createChatStreamApp } from "../../../functions/http/chat-stream.js";
 import { dropRedisPrefix, seedProducts } from "../../core/chat/chat-fixture.js";
 import { createTestContext } from "../../support/app-context.js";
 import { readJson } from "../../support/http.js";
@@ -17,7 +18,7 @@ describe("/chat and /chat/stream through the Gemini provider (real @google/genai
   let context: AppContext;
 
   const post = (path: string, body: Record<string, unknown>) =>
-    createChatApp(() => context).request(path, {
+    (path === "/chat/stream" ? createChatStreamApp : createChatApp)(() => context).request(path, {
       method: "POST",
       body: JSON.stringify({ filters: { source }, user_name: "grace", ...body }),
       headers: { "content-type": "application/json" },

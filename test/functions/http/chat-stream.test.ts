@@ -3,7 +3,7 @@ import { serve } from "@hono/node-server";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { readHistory } from "../../../core/chat/index.js";
 import type { AppContext } from "../../../core/context/index.js";
-import { createChatApp } from "../../../functions/http/chat.js";
+import { createChatStreamApp } from "../../../functions/http/chat-stream.js";
 import { dropRedisPrefix, seedProducts } from "../../core/chat/chat-fixture.js";
 import { createTestContext } from "../../support/app-context.js";
 import { type OpenAiDouble, startOpenAiDouble } from "../../support/llm-doubles/openai-double.js";
@@ -19,7 +19,7 @@ describe("POST /chat/stream, Server-Sent Events on the real services", () => {
   let context: AppContext;
 
   const open = (body: Record<string, unknown>) =>
-    createChatApp(() => context).request("/chat/stream", {
+    createChatStreamApp(() => context).request("/chat/stream", {
       method: "POST",
       body: JSON.stringify({ filters: { source }, ...body }),
       headers: { "content-type": "application/json" },
@@ -139,7 +139,7 @@ describe("POST /chat/stream, Server-Sent Events on the real services", () => {
 
   it("aborts the model call when a real HTTP client drops the connection", async () => {
     double.script({ text: "word ".repeat(200), chunkDelayMs: 50 });
-    const server = serve({ fetch: createChatApp(() => context).fetch, port: 0, hostname: "127.0.0.1" });
+    const server = serve({ fetch: createChatStreamApp(() => context).fetch, port: 0, hostname: "127.0.0.1" });
     try {
       await new Promise<void>((resolve) => server.once("listening", () => resolve()));
       const { port } = server.address() as AddressInfo;

@@ -107,6 +107,22 @@ describe("POST /chat and the history endpoints, on the real services", () => {
     expect(double.requests).toHaveLength(3);
   });
 
+  it("turns a provider that keeps failing with 500 into a 502, and one that hangs into a 504", async () => {
+    double.script({ statuses: [500, 500, 500] });
+    const failing = await chat({ user_name: "ada", message: "backpack price?", provider: "openai" });
+    expect(failing.status).toBe(502);
+    expect(failing.body.error).toMatchObject({ code: "llm_unavailable", details: { provider: "openai" } });
+    expect(failing.body.error.message).toBe("The LLM provider 'openai' failed with a server error");
+
+    double.script({ hang: "before-headers" });
+    const started = performance.now();
+    const hanging = await chat({ user_name: "ada", message: "backpack price?", provider: "openai" });
+    expect(hanging.status).toBe(504);
+    expect(hanging.body.error.code).toBe("llm_timeout");
+    // LLM_TIMEOUT_MS is 3 s here; retries must not multiply it without bound.
+    expect(performance.now() - started).toBeLessThan(15_000);
+  });
+
   it("turns a refused key into a 502 that never shows the key", async () => {
     const wrongKey = "sk-wrong-key-9999";
     const misconfigured = createTestContext(settingsFor({ OPENAI_API_KEY: wrongKey }));

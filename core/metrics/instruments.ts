@@ -1,0 +1,158 @@
+import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import type { EmfBuffer, EmfUnit } from "./emf.js";
+
+export type Labels<L extends string> = Record<L, string | number>;
+
+/** What a label value becomes once its label has seen too many distinct values. */
+export const overflowLabel = "other";
+
+/**
+ * A second line of defence against unbounded labels (the first is never passing user names,
+ * ids or paths): past `maxValues` distinct values a label's new values all become "other", so a
+ * bug upstream costs one series, not one per request.
+ */
+class LabelGuard<L extends string> {
+  private readonly seen = new Map<L, Set<string>>();
+  private readonly labelNames: readonly L[];
+  private readonly maxValues: number;
+
+  constructor(labelNames: readonly L[], maxValues: number) {
+    this.labelNames = labelNames;
+    this.maxValues = maxValues;
+  }
+
+  bound(labels: Labels<L>): Record<L, string> {
+    const bounded = {} as Record<L, string>;
+    for (const name of this.labelNames) {
+      const value = String(labels[name] ?? "").slice(0, 100);
+      let values = this.seen.get(name);
+      if (!values) {
+        values = new Set();
+        this.seen.set(name, values);
+      }
+      if (values.has(value) || values.size < this.maxValues) {
+        values.add(value);
+        bounded[name] = value;
+      } else {
+        bounded[name] = overflowLabel;
+      }
+    }
+    return bounded;
+  }
+}
+
+export interface InstrumentConfig<L extends string> {
+  name: string;
+  help: string;
+  labelNames: readonly L[];
+  /** Distinct values each label may take before new ones collapse to "other". */
+  maxValuesPerLabel?: number;
+}
+
+interface Sinks {
+  registry: Registry;
+  emf: EmfBuffer;
+}
+
+const defaultMaxValues = 64;
+
+export class CounterMetric<L extends string = never> {
+  private readonly counter: Counter<L>;
+  private readonly guard: LabelGuard<L>;
+  private readonly sinks: Sinks;
+  readonly name: string;
+
+  constructor(sinks: Sinks, config: InstrumentConfig<L>) {
+    this.sinks = sinks;
+    this.name = config.name;
+    this.guard = new LabelGuard(config.labelNames, config.maxValuesPerLabel ?? defaultMaxValues);
+    this.counter = new Counter({
+      name: config.name,
+      help: config.help,
+      labelNames: config.labelNames,
+      registers: [sinks.registry],
+    });
+  }
+
+  inc(labels: Labels<L>, value = 1): void {
+    if (!(value > 0)) return;
+    const bounded = this.guard.bound(labels);
+    this.counter.inc(bounded as never, value);
+    this.sinks.emf.record(this.name, "Count", bounded, value, "sum");
+  }
+}
+
+export class HistogramMetric<L extends string = never> {
+  private readonly histogram: Histogram<L>;
+  private readonly guard: LabelGuard<L>;
+  private readonly sinks: Sinks;
+  private readonly unit: EmfUnit;
+  readonly name: string;
+
+  constructor(sinks: Sinks, config: InstrumentConfig<L> & { buckets: number[]; unit?: EmfUnit }) {
+    this.sinks = sinks;
+    this.name = config.name;
+    this.unit = config.unit ?? "Seconds";
+    this.guard = new LabelGuard(config.labelNames, config.maxValuesPerLabel ?? defaultMaxValues);
+    this.histogram = new Histogram({
+      name: config.name,
+      help: config.help,
+      labelNames: config.labelNames,
+      buckets: config.buckets,
+      registers: [sinks.registry],
+    });
+  }
+
+  observe(labels: Labels<L>, value: number): void {
+    if (!Number.isFinite(value) || value < 0) return;
+    const bounded = this.guard.bound(labels);
+    this.histogram.observe(bounded as never, value);
+    this.sinks.emf.record(this.name, this.unit, bounded, value, "values");
+  }
+
+  /** Starts a clock; calling the result observes the seconds since (and returns them). */
+  startTimer(labels: Labels<L>): () => number {
+    const started = performance.now();
+    return () => {
+      const seconds = (performance.now() - started) / 1000;
+      this.observe(labels, seconds);
+      return seconds;
+    };
+  }
+}
+
+export class GaugeMetric<L extends string = never> {
+  private readonly gauge: Gauge<L>;
+  private readonly guard: LabelGuard<L>;
+  private readonly sinks: Sinks;
+  private readonly unit: EmfUnit;
+  /** Scrape-time gauges (consumer lag) mean nothing per invocation, so they stay out of EMF. */
+  private readonly emf: boolean;
+  readonly name: string;
+
+  constructor(sinks: Sinks, config: InstrumentConfig<L> & { unit?: EmfUnit; emf?: boolean }) {
+    this.sinks = sinks;
+    this.name = config.name;
+    this.unit = config.unit ?? "Count";
+    this.emf = config.emf ?? true;
+    this.guard = new LabelGuard(config.labelNames, config.maxValuesPerLabel ?? defaultMaxValues);
+    this.gauge = new Gauge({
+      name: config.name,
+      help: config.help,
+      labelNames: config.labelNames,
+      registers: [sinks.registry],
+    });
+  }
+
+  set(labels: Labels<L>, value: number): void {
+    if (!Number.isFinite(value)) return;
+    const bounded = this.guard.bound(labels);
+    this.gauge.set(bounded as never, value);
+    if (this.emf) this.sinks.emf.record(this.name, this.unit, bounded, value, "values");
+  }
+
+  /** Drops every series, so a partition or group that went away stops being reported. */
+  reset(): void {
+    this.gauge.reset();
+  }
+}

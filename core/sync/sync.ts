@@ -1,0 +1,166 @@
+import { readPath, rowToDocument } from "../sources/index.js";
+import { removeVanishedRows } from "./deletes.js";
+import { SyncInProgressError, SyncSpecMissingError, SyncTooLargeError, WatermarkTypeError } from "./errors.js";
+import { applyPlan, type PageRow, planPage } from "./reconcile.js";
+import { mergeSpec, type SyncSpec, type SyncSpecChanges, sameSpec } from "./spec.js";
+import type { SyncState } from "./state.js";
+import { resolveTarget, type SyncDependencies, stateStore } from "./target.js";
+import { laterWatermark, type Watermark, watermarkFilter, watermarkOf } from "./watermark.js";
+
+export interface SyncRequest {
+  source: string;
+  table: string;
+  /** Changes to the recorded spec (text fields, fields, filters, watermark column); remembered. */
+  spec?: SyncSpecChanges | undefined;
+  /** Sweep the store for rows gone from the source (default true). */
+  detectDeletes?: boolean | undefined;
+  /** The queued request's id, recorded with the run. */
+  syncId?: string | undefined;
+}
+
+export interface SyncSummary {
+  source: string;
+  table: string;
+  /** Rows read since the watermark (every row without one); rows at the watermark itself come again. */
+  changed: number;
+  /** Rows embedded: new, or their text changed. */
+  reembedded: number;
+  /** Rows whose metadata alone changed: rewritten without embedding. */
+  metadata_only: number;
+  /** Rows read whose stored documents were already right. */
+  unchanged: number;
+  /** Rows removed from the store: gone from the source, or left without text. */
+  deleted: number;
+  /** Where the next sync starts; null without a watermark column. */
+  watermark: string | number | null;
+  /** Whether every row was read (no watermark yet, or none declared). */
+  full_scan: boolean;
+  duration_ms: number;
+}
+
+export interface SyncOptions {
+  signal?: AbortSignal | undefined;
+  /** Most changed rows one call takes (default SYNC_INGEST_MAX_ROWS); the Kafka worker has none. */
+  limit?: number;
+  /** How long to wait for a running sync of the table (default: not at all). */
+  waitMs?: number;
+}
+
+/**
+ * Brings the store in line with a table: reads rows changed since the watermark, embeds only
+ * rows whose text hash changed, rewrites metadata alone where only it changed, and removes the
+ * vectors of rows gone from the source. Holds the table's lock, so two instances never race.
+ * @example await syncTable(context, { source: "shop", table: "products", spec: { watermark_column: "updated_at" } })
+ */
+export async function syncTable(
+  dependencies: SyncDependencies,
+  request: SyncRequest,
+  options: SyncOptions = {},
+): Promise<SyncSummary> {
+  const started = performance.now();
+  const { settings, vectors } = dependencies;
+  const state = stateStore(dependencies);
+  const connector = dependencies.sources.get(request.source);
+  const recorded = await state.get(connector.name, request.table);
+  const spec = requireSpec(connector.name, request.table, recorded, request.spec);
+  const target = await resolveTarget(dependencies, connector.name, request.table, spec);
+  const lock = await state.lock(connector.name, request.table, {
+    ttlSeconds: settings.SYNC_LOCK_SECONDS,
+    waitMs: options.waitMs ?? 0,
+  });
+  if (!lock) throw new SyncInProgressError(connector.name, request.table);
+  try {
+    if (!recorded || !sameSpec(recorded.spec, spec)) {
+      await state.saveSpec(connector.name, request.table, spec, target.selection.primaryKey);
+    }
+    const column = spec.watermark_column;
+    // Another spec makes other documents of every row, so the watermark says nothing about them.
+    const since = column && recorded && sameSpec(recorded.spec, spec) ? (recorded.watermark ?? undefined) : undefined;
+    const filters = [...target.selection.filters, ...(column && since ? [watermarkFilter(column, since)] : [])];
+    const toRead = await connector.count(request.table, filters);
+    const limit = options.limit ?? settings.SYNC_INGEST_MAX_ROWS;
+    if (toRead > limit) throw new SyncTooLargeError(toRead, limit);
+
+    const chunking = { maxTokens: settings.CHUNK_MAX_TOKENS, overlapTokens: settings.CHUNK_OVERLAP_TOKENS };
+    const counts = { changed: 0, reembedded: 0, metadata_only: 0, unchanged: 0, deleted: 0 };
+    let watermark: Watermark | undefined = since;
+    let page: PageRow[] = [];
+    const flush = async () => {
+      if (page.length === 0) return;
+      const plan = await planPage(vectors, target.shape.source, page);
+      page = [];
+      const applied = await applyPlan(dependencies, target.shape, plan, chunking);
+      counts.reembedded += applied.embeddedRows;
+      counts.metadata_only += applied.metadataRows;
+      counts.deleted += applied.deletedRows;
+      counts.unchanged += plan.unchanged;
+      await lock.extend();
+    };
+    for await (const row of connector.stream({
+      table: request.table,
+      fields: target.readFields,
+      filters,
+      batchSize: 1_000,
+      ...(options.signal ? { signal: options.signal } : {}),
+    })) {
+      counts.changed++;
+      if (column) watermark = laterWatermark(watermark, rowWatermark(connector.name, request.table, column, row));
+      page.push({ row, document: rowToDocument(row, target.shape) });
+      if (page.length >= settings.SYNC_PAGE_SIZE) await flush();
+    }
+    await flush();
+
+    if (request.detectDeletes ?? true) {
+      const scratch = await state.scratch(settings.SYNC_LOCK_SECONDS);
+      try {
+        const swept = await removeVanishedRows(vectors, target, scratch, {
+          pageSize: settings.SYNC_PAGE_SIZE,
+          signal: options.signal,
+          onPage: () => lock.extend(),
+        });
+        counts.deleted += swept.extraRows;
+      } finally {
+        await scratch.drop().catch(() => undefined);
+      }
+    }
+    // A cancelled run stopped reading part-way: its watermark must not be recorded.
+    options.signal?.throwIfAborted();
+
+    const summary: SyncSummary = {
+      source: connector.name,
+      table: request.table,
+      ...counts,
+      watermark: watermark?.value ?? null,
+      full_scan: !since,
+      duration_ms: Math.round(performance.now() - started),
+    };
+    await state.recordRun(connector.name, request.table, { spec, watermark, result: summary, syncId: request.syncId });
+    return summary;
+  } catch (error) {
+    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    await state.recordError(connector.name, request.table, message, request.syncId).catch(() => undefined);
+    throw error;
+  } finally {
+    await lock.release().catch(() => undefined);
+  }
+}
+
+/** The spec a run uses: the recorded one with the request's changes; a 400 when there is none. */
+export function requireSpec(
+  source: string,
+  table: string,
+  recorded: SyncState | undefined,
+  changes: SyncSpecChanges | undefined,
+): SyncSpec {
+  const spec = mergeSpec(recorded?.spec, changes);
+  if (!spec) throw new SyncSpecMissingError(source, table);
+  return spec;
+}
+
+function rowWatermark(source: string, table: string, column: string, row: Record<string, unknown>) {
+  const value = readPath(row, column);
+  if (value === null || value === undefined) return undefined;
+  const watermark = watermarkOf(value);
+  if (!watermark) throw new WatermarkTypeError(source, table, column);
+  return watermark;
+}

@@ -1,0 +1,25 @@
+import { syncRequestSchema } from "../../core/messaging/index.js";
+import { runSyncRequest } from "../../core/sync/index.js";
+import { VectorStoreUnavailableError } from "../../core/vectors/index.js";
+import { defaultContext } from "../shared/default-context.js";
+import { type ContextProvider, createConsumer } from "./shared/consumer.js";
+
+/** sync-requests → syncs the queued table with its recorded spec; the outcome is kept in its sync state. */
+export function createSyncWorker(getContext: ContextProvider) {
+  return createConsumer(
+    {
+      name: "sync-worker",
+      schema: syncRequestSchema,
+      // A sync has no batch status: its failure is recorded in the table's sync state.
+      reportFailures: false,
+      handle: async (context, message) => {
+        if (!context.vectors) throw new VectorStoreUnavailableError();
+        const summary = await runSyncRequest({ ...context, vectors: context.vectors }, message);
+        context.logger.info({ consumer: "sync-worker", sync_id: message.sync_id, ...summary }, "table synced");
+      },
+    },
+    getContext,
+  );
+}
+
+export const handler = createSyncWorker(defaultContext);

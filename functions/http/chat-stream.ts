@@ -1,0 +1,66 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { streamSSE } from "hono/streaming";
+import { requireUser } from "../../core/auth/index.js";
+import { prepareChat } from "../../core/chat/index.js";
+import { defaultContext } from "../shared/default-context.js";
+import { chatBody, chatRequest, upstreamErrors } from "./shared/chat-schemas.js";
+import { type ContextProvider, createFunctionApp } from "./shared/create-app.js";
+import { mapError } from "./shared/errors.js";
+import { streamingHandler } from "./shared/lambda-stream.js";
+import { errorResponses } from "./shared/schemas.js";
+
+const chatStreamRoute = createRoute({
+  method: "post",
+  path: "/chat/stream",
+  tags: ["chat"],
+  summary: "The same answer as Server-Sent Events: sources, content deltas, done (or error), then [DONE]",
+  request: chatBody,
+  responses: {
+    200: {
+      description:
+        "Events `sources` ({type, sources}), `content` ({type, delta}), `done` ({type, response, timings}), `error` ({type, error}); then `data: [DONE]`",
+      content: { "text/event-stream": { schema: z.string() } },
+    },
+    ...errorResponses,
+    ...upstreamErrors,
+  },
+});
+
+/**
+ * Its own function because API gateways buffer whole responses: deployed behind a Lambda
+ * function URL in RESPONSE_STREAM mode, so tokens reach the client as the model writes them.
+ */
+export function createChatStreamApp(getContext: ContextProvider) {
+  const app = createFunctionApp(getContext);
+
+  app.openapi(chatStreamRoute, async (c) => {
+    // Retrieval and the provider check run before the stream opens, so their failures get real statuses.
+    const body = c.req.valid("json");
+    requireUser(c.var.apiKey, body.user_name);
+    const chat = await prepareChat(c.var.context, chatRequest(body));
+    const logger = c.var.logger;
+    const controller = new AbortController();
+    const abort = () => controller.abort(new Error("the client disconnected"));
+    c.req.raw.signal.addEventListener("abort", abort, { once: true });
+    return streamSSE(c, async (stream) => {
+      stream.onAbort(abort);
+      const send = <Event extends { type: string }>(event: Event) =>
+        stream.writeSSE({ event: event.type, data: JSON.stringify(event) });
+      await send({ type: "sources", sources: chat.sources });
+      try {
+        for await (const event of chat.stream(controller.signal)) await send(event);
+      } catch (error) {
+        if (controller.signal.aborted) return; // Nobody is listening; the model call is already cancelled.
+        const mapped = mapError(error);
+        if (mapped.status >= 500) logger.error({ err: error, route: "/chat/stream" }, "chat stream failed");
+        await send({ type: "error", error: { code: mapped.body.error.code, message: mapped.body.error.message } });
+      }
+      await stream.writeSSE({ data: "[DONE]" });
+    });
+  });
+
+  return app;
+}
+
+export const app = createChatStreamApp(defaultContext);
+export const handler = streamingHandler(app);

@@ -1,0 +1,101 @@
+import { z } from "@hono/zod-openapi";
+import { type ChatRequest, userNamePattern } from "../../../core/chat/index.js";
+import { metadataFiltersSchema } from "../../../core/vectors/index.js";
+import { ErrorSchema } from "./schemas.js";
+
+/** The same rule as core's userNameSchema, restated with the OpenAPI-aware zod so it is documented. */
+export const userName = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(userNamePattern, "user names are 1–64 characters of A–Z, a–z, 0–9, '.', '_', '@', '-'")
+  .openapi({ example: "ada" });
+
+/** The seed's chat body, plus `filters` and `provider`. */
+export const ChatRequestSchema = z
+  .object({
+    user_name: userName,
+    message: z
+      .string()
+      .trim()
+      .min(1)
+      .max(4_000)
+      .openapi({ example: "Which backpack is waterproof, and what does it cost?" }),
+    max_results: z.number().int().min(1).max(20).default(5),
+    include_history: z.boolean().default(true),
+    filters: metadataFiltersSchema.optional().openapi({
+      description: "Metadata equality or {$in: [...]}; `source` picks sources",
+      example: { source: "samples" },
+    }),
+    provider: z
+      .string()
+      .min(1)
+      .max(32)
+      .optional()
+      .openapi({ description: "A configured provider; see GET /api/llm/providers" }),
+  })
+  .openapi("ChatRequest");
+
+export const SourceSchema = z
+  .object({
+    n: z.number().int().openapi({ description: "The citation number used in the answer, as [n]" }),
+    content: z.string(),
+    metadata: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+    relevance_score: z.number().openapi({ description: "Cosine similarity in [-1, 1]" }),
+  })
+  .openapi("ChatSource");
+
+export const ChatAnswerSchema = z
+  .object({
+    response: z.string(),
+    sources: z.array(SourceSchema),
+    user_name: z.string(),
+    provider: z.string(),
+    timestamp: z.string().openapi({ description: "ISO 8601 with zone", example: "2026-01-01T12:00:00.000Z" }),
+    warnings: z
+      .array(z.string())
+      .optional()
+      .openapi({ description: "Problems that did not stop the answer, e.g. history unavailable" }),
+  })
+  .openapi("ChatAnswer");
+
+export const HistorySchema = z
+  .object({
+    user_name: z.string(),
+    messages: z.array(
+      z.object({
+        index: z.number().int().openapi({ description: "Grows with every message; pass as `before` to page back" }),
+        role: z.enum(["user", "assistant"]),
+        content: z.string(),
+        timestamp: z.string(),
+        provider: z.string().optional(),
+      }),
+    ),
+    next_before: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: "`before` for the next older page; null on the oldest" }),
+  })
+  .openapi("ChatHistory");
+
+export const chatBody = { body: { required: true, content: { "application/json": { schema: ChatRequestSchema } } } };
+export const upstreamErrors = {
+  502: { description: "The LLM provider failed", content: { "application/json": { schema: ErrorSchema } } },
+  503: {
+    description: "A component or the LLM provider is unavailable",
+    content: { "application/json": { schema: ErrorSchema } },
+  },
+  504: { description: "The LLM provider timed out", content: { "application/json": { schema: ErrorSchema } } },
+} as const;
+
+export function chatRequest(body: z.infer<typeof ChatRequestSchema>): ChatRequest {
+  return {
+    userName: body.user_name,
+    message: body.message,
+    maxResults: body.max_results,
+    includeHistory: body.include_history,
+    filters: body.filters,
+    provider: body.provider,
+  };
+}

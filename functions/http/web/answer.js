@@ -1,0 +1,53 @@
+// Getting one answer into its bubble: streamed from POST /chat/stream, or whole from POST /chat
+// when the stream has no route here (deployed, an API gateway buffers responses, so the stream
+// may be served from a separate function URL instead).
+
+import { ApiError, readEvents, request, sendJson } from "./api.js";
+import { renderAnswerText, renderSourceCards } from "./render.js";
+
+/**
+ * Fills the bubble's parts ({id, item, text, sources}) as the reply arrives and resolves with
+ * the final text; rejects with an ApiError (an HTTP failure or a mid-stream `error` event) or
+ * an AbortError when the user stops it.
+ */
+export async function fetchAnswer(body, answer, signal) {
+  try {
+    return await streamAnswer(body, answer, signal);
+  } catch (error) {
+    const routeMissing = error?.status === 404 && (error.code === "http_404" || error.code === "not_found");
+    if (!routeMissing) throw error;
+    return wholeAnswer(body, answer, signal);
+  }
+}
+
+async function streamAnswer(body, answer, signal) {
+  const response = await request("/chat/stream", { method: "POST", body, signal, accept: "text/event-stream" });
+  let received = "";
+  let deltas = 0;
+  let done;
+  for await (const { data } of readEvents(response)) {
+    if (data === "[DONE]") break;
+    const part = JSON.parse(data);
+    if (part.type === "sources") renderSourceCards(answer.sources, answer.id, part.sources);
+    else if (part.type === "content") {
+      received += part.delta;
+      deltas += 1;
+      // How many deltas built the text: lets a test see the answer was streamed, not pasted.
+      answer.item.dataset.deltas = String(deltas);
+      renderAnswerText(answer.text, received, answer.id);
+    } else if (part.type === "done") done = part;
+    else if (part.type === "error") {
+      throw new ApiError(200, part.error?.code ?? "stream_error", part.error?.message ?? "The answer failed.");
+    }
+  }
+  if (!done) throw new ApiError(200, "stream_ended", "The answer ended before it was complete.");
+  renderAnswerText(answer.text, done.response, answer.id);
+  return done.response;
+}
+
+async function wholeAnswer(body, answer, signal) {
+  const reply = await sendJson("POST", "/chat", body, { signal });
+  renderSourceCards(answer.sources, answer.id, reply.sources);
+  renderAnswerText(answer.text, reply.response, answer.id);
+  return reply.response;
+}

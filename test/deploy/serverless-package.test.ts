@@ -1,0 +1,256 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import type { AppContext } from "../../core/context/index.js";
+import { topics } from "../../core/messaging/index.js";
+import { httpFunctions } from "../../functions/http/registry.js";
+import { consumerFunctions } from "../../functions/local/workers.js";
+import { seedProducts } from "../core/chat/chat-fixture.js";
+import { createTestContext } from "../support/app-context.js";
+import { httpApiEvent } from "../support/lambda.js";
+import { testServices, uniqueName } from "../support/services.js";
+
+const run = promisify(execFile);
+const root = path.resolve(import.meta.dirname, "../..");
+const layerDir = path.join(root, ".build/layers/embedding");
+const MB = 1024 * 1024;
+// Lambda's quotas: a zip uploaded directly, and a function's unzipped code plus all its layers.
+const zippedLimit = 50 * MB;
+const unzippedLimit = 250 * MB;
+
+interface Resource {
+  Type: string;
+  Properties: Record<string, unknown>;
+}
+interface FunctionConfig {
+  handler: string;
+  layers?: string[];
+  url?: { invokeMode?: string };
+  events?: { httpApi?: { method: string; path: string }; kafka?: { topic: string; batchSize: number } }[];
+}
+
+const config = parse(await readFile(path.join(root, "serverless.yml"), "utf8")) as {
+  functions: Record<string, FunctionConfig>;
+};
+
+async function folderSize(folder: string): Promise<number> {
+  let total = 0;
+  for (const entry of await readdir(folder, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) total += (await stat(path.join(entry.parentPath, entry.name))).size;
+  }
+  return total;
+}
+
+/** The route keys a function's OpenAPI document names, as API Gateway writes them. */
+function routeKeys(app: (typeof httpFunctions)[number]["app"]): string[] {
+  const document = app.getOpenAPI31Document({ openapi: "3.1.0", info: { title: "t", version: "1" } });
+  return Object.entries(document.paths ?? {}).flatMap(([route, operations]) =>
+    Object.keys(operations ?? {}).map((method) => `${method.toUpperCase()} ${route}`),
+  );
+}
+
+describe("serverless package (offline): every function bundled, routed, mapped and within Lambda's limits", {
+  timeout: 600_000,
+}, () => {
+  let out: string;
+  let template: { Resources: Record<string, Resource> };
+  const resources = (type: string) =>
+    Object.entries(template.Resources).filter(([, resource]) => resource.Type === type);
+  const logicalId = (name: string) => `${name.charAt(0).toUpperCase()}${name.slice(1)}LambdaFunction`;
+
+  beforeAll(async () => {
+    out = await mkdtemp(path.join(tmpdir(), "cwd-package-"));
+    await run("bash", ["scripts/lambda/build-layer.sh"], { cwd: root, timeout: 300_000 });
+    // No AWS credentials, no network: serverless v3 packages from the config alone.
+    const env: NodeJS.ProcessEnv = { ...process.env, SLS_TELEMETRY_DISABLED: "1", SLS_NOTIFICATIONS_MODE: "off" };
+    for (const name of Object.keys(env)) if (name.startsWith("AWS_")) delete env[name];
+    await run("npx", ["serverless", "package", "--stage", "test", "--package", path.join(out, "package")], {
+      cwd: root,
+      env,
+      timeout: 420_000,
+      maxBuffer: 16 * MB,
+    });
+    template = JSON.parse(
+      await readFile(path.join(out, "package/cloudformation-template-update-stack.json"), "utf8"),
+    ) as typeof template;
+  });
+
+  afterAll(async () => {
+    if (out) await rm(out, { recursive: true, force: true });
+  });
+
+  it("creates one Lambda per function in serverless.yml, with its handler and Node 20", () => {
+    const functions = Object.fromEntries(resources("AWS::Lambda::Function"));
+    for (const [name, definition] of Object.entries(config.functions)) {
+      expect(functions[logicalId(name)]?.Properties, name).toMatchObject({
+        Handler: definition.handler,
+        Runtime: "nodejs20.x",
+      });
+    }
+    expect(Object.keys(functions)).toHaveLength(Object.keys(config.functions).length);
+  });
+
+  it("deploys every HTTP function file, and routes every documented operation through the HTTP API", () => {
+    const handlers = Object.values(config.functions).map((definition) => definition.handler);
+    const routes = new Set(resources("AWS::ApiGatewayV2::Route").map(([, route]) => route.Properties.RouteKey));
+    for (const { name, app } of httpFunctions) {
+      expect(handlers, name).toContain(`functions/http/${name}.handler`);
+      // The chat stream is served by its function URL instead: API gateways buffer responses.
+      if (name === "chat-stream") continue;
+      for (const key of routeKeys(app)) expect(routes, `${name}: ${key}`).toContain(key);
+    }
+  });
+
+  it("puts the chat stream on a function URL in RESPONSE_STREAM mode", () => {
+    const urls = resources("AWS::Lambda::Url");
+    const stream = urls.find(([, url]) =>
+      JSON.stringify(url.Properties.TargetFunctionArn).includes(logicalId("chatStream")),
+    );
+    expect(stream?.[1].Properties).toMatchObject({ InvokeMode: "RESPONSE_STREAM", AuthType: "NONE" });
+    expect(config.functions.chatStream?.handler).toBe("functions/http/chat-stream.handler");
+  });
+
+  it("maps every Kafka consumer to its topic with a batch size, starting position and consumer group", () => {
+    const mappings = resources("AWS::Lambda::EventSourceMapping").map(([, mapping]) => mapping.Properties);
+    for (const [name, consumer] of Object.entries(consumerFunctions)) {
+      const [functionName] =
+        Object.entries(config.functions).find(
+          ([, definition]) => definition.handler === `functions/events/${name}.handler`,
+        ) ?? [];
+      expect(functionName, name).toBeDefined();
+      const mapping = mappings.find((properties) =>
+        JSON.stringify(properties.FunctionName).includes(logicalId(functionName ?? "")),
+      );
+      const event = config.functions[functionName ?? ""]?.events?.find((candidate) => candidate.kafka)?.kafka;
+      expect(mapping, name).toMatchObject({
+        Topics: [consumer.topic],
+        BatchSize: event?.batchSize,
+        StartingPosition: "TRIM_HORIZON",
+        SelfManagedEventSource: { Endpoints: { KafkaBootstrapServers: [expect.any(String)] } },
+        SelfManagedKafkaEventSourceConfig: { ConsumerGroupId: `cwd-${name}` },
+      });
+      expect(mapping?.SourceAccessConfigurations).toEqual(
+        expect.arrayContaining([expect.objectContaining({ Type: "SASL_SCRAM_512_AUTH" })]),
+      );
+    }
+    expect(Object.values(consumerFunctions).map((consumer) => consumer.topic)).toEqual(
+      expect.arrayContaining([topics.dataIngestion, topics.embeddingRequests, topics.batchStatus]),
+    );
+  });
+
+  it("keeps every bundle within Lambda's size limits, the embedding layer included", async () => {
+    const layerBytes = await folderSize(layerDir);
+    const sizes: Record<string, { zipped: number; unzipped: number }> = {};
+    for (const [name, definition] of Object.entries(config.functions)) {
+      const zip = path.join(out, "package", `${name}.zip`);
+      const zipped = (await stat(zip)).size;
+      const listing = (await run("unzip", ["-Zt", zip])).stdout;
+      const unzipped = Number(/(\d+) bytes uncompressed/.exec(listing)?.[1]);
+      sizes[name] = { zipped, unzipped };
+      expect(zipped, name).toBeLessThan(zippedLimit);
+      expect(unzipped + (definition.layers?.length ? layerBytes : 0), name).toBeLessThan(unzippedLimit);
+    }
+    console.info(
+      `bundles (MB zipped/unzipped): ${Object.entries(sizes)
+        .map(([name, size]) => `${name} ${(size.zipped / MB).toFixed(1)}/${(size.unzipped / MB).toFixed(1)}`)
+        .join(", ")}; layer ${(layerBytes / MB).toFixed(0)} MB`,
+    );
+  });
+
+  describe("the bundles run on their own, outside the repository", () => {
+    const source = uniqueName("bundle").replace(/-/g, "_");
+    let context: AppContext;
+    let sandbox: string;
+
+    beforeAll(async () => {
+      context = createTestContext();
+      await seedProducts(context, source);
+      // Outside the repository, so no node_modules can be found by walking up.
+      sandbox = await mkdtemp(path.join(tmpdir(), "cwd-lambda-"));
+      await writeFile(
+        path.join(sandbox, "invoke.mjs"),
+        `const [file, event] = process.argv.slice(2);
+const { handler } = await import(file);
+const result = await handler(JSON.parse(event), { awsRequestId: "bundle-test", functionName: "bundle" });
+process.stdout.write(JSON.stringify(result));
+process.exit(0);`,
+      );
+    });
+
+    afterAll(async () => {
+      await context?.vectors?.deleteSource(source);
+      await context?.close();
+      if (sandbox) await rm(sandbox, { recursive: true, force: true });
+    });
+
+    const invoke = async (name: string, handler: string, event: unknown, withLayer: boolean) => {
+      const folder = path.join(sandbox, name);
+      await run("unzip", ["-q", "-o", path.join(out, "package", `${name}.zip`), "-d", folder]);
+      const env: Record<string, string> = {
+        PATH: process.env.PATH ?? "",
+        NODE_ENV: "production",
+        LOG_LEVEL: "warn",
+        CHROMA_URL: testServices.chromaUrl,
+        REDIS_URL: testServices.redisUrl,
+        KAFKA_BROKERS: testServices.kafkaBrokers,
+        // What Lambda sets for a function with layers: /opt/nodejs/node_modules and /opt/models.
+        ...(withLayer
+          ? {
+              NODE_PATH: path.join(layerDir, "nodejs/node_modules"),
+              EMBEDDING_MODEL_DIR: path.join(layerDir, "models"),
+            }
+          : { EMBEDDING_MODEL_DIR: path.join(sandbox, "no-model") }),
+      };
+      const file = path.join(folder, `${handler.replace(/\.handler$/, "")}.mjs`);
+      const { stdout } = await run("node", [path.join(sandbox, "invoke.mjs"), file, JSON.stringify(event)], {
+        cwd: folder,
+        env,
+        timeout: 120_000,
+        maxBuffer: 16 * MB,
+      });
+      return JSON.parse(stdout) as { statusCode: number; body: string; headers: Record<string, string> };
+    };
+
+    it("search: embeds the query with the layer's ONNX runtime and model, and finds the row in Chroma", async () => {
+      const result = await invoke(
+        "search",
+        "functions/http/search.handler",
+        httpApiEvent({
+          method: "POST",
+          path: "/search",
+          body: JSON.stringify({ query: "a bag for rainy hikes", max_results: 1, filters: { source } }),
+        }),
+        true,
+      );
+      expect(result.statusCode, result.body).toBe(200);
+      expect(JSON.parse(result.body).results[0].id).toBe(`${source}:products:backpack`);
+    });
+
+    it("service info: a function that never embeds loads and answers without the layer", async () => {
+      const result = await invoke(
+        "serviceInfo",
+        "functions/http/service-info.handler",
+        httpApiEvent({ method: "GET", path: "/" }),
+        false,
+      );
+      expect(result.statusCode, result.body).toBe(200);
+      expect(JSON.parse(result.body)).toMatchObject({ service: "chat-with-your-data" });
+    });
+
+    it("web app: the page's static files travel in its package", async () => {
+      const result = await invoke(
+        "webApp",
+        "functions/http/web-app.handler",
+        httpApiEvent({ method: "GET", path: "/app" }),
+        false,
+      );
+      expect(result.statusCode, result.body).toBe(200);
+      expect(result.headers["content-type"]).toContain("text/html");
+      expect(result.body).toContain("<html");
+    });
+  });
+});

@@ -1,0 +1,207 @@
+import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import path from "node:path";
+import { Writable } from "node:stream";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type AppContext, createAppContext } from "../../../core/context/index.js";
+import { createLogger } from "../../../core/logging/index.js";
+import { allTopics } from "../../../core/messaging/index.js";
+import { createHealthApp } from "../../../functions/http/health.js";
+import { createIngestApp } from "../../../functions/http/ingest.js";
+import { createIngestAsyncApp } from "../../../functions/http/ingest-async.js";
+import { createSearchApp } from "../../../functions/http/search.js";
+import { createServiceInfoApp } from "../../../functions/http/service-info.js";
+import { createSourcesApp } from "../../../functions/http/sources.js";
+import { startWorkers } from "../../../functions/local/workers.js";
+import { readTopic } from "../../support/kafka.js";
+import { createPostgresFixture } from "../../support/postgres-fixture.js";
+import { waitFor } from "../../support/processes.js";
+import { testServices, testSettings, uniqueName } from "../../support/services.js";
+
+const run = promisify(execFile);
+const root = path.resolve(import.meta.dirname, "../../..");
+
+/** Runs SQL as PostgreSQL's superuser through the project's service script (roles need it). */
+const adminSql = (sql: string) =>
+  run(
+    "bash",
+    [
+      "-c",
+      `source scripts/services/lib.sh && source scripts/services/postgres.sh && pg_admin_sql chat_test "$1"`,
+      "sql",
+      sql,
+    ],
+    {
+      cwd: root,
+    },
+  );
+
+describe("no credential in logs, Kafka messages, Redis or any response", { timeout: 240_000 }, () => {
+  const runId = uniqueName("secrets").replace(/-/g, "_");
+  const role = `r_${runId}`;
+  const password = `pw${randomBytes(18).toString("hex")}`;
+  const geminiKey = `gk${randomBytes(18).toString("hex")}`;
+  const kafkaPassword = `kp${randomBytes(18).toString("hex")}`;
+  const secrets = [password, geminiKey, kafkaPassword];
+  const topicPrefix = `${runId}.`;
+  const logs: string[] = [];
+  const responses: string[] = [];
+  let fixture: Awaited<ReturnType<typeof createPostgresFixture>>;
+  let context: AppContext;
+  let workers: { stop(): Promise<void> } | undefined;
+
+  beforeAll(async () => {
+    fixture = await createPostgresFixture(
+      `CREATE TABLE customers (id int PRIMARY KEY, name text, note text);
+       INSERT INTO customers SELECT n, 'Customer ' || n, 'Prefers delivery on Tuesdays, order ' || n FROM generate_series(1, 30) AS n;`,
+    );
+    await adminSql(
+      `CREATE ROLE ${role} LOGIN PASSWORD '${password}'; GRANT USAGE ON SCHEMA ${fixture.schema} TO ${role}; GRANT SELECT ON ALL TABLES IN SCHEMA ${fixture.schema} TO ${role};`,
+    );
+    const url = new URL(testServices.postgresUrl);
+    const settings = testSettings({
+      LOG_LEVEL: "debug",
+      ALLOW_INLINE_CONNECTIONS: "true",
+      GEMINI_API_KEY: geminiKey,
+      // Not used to connect (the test broker has no SASL); set so any leak of it would show.
+      KAFKA_SASL_PASSWORD: kafkaPassword,
+      KAFKA_TOPIC_PREFIX: topicPrefix,
+      KAFKA_GROUP_PREFIX: runId,
+      REDIS_KEY_PREFIX: `${runId}:`,
+      SECRET_PG_PASSWORD: password,
+      SOURCES: JSON.stringify([
+        {
+          name: runId,
+          kind: "postgresql",
+          host: url.hostname,
+          port: Number(url.port),
+          database: url.pathname.slice(1),
+          user: role,
+          password_env: "SECRET_PG_PASSWORD",
+          schema: fixture.schema,
+        },
+      ]),
+    });
+    const sink = new Writable({
+      write(chunk, _encoding, callback) {
+        logs.push(String(chunk));
+        callback();
+      },
+    });
+    context = createAppContext(settings, createLogger(settings, sink));
+    workers = await startWorkers(context);
+  });
+
+  afterAll(async () => {
+    await workers?.stop();
+    await context?.vectors?.deleteSource(runId);
+    await context?.vectors?.deleteSource("inline");
+    const admin = context?.kafka?.admin();
+    if (admin) {
+      await admin.connect();
+      await admin.deleteTopics({ topics: allTopics.map((topic) => `${topicPrefix}${topic}`) }).catch(() => undefined);
+      await admin.disconnect();
+    }
+    await context?.close();
+    await fixture?.drop();
+    await adminSql(`DROP OWNED BY ${role}; DROP ROLE IF EXISTS ${role};`).catch(() => undefined);
+  });
+
+  const call = async (response: Response | Promise<Response>) => {
+    const resolved = await response;
+    const text = await resolved.text();
+    responses.push(JSON.stringify([...resolved.headers]), text);
+    return { status: resolved.status, body: text ? JSON.parse(text) : undefined };
+  };
+  const post = (body: unknown) => ({
+    method: "POST",
+    body: JSON.stringify(body),
+    headers: { "content-type": "application/json" },
+  });
+
+  it("uses the credentials, then finds none of them anywhere they could leak", async () => {
+    const inline = {
+      db_type: "postgresql",
+      connection_params: {
+        host: new URL(testServices.postgresUrl).hostname,
+        port: Number(new URL(testServices.postgresUrl).port),
+        database: "chat_test",
+        user: role,
+        password,
+        schema: fixture.schema,
+      },
+      table_or_collection: "customers",
+      text_fields: ["name", "note"],
+    };
+    expect((await call(createIngestApp(() => context).request("/ingest-data", post(inline)))).status).toBe(200);
+    // A wrong password: the refusal is reported without echoing what was sent.
+    const refused = await call(
+      createIngestApp(() => context).request(
+        "/ingest-data",
+        post({ ...inline, connection_params: { ...inline.connection_params, password: `${password}x` } }),
+      ),
+    );
+    expect(refused.status).toBe(502);
+    expect(
+      (await call(createSourcesApp(() => context).request("/schema", post({ ...inline, text_fields: undefined }))))
+        .status,
+    ).toBe(200);
+
+    const queued = await call(
+      createIngestAsyncApp(() => context).request(
+        "/ingest-data-async",
+        post({ source: runId, table_or_collection: "customers", text_fields: ["name", "note"] }),
+      ),
+    );
+    expect(queued.status).toBe(202);
+    await waitFor(
+      async () =>
+        (await call(createIngestAsyncApp(() => context).request(`/ingest-status/${queued.body.batch_id}`))).body
+          .status === "completed",
+      120_000,
+      "async batch completed",
+    );
+    expect(
+      (
+        await call(
+          createSearchApp(() => context).request(
+            "/search",
+            post({ query: "Tuesday delivery", filters: { source: runId } }),
+          ),
+        )
+      ).status,
+    ).toBe(200);
+    await call(createSourcesApp(() => context).request("/sources"));
+    await call(createServiceInfoApp(() => context).request("/status"));
+    await call(createHealthApp(() => context).request("/health"));
+
+    // Everything that went on Kafka, everything in Redis under this run's prefix, every log line and response.
+    const kafka = context.kafka;
+    if (!kafka) throw new Error("tests run with Kafka");
+    const messages: string[] = [];
+    for (const topic of allTopics) messages.push(...(await readTopic(kafka, `${topicPrefix}${topic}`, 0, 5_000)));
+    const redis = context.redis;
+    if (!redis) throw new Error("tests run with Redis");
+    const stored: string[] = [];
+    for (const key of await redis.keys(`${runId}:*`)) {
+      const type = await redis.type(key);
+      if (type === "string") stored.push((await redis.get(key)) ?? "");
+      if (type === "hash") stored.push(JSON.stringify(await redis.hgetall(key)));
+      if (type === "set") stored.push(...(await redis.smembers(key)));
+      if (type === "list") stored.push(...(await redis.lrange(key, "0", "-1")));
+      if (type === "zset") stored.push(...(await redis.zrange(key, "0", "-1")));
+    }
+    expect(messages.length).toBeGreaterThan(0);
+    expect(stored.length).toBeGreaterThan(0);
+    expect(logs.length).toBeGreaterThan(10);
+    for (const [where, texts] of Object.entries({ logs, messages, stored, responses })) {
+      for (const secret of secrets) {
+        expect(
+          texts.filter((text) => text.includes(secret)),
+          `${where} contains a secret`,
+        ).toEqual([]);
+      }
+    }
+  });
+});
