@@ -77,7 +77,7 @@ describe("serverless package (offline): every function bundled, routed, mapped a
     template = JSON.parse(
       await readFile(path.join(out, "package/cloudformation-template-update-stack.json"), "utf8"),
     ) as typeof template;
-  });
+  }, 720_000);
 
   afterAll(async () => {
     if (out) await rm(out, { recursive: true, force: true });
@@ -179,7 +179,7 @@ const result = await handler(JSON.parse(event), { awsRequestId: "bundle-test", f
 process.stdout.write(JSON.stringify(result));
 process.exit(0);`,
       );
-    });
+    }, 120_000);
 
     afterAll(async () => {
       await context?.vectors?.deleteSource(source);

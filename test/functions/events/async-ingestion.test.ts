@@ -16,7 +16,7 @@ const rows = 20_000;
 const password = "chat";
 
 describe("async ingestion over Kafka: endpoint, workers as Lambda-style consumers, status in Redis", {
-  timeout: 900_000,
+  timeout: 1_800_000,
 }, () => {
   const run = uniqueName("async").replace(/-/g, "_");
   const pgSource = `pg_${run}`;
@@ -88,7 +88,7 @@ describe("async ingestion over Kafka: endpoint, workers as Lambda-style consumer
   const finished = async (batchId: string) => {
     await waitFor(
       async () => ["completed", "completed_with_errors", "failed"].includes((await statusOf(batchId)).status),
-      800_000,
+      1_500_000,
       "batch end",
     );
     return statusOf(batchId);
