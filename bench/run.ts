@@ -1,9 +1,11 @@
-// `npm run bench -- [sources] [embed] [ingest] [query] [chat] [async] [sync]`: runs the named benchmarks (all when none is named),
+// `npm run bench -- [sources] [embed] [ingest] [query] [chat] [async] [sync] [cdc] [load]`: runs the named benchmarks (all when none is named),
 // writes bench/results/<name>.json and prints a markdown table. Needs `npm run services -- up`.
 import { benchAsync } from "./async.bench.js";
+import { benchCdc } from "./cdc.bench.js";
 import { benchChat } from "./chat.bench.js";
 import { benchEmbedding } from "./embed.bench.js";
 import { benchIngest } from "./ingest.bench.js";
+import { benchLoad } from "./load.bench.js";
 import { benchQuery } from "./query.bench.js";
 import { benchSources } from "./sources.bench.js";
 import { type BenchResult, report } from "./support.js";
@@ -17,6 +19,8 @@ const suites: Record<string, () => Promise<BenchResult[]>> = {
   chat: benchChat,
   async: benchAsync,
   sync: benchSync,
+  cdc: benchCdc,
+  load: benchLoad,
 };
 
 const requested = process.argv.slice(2).filter((argument) => argument !== "--");

@@ -7,7 +7,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=services/lib.sh
 source "$HERE/services/lib.sh"
 
-ALL=(postgres redis mongo kafka chroma model browser)
+ALL=(postgres redis mongo kafka connect chroma model browser)
 for service in "${ALL[@]}"; do source "$HERE/services/$service.sh"; done
 
 action="${1:-status}"; shift || true

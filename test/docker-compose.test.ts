@@ -17,9 +17,10 @@ describe("docker-compose.yml", () => {
   // Defaults only: a developer's environment may point the app and tests elsewhere.
   const defaults = loadConfig({ env: {} });
 
-  it("has the five services and the monitoring pair, each with a health check", () => {
+  it("has the six services and the monitoring pair, each with a health check", () => {
     expect(Object.keys(compose.services).sort()).toEqual([
       "chroma",
+      "connect",
       "grafana",
       "kafka",
       "mongo",
@@ -43,6 +44,9 @@ describe("docker-compose.yml", () => {
     expect(hostPorts("postgres")).toEqual([scriptPort("PG_PORT")]);
     expect(hostPorts("mongo")).toEqual([Number(new URL(defaultTestServices.mongoUrl).port)]);
     expect(hostPorts("mongo")).toEqual([scriptPort("MONGO_PORT")]);
+    const connectScript = readFileSync(new URL("../scripts/services/connect.sh", import.meta.url), "utf8");
+    expect(hostPorts("connect")).toEqual([Number(new URL(defaults.KAFKA_CONNECT_URL).port)]);
+    expect(hostPorts("connect")).toEqual([Number(/CONNECT_PORT="\$\{CONNECT_PORT:-(\d+)\}"/.exec(connectScript)?.[1])]);
   });
 
   it("advertises Kafka's host listener on the published port", () => {

@@ -55,6 +55,14 @@ export const settingsSchema = z.object({
     "Comma-separated Kafka bootstrap servers; blank disables Kafka",
   ),
   KAFKA_CLIENT_ID: z.string().min(1).default("chat-with-your-data").describe("Kafka client id"),
+  KAFKA_CONNECT_URL: z
+    .string()
+    .url()
+    .default("http://127.0.0.1:18083")
+    .describe("Kafka Connect REST API that runs the Debezium connectors of POST /sources/{name}/cdc"),
+  KAFKA_CONNECT_DATABASE_HOST: optionalText.describe(
+    "host[:port] Kafka Connect reaches PostgreSQL sources at, when not the source URL's (postgres:5432 in docker-compose)",
+  ),
   KAFKA_SSL: booleanFlag.default(false).describe("Connect to Kafka over TLS (MSK, Confluent Cloud)"),
   KAFKA_SASL_MECHANISM: optionalText
     .pipe(z.enum(["plain", "scram-sha-256", "scram-sha-512"]).optional())

@@ -5,6 +5,8 @@ export const topics = {
   vectorUpdates: "vector-updates",
   batchStatus: "batch-status",
   syncRequests: "sync-requests",
+  /** Debezium change events of every CDC table, routed here by the connector (core/cdc). */
+  cdcEvents: "cdc-events",
 } as const;
 
 export type TopicName = (typeof topics)[keyof typeof topics];
@@ -17,4 +19,5 @@ export const allTopics: string[] = [
   deadLetterTopic(topics.embeddingRequests),
   deadLetterTopic(topics.batchStatus),
   deadLetterTopic(topics.syncRequests),
+  deadLetterTopic(topics.cdcEvents),
 ];

@@ -2,17 +2,24 @@ import { z } from "zod";
 import type { SourceConfig } from "../config/index.js";
 import { AppError, InvalidInputError } from "../errors/index.js";
 
+/** Lone surrogates cannot be URI-encoded into a connection string: refused as input, not failed later. */
+const text = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .refine((value) => !/\p{Cs}/u.test(value), "text must be valid Unicode (no lone surrogates)");
+
 /** Connection settings a seed-style client sends in the request. Never stored, logged or echoed. */
 export const connectionParamsSchema = z
   .object({
-    host: z.string().max(255).optional(),
-    port: z.coerce.number().int().min(1).max(65_535).optional(),
-    database: z.string().max(255).optional(),
-    user: z.string().max(255).optional(),
-    username: z.string().max(255).optional(),
-    password: z.string().max(1_000).optional(),
-    connection_string: z.string().max(4_000).optional(),
-    schema: z.string().max(255).optional(),
+    host: text(255).optional(),
+    port: z.number().int().min(1).max(65_535).optional(),
+    database: text(255).optional(),
+    user: text(255).optional(),
+    username: text(255).optional(),
+    password: text(1_000).optional(),
+    connection_string: text(4_000).optional(),
+    schema: text(255).optional(),
   })
   .strict();
 

@@ -70,14 +70,15 @@ export async function syncTable(
   });
   if (!lock) throw new SyncInProgressError(connector.name, request.table);
   try {
-    if (!recorded || !sameSpec(recorded.spec, spec)) {
-      await state.saveSpec(connector.name, request.table, spec, target.selection.primaryKey);
-    }
     const column = spec.watermark_column;
     // Another spec makes other documents of every row, so the watermark says nothing about them.
     const since = column && recorded && sameSpec(recorded.spec, spec) ? (recorded.watermark ?? undefined) : undefined;
     const filters = [...target.selection.filters, ...(column && since ? [watermarkFilter(column, since)] : [])];
+    // Counting first proves the filters work on the source, so a bad one is refused, not remembered.
     const toRead = await connector.count(request.table, filters);
+    if (!recorded || !sameSpec(recorded.spec, spec)) {
+      await state.saveSpec(connector.name, request.table, spec, target.selection.primaryKey);
+    }
     const limit = options.limit ?? settings.SYNC_INGEST_MAX_ROWS;
     if (toRead > limit) throw new SyncTooLargeError(toRead, limit);
 

@@ -81,15 +81,25 @@ export class VectorStore {
     const vector = Array.from(embedding);
     const perCollection = await Promise.all(
       names.map(async (name) => {
+        const ask = (collection: Collection) =>
+          this.call(() =>
+            collection.query({
+              queryEmbeddings: [vector],
+              nResults: options.k,
+              ...(where ? { where: where as never } : {}),
+            }),
+          );
         const collection = await this.existing(name);
         if (!collection) return [];
-        const result = await this.call(() =>
-          collection.query({
-            queryEmbeddings: [vector],
-            nResults: options.k,
-            ...(where ? { where: where as never } : {}),
-          }),
-        );
+        const result = await ask(collection).catch(async (error: unknown) => {
+          // Another instance deleted the collection (or deleted and created it again) since this one
+          // cached it, or between listing and asking: look it up afresh instead of failing every query.
+          if ((error as Error).name !== "ChromaNotFoundError") throw error;
+          this.collections.delete(name);
+          const fresh = await this.existing(name);
+          return fresh ? ask(fresh) : undefined;
+        });
+        if (!result) return [];
         return (result.ids[0] ?? []).map((id, index) => ({
           id,
           content: result.documents[0]?.[index] ?? "",

@@ -1,6 +1,20 @@
 import { z } from "zod";
 
-const scalar = z.union([z.string().max(1_000), z.number(), z.boolean()]);
+// Chroma refuses text with lone surrogates, and `$in` lists mixing types (it tells whole numbers from fractions).
+const wellFormed = (text: string) => !/\p{Cs}/u.test(text);
+const notWellFormed = "text must be valid Unicode (no lone surrogates)";
+const kind = (value: string | number | boolean) =>
+  typeof value === "number" ? (Number.isInteger(value) ? "integer" : "fraction") : typeof value;
+
+const scalar = z.union([z.string().max(1_000).refine(wellFormed, notWellFormed), z.number(), z.boolean()]);
+const inList = z
+  .array(scalar)
+  .min(1)
+  .max(100)
+  .refine(
+    (values) => new Set(values.map(kind)).size === 1,
+    "$in values must be of one type (whole numbers and fractions count as two)",
+  );
 
 /**
  * Metadata filters a client may send: equality on a field, or `{ "$in": [...] }`.
@@ -8,8 +22,8 @@ const scalar = z.union([z.string().max(1_000), z.number(), z.boolean()]);
  */
 export const metadataFiltersSchema = z
   .record(
-    z.string().min(1).max(128).regex(/^[^$]/, "field names cannot start with '$'"),
-    z.union([scalar, z.object({ $in: z.array(scalar).min(1).max(100) }).strict()]),
+    z.string().min(1).max(128).regex(/^[^$]/, "field names cannot start with '$'").refine(wellFormed, notWellFormed),
+    z.union([scalar, z.object({ $in: inList }).strict()]),
   )
   .refine((filters) => Object.keys(filters).length <= 10, "at most 10 filter fields");
 

@@ -1,5 +1,6 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { app as auditApp } from "./audit.js";
+import { app as cdcApp } from "./cdc.js";
 import { app as chatApp } from "./chat.js";
 import { app as chatStreamApp } from "./chat-stream.js";
 import { app as csvFilesApp } from "./csv-files.js";
@@ -27,6 +28,7 @@ export const httpFunctions: ReadonlyArray<{ name: string; app: OpenAPIHono<AppEn
   { name: "ingest", app: ingestApp },
   { name: "ingest-async", app: ingestAsyncApp },
   { name: "sync", app: syncApp },
+  { name: "cdc", app: cdcApp },
   { name: "audit", app: auditApp },
   { name: "search", app: searchApp },
   { name: "chat", app: chatApp },

@@ -1,6 +1,7 @@
 import type { Consumer, IHeaders } from "kafkajs";
 import type { AppContext } from "../../core/context/index.js";
 import { encodeKafkaEvent, ensureTopics, type InProcessBus, topics } from "../../core/messaging/index.js";
+import { createCdcConsumer } from "../events/cdc-consumer.js";
 import { createEmbeddingWorker } from "../events/embedding-worker.js";
 import { createIngestionWorker } from "../events/ingestion-worker.js";
 import { createStatusConsumer } from "../events/status-consumer.js";
@@ -12,6 +13,7 @@ export const consumerFunctions = {
   "embedding-worker": { topic: topics.embeddingRequests, create: createEmbeddingWorker },
   "status-consumer": { topic: topics.batchStatus, create: createStatusConsumer },
   "sync-worker": { topic: topics.syncRequests, create: createSyncWorker },
+  "cdc-consumer": { topic: topics.cdcEvents, create: createCdcConsumer },
 } as const;
 
 export type ConsumerName = keyof typeof consumerFunctions;

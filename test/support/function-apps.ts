@@ -2,6 +2,7 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import { Hono } from "hono";
 import type { AppContext } from "../../core/context/index.js";
 import { createAuditApp } from "../../functions/http/audit.js";
+import { createCdcApp } from "../../functions/http/cdc.js";
 import { createChatApp } from "../../functions/http/chat.js";
 import { createChatStreamApp } from "../../functions/http/chat-stream.js";
 import { createCsvFilesApp } from "../../functions/http/csv-files.js";
@@ -30,6 +31,7 @@ export const appFactories: Readonly<Record<string, AppFactory>> = {
   ingest: createIngestApp,
   "ingest-async": createIngestAsyncApp,
   sync: createSyncApp,
+  cdc: createCdcApp,
   audit: createAuditApp,
   search: createSearchApp,
   chat: createChatApp,
@@ -45,8 +47,7 @@ export const appFactories: Readonly<Record<string, AppFactory>> = {
  * Throws when the registry has a function this map does not know, so a new one is never skipped.
  */
 export function createTestLocalApp(context: AppContext): Hono {
-  const missing = httpFunctions.map((entry) => entry.name).filter((name) => !(name in appFactories));
-  if (missing.length) throw new Error(`no factory for registered function(s): ${missing.join(", ")}`);
+  assertEveryFunctionHasAFactory();
   const apps = httpFunctions.map((entry) => (appFactories[entry.name] as AppFactory)(() => context));
   const owners = [...apps, createDocsApp(apps)].flatMap((app) =>
     app.routes
@@ -69,6 +70,12 @@ export function createTestLocalApp(context: AppContext): Hono {
     return c.json({ error: { code: "not_found", message: `No route for ${c.req.method} ${c.req.path}` } }, 404);
   });
   return root;
+}
+
+/** Throws naming each registered function `appFactories` does not know. */
+export function assertEveryFunctionHasAFactory(): void {
+  const missing = httpFunctions.map((entry) => entry.name).filter((name) => !(name in appFactories));
+  if (missing.length) throw new Error(`no factory for registered function(s): ${missing.join(", ")}`);
 }
 
 function pathPattern(path: string): RegExp {

@@ -12,6 +12,7 @@ export const consumerTopics: readonly ConsumerTopic[] = [
   { consumer: "embedding-worker", topic: topics.embeddingRequests },
   { consumer: "status-consumer", topic: topics.batchStatus },
   { consumer: "sync-worker", topic: topics.syncRequests },
+  { consumer: "cdc-consumer", topic: topics.cdcEvents },
 ];
 
 /** Where the lag of this deployment's groups is read: its topic and group prefixes. */

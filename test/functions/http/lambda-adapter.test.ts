@@ -3,6 +3,7 @@ import { handle, type LambdaEvent } from "hono/aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppContext } from "../../../core/context/index.js";
 import { createAuditApp } from "../../../functions/http/audit.js";
+import { createCdcApp } from "../../../functions/http/cdc.js";
 import { createChatApp } from "../../../functions/http/chat.js";
 import { createChatStreamApp } from "../../../functions/http/chat-stream.js";
 import { createCsvFilesApp } from "../../../functions/http/csv-files.js";
@@ -171,6 +172,18 @@ describe("every HTTP function behind Lambda's adapter, with API Gateway HTTP API
       },
       status: 200,
       check: (body) => expect(JSON.stringify(body)).toContain("missing"),
+    },
+    // A source with no CDC yet: a 404 in the envelope that says so.
+    cdc: {
+      create: createCdcApp,
+      request: {
+        method: "GET",
+        path: `/sources/${source}/cdc`,
+        route: "/sources/{name}/cdc",
+        pathParameters: { name: source },
+      },
+      status: 404,
+      check: (body) => expect(body).toMatchObject({ error: { code: "not_found", details: { source } } }),
     },
     metrics: {
       create: createMetricsApp,

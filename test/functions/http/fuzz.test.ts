@@ -1,0 +1,144 @@
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createLocalApp } from "../../../functions/local/server.js";
+import { createFuzzFixture, errorOf, type FuzzFixture, problemsWith, send } from "../../support/fuzz-fixture.js";
+import { readJson } from "../../support/http.js";
+import type { GeneratedRequest, Rules } from "../../support/openapi-arbitraries.js";
+import { OperationRequests } from "../../support/openapi-requests.js";
+import { listEndpoints, type OpenApiDocument } from "../../support/openapi-schema.js";
+import { testServices } from "../../support/services.js";
+
+// The document the local server publishes: an operation added to any function is fuzzed here too.
+const document = (await (await createLocalApp().request("/openapi.json")).json()) as OpenApiDocument;
+const endpoints = listEndpoints(document);
+
+// Fixed, so a failure replays; FUZZ_SEED explores other sequences. fast-check prints the seed and path on failure.
+const seed = Number(process.env.FUZZ_SEED ?? 20_261_124);
+const validRuns = Number(process.env.FUZZ_VALID_RUNS ?? 12);
+const invalidRuns = Number(process.env.FUZZ_INVALID_RUNS ?? 25);
+const boundMs = 10_000;
+
+/**
+ * What the service checks beyond its document (JSON Schema here has no conditionals): a row filter
+ * needs a value unless its operator is is_null/not_null, a list exactly for `in`; a metadata `$in`
+ * list holds one type (Chroma tells whole numbers from fractions).
+ */
+const rules: Rules = {
+  filters: (value) => {
+    if (Array.isArray(value)) {
+      return value.every((filter: { op?: string; value?: unknown }) => {
+        const op = filter.op ?? "eq";
+        if (op === "is_null" || op === "not_null") return true;
+        return op === "in"
+          ? Array.isArray(filter.value)
+          : filter.value !== undefined && filter.value !== null && !Array.isArray(filter.value);
+      });
+    }
+    return Object.values(value as Record<string, unknown>).every((item) => {
+      const list = (item as { $in?: unknown[] } | null)?.$in;
+      if (!Array.isArray(list)) return true;
+      const kinds = list.map((entry) => (typeof entry === "number" ? Number.isInteger(entry) : typeof entry));
+      return new Set(kinds).size === 1;
+    });
+  },
+};
+
+describe("every documented operation, fuzzed from its OpenAPI schema on the real services", {
+  timeout: 120_000,
+}, () => {
+  let fixture: FuzzFixture;
+  let secrets: string[];
+
+  beforeAll(async () => {
+    fixture = await createFuzzFixture("fuzz");
+    secrets = [process.cwd(), fixture.dataDir, testServices.postgresUrl, "postgresql://", "mongodb://"];
+    // Stored vectors, recorded sync specs and a real batch id, so valid requests reach past "not found".
+    const post = (url: string, body: unknown) =>
+      fixture.app.request(url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+    const { postgres, mongo } = fixture.sources;
+    const ingested = [
+      await post("/ingest-data", {
+        source: postgres,
+        table_or_collection: "items",
+        text_fields: ["name", "description"],
+      }),
+      await post("/ingest-data", { source: mongo, table_or_collection: "reviews", text_fields: ["review", "product"] }),
+    ];
+    expect(ingested.map((response) => response.status)).toEqual([200, 200]);
+    const queued = await post("/ingest-data-async", {
+      source: postgres,
+      table_or_collection: "items",
+      text_fields: ["name"],
+    });
+    expect(queued.status).toBe(202);
+    const batchId = (await readJson(queued)).batch_id as string;
+    fixture.scenarios = fixture.scenarios.map((hints) => ({ ...hints, batch_id: [batchId] }));
+  }, 180_000);
+
+  afterAll(async () => {
+    await fixture?.close();
+  });
+
+  it("fuzzes the same operations the test router serves", () => {
+    expect(endpoints.length).toBeGreaterThanOrEqual(20);
+    expect(Object.keys(fixture.document.paths).sort()).toEqual(Object.keys(document.paths).sort());
+  });
+
+  const check = async (request: GeneratedRequest) => {
+    const answer = await send(fixture.app, request, boundMs);
+    const problems = problemsWith(answer, { canary: fixture.canary, secrets, unreachable: fixture.unreachable });
+    return { answer, problems };
+  };
+  const describeFailure = (request: GeneratedRequest, status: number, problems: string[]) =>
+    `${request.label}: ${request.method} ${request.url.slice(0, 200)} → ${status}\n  ${problems.join("\n  ")}`;
+
+  for (const endpoint of endpoints) {
+    describe(`${endpoint.method} ${endpoint.path}`, () => {
+      it("answers documented-valid requests without a 5xx, a validation error or a hang, and some get past the names", async () => {
+        const outcomes: string[] = [];
+        const requests = fc
+          .constantFrom(...fixture.scenarios)
+          .chain((hints) => new OperationRequests(document, endpoint, hints, rules).valid());
+        await fc.assert(
+          fc.asyncProperty(requests, async (request) => {
+            const { answer, problems } = await check(request);
+            const error = errorOf(answer);
+            outcomes.push(
+              error ? `${answer.status} ${error.code}: ${error.message.slice(0, 80)}` : String(answer.status),
+            );
+            if (answer.status === 400 && answer.text.includes('"code":"validation_error"'))
+              problems.push("the service refused a request its document allows");
+            if (answer.text.includes("No route for")) problems.push("no function owns this documented route");
+            if (problems.length) throw new Error(describeFailure(request, answer.status, problems));
+          }),
+          { numRuns: validRuns, seed },
+        );
+        // Without this the property could pass on requests that never get past the gate: some must
+        // succeed, or at least be answered by what lies behind a real source and table.
+        const pastTheNames = (outcome: string) =>
+          /^2/.test(outcome) || !/validation_error|unknown source|has no table or collection/.test(outcome);
+        expect(outcomes.some(pastTheNames), outcomes.join("\n")).toBe(true);
+      });
+
+      it("refuses requests the document forbids with a 4xx in the envelope, and never a 5xx or a hang", async () => {
+        const requests = fc
+          .constantFrom(...fixture.scenarios)
+          .chain((hints) => new OperationRequests(document, endpoint, hints, rules).invalid());
+        await fc.assert(
+          fc.asyncProperty(requests, async (request) => {
+            const { answer, problems } = await check(request);
+            if (request.mustRefuse && (answer.status < 400 || answer.status >= 500)) {
+              problems.push(`expected a 4xx for a request the document forbids, got ${answer.status}`);
+            }
+            if (problems.length) throw new Error(describeFailure(request, answer.status, problems));
+          }),
+          { numRuns: invalidRuns, seed },
+        );
+      });
+    });
+  }
+});

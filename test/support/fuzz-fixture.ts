@@ -1,0 +1,283 @@
+import { randomUUID } from "node:crypto";
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { Hono } from "hono";
+import { MongoClient } from "mongodb";
+import type { AppContext } from "../../core/context/index.js";
+import { allTopics, ensureTopics } from "../../core/messaging/index.js";
+import { createLocalApp } from "../../functions/local/server.js";
+import { dropRedisPrefix } from "../core/chat/chat-fixture.js";
+import { createTestContext } from "./app-context.js";
+import { assertEveryFunctionHasAFactory, createTestLocalApp } from "./function-apps.js";
+import type { GeneratedRequest, Hints } from "./openapi-arbitraries.js";
+import type { OpenApiDocument } from "./openapi-schema.js";
+import { createPostgresFixture } from "./postgres-fixture.js";
+import { assertTestDatabase, testServices, uniqueName } from "./services.js";
+
+export interface FuzzFixture {
+  context: AppContext;
+  /** Every registered function over the test context, routed like the local server. */
+  app: Hono;
+  /** The merged OpenAPI document the local server publishes. */
+  document: OpenApiDocument;
+  sources: { postgres: string; mongo: string; csv: string; jsonl: string };
+  /** Coherent hints, one set per source: a source with its own table and fields. */
+  scenarios: Hints[];
+  /** Components the fixture keeps out of reach: a 503 naming one of them is the expected answer. */
+  unreachable: readonly string[];
+  /** Secret text in files outside DATA_DIR (one reached by a symlink inside it): never in a response. */
+  canary: string;
+  root: string;
+  dataDir: string;
+  postgres: Awaited<ReturnType<typeof createPostgresFixture>>;
+  mongo: { client: MongoClient; database: string; collection: string };
+  close(): Promise<void>;
+}
+
+const pgRows = [
+  [1, "Trailblazer Backpack", "A waterproof hiking backpack with a 30 litre capacity.", 89.99],
+  [2, "Aurora Desk Lamp", "An LED desk lamp with three brightness levels.", 34.5],
+  [3, "Summit Tent", "A two-person tent for alpine camping that weighs 2.1 kg.", 249],
+] as const;
+
+/**
+ * Private sources on the real services for fuzzing: a PostgreSQL table, a FerretDB collection in
+ * its own database, and the CSV/JSONL samples (their first rows, so a valid ingestion costs a
+ * second) copied into a temporary DATA_DIR, next to canary files that lie outside it.
+ */
+export async function createFuzzFixture(label: string): Promise<FuzzFixture> {
+  // Before anything is created: a missing factory would otherwise leave a schema, a database and topics behind.
+  assertEveryFunctionHasAFactory();
+  const run = uniqueName(label).replace(/-/g, "_");
+  const sources = { postgres: `pg_${run}`, mongo: `mg_${run}`, csv: `csv_${run}`, jsonl: `jl_${run}` };
+  const canary = `canary-${randomUUID()}`;
+
+  const root = await mkdtemp(path.join(tmpdir(), "cwd-fuzz-"));
+  const dataDir = path.join(root, "data");
+  await mkdir(path.join(dataDir, "samples"), { recursive: true });
+  const samples = path.resolve(import.meta.dirname, "../../data/samples");
+  const head = async (file: string, lines: number) =>
+    (await readFile(path.join(samples, file), "utf8")).split("\n").slice(0, lines).join("\n");
+  await writeFile(path.join(dataDir, "samples", "products.csv"), `${await head("products.csv", 21)}\n`);
+  await writeFile(path.join(dataDir, "samples", "articles.jsonl"), `${await head("articles.jsonl", 10)}\n`);
+  await writeFile(path.join(root, "secret.csv"), `id,${canary}\n1,${canary}\n`);
+  await writeFile(path.join(root, "secret.jsonl"), `${JSON.stringify({ id: 1, [canary]: canary })}\n`);
+  await symlink(path.join(root, "secret.csv"), path.join(dataDir, "samples", "link.csv"));
+  await symlink(root, path.join(dataDir, "escape"));
+
+  const postgres = await createPostgresFixture(
+    `CREATE TABLE items (id int PRIMARY KEY, name text, description text, price numeric,
+                         updated_at timestamptz NOT NULL DEFAULT now());`,
+  );
+  for (const row of pgRows) {
+    await postgres.admin.query(
+      `INSERT INTO ${postgres.schema}.items (id, name, description, price) VALUES ($1, $2, $3, $4)`,
+      [...row],
+    );
+  }
+  const mongoDatabase = `${run}_test`;
+  assertTestDatabase(mongoDatabase);
+  const client = new MongoClient(testServices.mongoUrl);
+  await client.connect();
+  await client
+    .db(mongoDatabase)
+    .collection("reviews")
+    .insertMany([
+      {
+        product: "Kestrel Headlamp",
+        review: "Bright enough for night hikes; the battery lasts all weekend.",
+        stars: 5,
+      },
+      { product: "Orbit Blender", review: "Loud, and the jar cracked after a month of smoothies.", stars: 2 },
+      { product: "Summit Tent", review: "Stayed dry through a night of alpine rain.", stars: 4 },
+    ]);
+
+  const prefix = `${run}:`;
+  const context = createTestContext({
+    REDIS_KEY_PREFIX: prefix,
+    KAFKA_TOPIC_PREFIX: `${run}.`,
+    LLM_PROVIDER: "extractive",
+    DATA_DIR: dataDir,
+    // Fuzzing sends hundreds of requests a minute from one client; the limiter is not under test here.
+    RATE_LIMIT_PER_MINUTE: "0",
+    // Out of reach on purpose: each fuzzed POST /sources/{name}/cdc would otherwise start a Debezium
+    // connector and a replication slot on the shared services. Those requests stop at its client.
+    KAFKA_CONNECT_URL: "http://127.0.0.1:9",
+    SOURCES: JSON.stringify([
+      { name: sources.postgres, kind: "postgresql", url: testServices.postgresUrl, schema: postgres.schema },
+      { name: sources.mongo, kind: "mongodb", url: testServices.mongoUrl, database: mongoDatabase },
+      { name: sources.csv, kind: "csv", path: "samples" },
+      { name: sources.jsonl, kind: "jsonl", path: "samples" },
+    ]),
+  });
+  if (context.kafka) await ensureTopics(context.kafka, 1, `${run}.`);
+  await context.embedder.warmUp();
+  const app = createTestLocalApp(context);
+  const document = (await (await createLocalApp().request("/openapi.json")).json()) as OpenApiDocument;
+
+  const common = {
+    user_name: ["fuzz-user", "ada.lovelace@example.org"],
+    provider: ["extractive"],
+    file_path: ["samples/products.csv", "samples/articles.jsonl"],
+    query: ["a waterproof backpack", "how bright is the desk lamp"],
+    message: ["Which backpack is waterproof?", "What does the tent weigh?"],
+  };
+  const scenario = (source: string, kind: string, table: string, text: string[], columns: string[]): Hints => ({
+    ...common,
+    source: [source],
+    // Path parameters naming a source are called `name` on some routes (/sources/{name}/cdc).
+    name: [source],
+    db_type: [kind],
+    table: [table],
+    table_or_collection: [table],
+    text_fields: [text, text.slice(0, 1)],
+    columns_or_fields: [columns, columns.slice(0, 1)],
+    column: columns,
+    watermark_column: columns.slice(-1),
+    // Both shapes named `filters`: row filters (ingest, sync) and metadata filters (search, chat); each schema keeps its own.
+    filters: [
+      [{ column: columns[1], op: "eq", value: "Summit Tent" }],
+      [{ column: columns[0], op: "not_null" }],
+      { source },
+      { source, table },
+    ],
+  });
+  const scenarios = [
+    scenario(sources.postgres, "postgresql", "items", ["name", "description"], ["id", "name", "price", "updated_at"]),
+    scenario(sources.mongo, "mongodb", "reviews", ["review", "product"], ["_id", "product", "stars"]),
+    scenario(sources.csv, "csv", "products.csv", ["name", "description"], ["id", "name", "category", "price"]),
+    scenario(sources.jsonl, "jsonl", "articles.jsonl", ["title", "body"], ["id", "section", "views"]),
+  ];
+
+  return {
+    context,
+    app,
+    document,
+    sources,
+    scenarios,
+    unreachable: ["kafka_connect"],
+    canary,
+    root,
+    dataDir,
+    postgres,
+    mongo: { client, database: mongoDatabase, collection: "reviews" },
+    async close() {
+      await Promise.allSettled(Object.values(sources).map((source) => context.vectors?.deleteSource(source)));
+      await dropRedisPrefix(context, prefix);
+      if (context.kafka) {
+        const admin = context.kafka.admin();
+        await admin.connect();
+        await admin.deleteTopics({ topics: allTopics.map((topic) => `${run}.${topic}`) }).catch(() => undefined);
+        await admin.disconnect();
+      }
+      await context.close();
+      await postgres.drop();
+      await client
+        .db(mongoDatabase)
+        .dropDatabase()
+        .catch(() => undefined);
+      await client.close().catch(() => undefined);
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface Answer {
+  status: number;
+  headers: Headers;
+  text: string;
+  ms: number;
+}
+
+/** Sends a request and reads its whole body (an SSE stream to its end), failing past `boundMs`. */
+export async function send(app: Hono, request: GeneratedRequest, boundMs = 10_000): Promise<Answer> {
+  const started = performance.now();
+  const signal = AbortSignal.timeout(boundMs);
+  let timer: NodeJS.Timeout | undefined;
+  const bound = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`${request.method} ${request.url.slice(0, 200)} took over ${boundMs} ms`)),
+      boundMs,
+    );
+  });
+  const exchange = (async () => {
+    const response = await app.request(`http://127.0.0.1${request.url}`, {
+      method: request.method,
+      headers: request.headers,
+      ...(request.body === undefined ? {} : { body: request.body }),
+      signal,
+    });
+    return { status: response.status, headers: response.headers, text: await response.text() };
+  })();
+  try {
+    const answer = await Promise.race([exchange, bound]);
+    return { ...answer, ms: performance.now() - started };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const stackFrame = /\n\s+at |\(\/[^)\s]+:\d+:\d+\)|\bnode_modules\b|\.ts:\d+/;
+
+/**
+ * What is wrong with an answer, as text (empty when nothing is): a 5xx, an error outside the
+ * envelope, a stack trace, a server path, a connection string, or the canary.
+ */
+export function problemsWith(
+  answer: Answer,
+  options: { canary: string; secrets: readonly string[]; unreachable?: readonly string[] },
+): string[] {
+  const problems: string[] = [];
+  const expectedOutage =
+    answer.status === 503 && (options.unreachable ?? []).includes(errorOf(answer)?.component ?? "");
+  if (answer.status >= 500 && !expectedOutage) problems.push(`status ${answer.status}: ${answer.text.slice(0, 300)}`);
+  if (answer.status >= 400) problems.push(...envelopeProblems(answer));
+  if (stackFrame.test(answer.text))
+    problems.push(`a stack trace or source path in the body: ${answer.text.slice(0, 300)}`);
+  if (answer.text.includes(options.canary)) problems.push("the canary from a file outside DATA_DIR is in the body");
+  for (const secret of options.secrets) {
+    if (answer.text.includes(secret)) problems.push(`the body reveals '${secret}'`);
+  }
+  answer.headers.forEach((value, name) => {
+    if (/[\r\n]/.test(value) || name.startsWith("x-injected")) problems.push(`header ${name} carries injected text`);
+  });
+  return problems;
+}
+
+function envelopeProblems(answer: Answer): string[] {
+  if (!answer.headers.get("content-type")?.includes("application/json")) {
+    return [`error ${answer.status} is not JSON (${answer.headers.get("content-type")})`];
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(answer.text);
+  } catch {
+    return [`error ${answer.status} body is not JSON: ${answer.text.slice(0, 200)}`];
+  }
+  const record = body as { error?: Record<string, unknown> } | null;
+  const error = record?.error;
+  const wrong =
+    record === null ||
+    typeof record !== "object" ||
+    Object.keys(record).join() !== "error" ||
+    typeof error !== "object" ||
+    error === null ||
+    typeof error.code !== "string" ||
+    error.code === "" ||
+    typeof error.message !== "string" ||
+    Object.keys(error).some((key) => !["code", "message", "details"].includes(key));
+  return wrong ? [`error ${answer.status} outside the envelope: ${answer.text.slice(0, 200)}`] : [];
+}
+
+/** An error answer's code, message and named component, when it has the envelope. */
+export function errorOf(answer: Answer): { code: string; message: string; component?: string } | undefined {
+  try {
+    const { error } = JSON.parse(answer.text) as {
+      error?: { code: string; message: string; details?: { component?: string } };
+    };
+    return error && { code: error.code, message: error.message, component: error.details?.component };
+  } catch {
+    return undefined;
+  }
+}
