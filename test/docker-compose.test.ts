@@ -17,13 +17,14 @@ describe("docker-compose.yml", () => {
   // Defaults only: a developer's environment may point the app and tests elsewhere.
   const defaults = loadConfig({ env: {} });
 
-  it("has the six services and the monitoring pair, each with a health check", () => {
+  it("has the six services, the monitoring pair and the optional replica set, each with a health check", () => {
     expect(Object.keys(compose.services).sort()).toEqual([
       "chroma",
       "connect",
       "grafana",
       "kafka",
       "mongo",
+      "mongo-rs",
       "postgres",
       "prometheus",
       "redis",
@@ -31,6 +32,11 @@ describe("docker-compose.yml", () => {
     for (const [name, service] of Object.entries<{ healthcheck?: unknown }>(compose.services)) {
       expect(service.healthcheck, name).toBeDefined();
     }
+    // Opt-in only: change streams need a replica set, which the default stack does not start.
+    expect(compose.services["mongo-rs"]).toMatchObject({
+      profiles: ["mongo-cdc"],
+      command: ["--replSet", "rs0", "--bind_ip_all"],
+    });
   });
 
   it("publishes the ports the config defaults and the service scripts use", () => {
