@@ -5,7 +5,7 @@ import { allTopics, topics } from "../../../core/messaging/index.js";
 import { createRedis } from "../../../core/redis/index.js";
 import { createChromaClient, VectorStore, VectorStoreUnavailableError } from "../../../core/vectors/index.js";
 import { createLocalApp } from "../../../functions/local/server.js";
-import { startWorkers } from "../../../functions/local/workers.js";
+import { consumerFunctions, startWorkers } from "../../../functions/local/workers.js";
 import { setDefaultContext } from "../../../functions/shared/default-context.js";
 import { dropRedisPrefix } from "../../core/chat/chat-fixture.js";
 import { createTestContext } from "../../support/app-context.js";
@@ -185,9 +185,7 @@ describe("GET /metrics after real traffic on the real services", { timeout: 90_0
     // Lag: one series per consumer and partition of its topic, read from Kafka.
     expect(total(samples, "cwd_kafka_consumer_lag_up")).toBe(1);
     const lagSeries = samples.filter((sample) => sample.name === "cwd_kafka_consumer_lag");
-    expect(new Set(lagSeries.map((sample) => sample.labels.consumer))).toEqual(
-      new Set(["ingestion-worker", "embedding-worker", "status-consumer", "sync-worker"]),
-    );
+    expect(new Set(lagSeries.map((sample) => sample.labels.consumer))).toEqual(new Set(Object.keys(consumerFunctions)));
     expect(lagSeries.filter((sample) => sample.labels.consumer === "embedding-worker")).toHaveLength(
       context.settings.KAFKA_TOPIC_PARTITIONS,
     );
