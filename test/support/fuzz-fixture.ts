@@ -4,12 +4,14 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Hono } from "hono";
 import { MongoClient } from "mongodb";
+import { expect } from "vitest";
 import type { AppContext } from "../../core/context/index.js";
 import { allTopics, ensureTopics } from "../../core/messaging/index.js";
 import { createLocalApp } from "../../functions/local/server.js";
 import { dropRedisPrefix } from "../core/chat/chat-fixture.js";
 import { createTestContext } from "./app-context.js";
 import { assertEveryFunctionHasAFactory, createTestLocalApp } from "./function-apps.js";
+import { readJson } from "./http.js";
 import type { GeneratedRequest, Hints } from "./openapi-arbitraries.js";
 import type { OpenApiDocument } from "./openapi-schema.js";
 import { createPostgresFixture } from "./postgres-fixture.js";
@@ -181,6 +183,37 @@ export async function createFuzzFixture(label: string): Promise<FuzzFixture> {
       await rm(root, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Stored vectors, recorded sync specs and a real batch id, so valid requests reach past "not found".
+ * Both the fuzz and the injection files start from this state.
+ */
+export async function seedFuzzFixture(fixture: FuzzFixture): Promise<void> {
+  const post = (url: string, body: unknown) =>
+    fixture.app.request(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+  const { postgres, mongo } = fixture.sources;
+  const ingested = [
+    await post("/ingest-data", {
+      source: postgres,
+      table_or_collection: "items",
+      text_fields: ["name", "description"],
+    }),
+    await post("/ingest-data", { source: mongo, table_or_collection: "reviews", text_fields: ["review", "product"] }),
+  ];
+  expect(ingested.map((response) => response.status)).toEqual([200, 200]);
+  const queued = await post("/ingest-data-async", {
+    source: postgres,
+    table_or_collection: "items",
+    text_fields: ["name"],
+  });
+  expect(queued.status).toBe(202);
+  const batchId = (await readJson(queued)).batch_id as string;
+  fixture.scenarios = fixture.scenarios.map((hints) => ({ ...hints, batch_id: [batchId] }));
 }
 
 export interface Answer {

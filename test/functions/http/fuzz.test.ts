@@ -1,8 +1,14 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLocalApp } from "../../../functions/local/server.js";
-import { createFuzzFixture, errorOf, type FuzzFixture, problemsWith, send } from "../../support/fuzz-fixture.js";
-import { readJson } from "../../support/http.js";
+import {
+  createFuzzFixture,
+  errorOf,
+  type FuzzFixture,
+  problemsWith,
+  seedFuzzFixture,
+  send,
+} from "../../support/fuzz-fixture.js";
 import type { GeneratedRequest, Rules } from "../../support/openapi-arbitraries.js";
 import { OperationRequests } from "../../support/openapi-requests.js";
 import { listEndpoints, type OpenApiDocument } from "../../support/openapi-schema.js";
@@ -52,31 +58,7 @@ describe("every documented operation, fuzzed from its OpenAPI schema on the real
   beforeAll(async () => {
     fixture = await createFuzzFixture("fuzz");
     secrets = [process.cwd(), fixture.dataDir, testServices.postgresUrl, "postgresql://", "mongodb://"];
-    // Stored vectors, recorded sync specs and a real batch id, so valid requests reach past "not found".
-    const post = (url: string, body: unknown) =>
-      fixture.app.request(url, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(body),
-      });
-    const { postgres, mongo } = fixture.sources;
-    const ingested = [
-      await post("/ingest-data", {
-        source: postgres,
-        table_or_collection: "items",
-        text_fields: ["name", "description"],
-      }),
-      await post("/ingest-data", { source: mongo, table_or_collection: "reviews", text_fields: ["review", "product"] }),
-    ];
-    expect(ingested.map((response) => response.status)).toEqual([200, 200]);
-    const queued = await post("/ingest-data-async", {
-      source: postgres,
-      table_or_collection: "items",
-      text_fields: ["name"],
-    });
-    expect(queued.status).toBe(202);
-    const batchId = (await readJson(queued)).batch_id as string;
-    fixture.scenarios = fixture.scenarios.map((hints) => ({ ...hints, batch_id: [batchId] }));
+    await seedFuzzFixture(fixture);
   }, 180_000);
 
   afterAll(async () => {

@@ -4,7 +4,14 @@ import path from "node:path";
 import { serve } from "@hono/node-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLocalApp } from "../../../functions/local/server.js";
-import { createFuzzFixture, errorOf, type FuzzFixture, problemsWith, send } from "../../support/fuzz-fixture.js";
+import {
+  createFuzzFixture,
+  errorOf,
+  type FuzzFixture,
+  problemsWith,
+  seedFuzzFixture,
+  send,
+} from "../../support/fuzz-fixture.js";
 import { readJson } from "../../support/http.js";
 import { exampleRequest, injectedRequest, injectionTargets } from "../../support/injection-targets.js";
 import { type GeneratedRequest, SchemaArbitraries } from "../../support/openapi-arbitraries.js";
@@ -93,30 +100,7 @@ describe("an injection corpus in every name, filter, path and user field, on the
     fixture = await createFuzzFixture("inject");
     // /etc/passwd's first line, should a path ever escape to it.
     secrets = [process.cwd(), fixture.dataDir, testServices.postgresUrl, "postgresql://", "mongodb://", "root:x:0:0"];
-    const post = (url: string, body: unknown) =>
-      fixture.app.request(url, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(body),
-      });
-    const { postgres, mongo } = fixture.sources;
-    const ingested = [
-      await post("/ingest-data", {
-        source: postgres,
-        table_or_collection: "items",
-        text_fields: ["name", "description"],
-      }),
-      await post("/ingest-data", { source: mongo, table_or_collection: "reviews", text_fields: ["review", "product"] }),
-    ];
-    expect(ingested.map((response) => response.status)).toEqual([200, 200]);
-    const queued = await post("/ingest-data-async", {
-      source: postgres,
-      table_or_collection: "items",
-      text_fields: ["name"],
-    });
-    expect(queued.status).toBe(202);
-    const batchId = (await readJson(queued)).batch_id as string;
-    fixture.scenarios = fixture.scenarios.map((hints) => ({ ...hints, batch_id: [batchId] }));
+    await seedFuzzFixture(fixture);
   }, 180_000);
 
   afterAll(async () => {
