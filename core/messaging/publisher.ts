@@ -78,6 +78,19 @@ export class Publisher implements MessagePublisher {
  * auto-created topics on KRaft briefly refuse writes ("does not host this topic-partition").
  */
 export async function ensureTopics(kafka: Kafka, partitions: number, prefix = ""): Promise<void> {
+  // Waiting for leaders can itself fail with a retriable "does not host this topic-partition" while a
+  // new topic settles; the topics then exist, and another round finds nothing missing.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await createMissingTopics(kafka, partitions, prefix);
+    } catch (error) {
+      if (attempt >= 5 || !(error as { retriable?: boolean }).retriable) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+    }
+  }
+}
+
+async function createMissingTopics(kafka: Kafka, partitions: number, prefix: string): Promise<void> {
   const admin: Admin = kafka.admin();
   await admin.connect();
   try {
