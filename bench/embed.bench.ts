@@ -9,7 +9,7 @@ const modelDir = ".services/models";
 const model = "Xenova/all-MiniLM-L6-v2";
 const batchSize = Number(process.env.BENCH_BATCH ?? 32);
 const texts = Number(process.env.BENCH_TEXTS ?? 512);
-const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
 
 /** About 60 tokens each, like a product row with a description. */
 export function sampleTexts(count: number): string[] {
@@ -18,6 +18,23 @@ export function sampleTexts(count: number): string[] {
     (_, n) =>
       `name: Kestrel hiking backpack ${n}\ncategory: Outdoor\ndescription: A ${20 + (n % 40)} litre hiking backpack with a rain cover, a ventilated aluminium back panel, hip belt pockets and a hydration sleeve; ships in ${1 + (n % 9)} days.`,
   );
+}
+
+/**
+ * Mixed lengths, like a table's chunks: mostly short rows, some long descriptions up to the
+ * 256-token chunk limit, in no particular order.
+ */
+export function mixedTexts(count: number): string[] {
+  return Array.from({ length: count }, (_, n) => {
+    const words = 6 + ((n * 37) % 97) * ((n % 5) + 1) * 0.4;
+    return `ticket ${n}: ${"the standing desk wobbles at full height ".repeat(Math.ceil(words / 7))}`;
+  });
+}
+
+/** Floating-point operations per token of a BERT encoder: Q, K, V and output projections (4·h²),
+ *  the feed-forward block (8·h²) and attention over `length` tokens (2·length·h), two per multiply-add. */
+export function flopsPerToken(length: number, hidden = 384, layers = 6): number {
+  return layers * 2 * (12 * hidden * hidden + 2 * length * hidden);
 }
 
 /**
@@ -55,14 +72,20 @@ export async function benchEmbedding(): Promise<BenchResult[]> {
   await embedder.embed(inputs.slice(0, batchSize));
   await bare();
 
-  const time = async (work: () => Promise<unknown>) => {
-    const rates: number[] = [];
+  /**
+   * Median texts/s of each contender, rounds interleaved (A B C, A B C, …): load on a shared
+   * machine drifts over minutes, and interleaving gives every contender the same drift.
+   */
+  const timeInterleaved = async (contenders: Record<string, { texts: number; work: () => Promise<unknown> }>) => {
+    const rates = new Map<string, number[]>(Object.keys(contenders).map((name) => [name, []]));
     for (let round = 0; round < rounds; round++) {
-      const started = performance.now();
-      await work();
-      rates.push(inputs.length / ((performance.now() - started) / 1000));
+      for (const [name, { texts: count, work }] of Object.entries(contenders)) {
+        const started = performance.now();
+        await work();
+        rates.get(name)?.push(count / ((performance.now() - started) / 1000));
+      }
     }
-    return Math.round(median(rates) * 10) / 10;
+    return Object.fromEntries([...rates].map(([name, values]) => [name, Math.round(median(values) * 10) / 10]));
   };
   // Two worker threads, one single-threaded session each, fed alternate batches.
   const modelPath = path.resolve(modelDir, model, "onnx", "model.onnx");
@@ -95,13 +118,45 @@ export async function benchEmbedding(): Promise<BenchResult[]> {
   };
   await viaWorkers();
 
-  // Interleaved, so all three see the same machine load.
-  const bareRate = await time(bare);
-  const embedRate = await time(() => embedder.embed(inputs));
-  const workersRate = await time(viaWorkers);
+  // Mixed lengths in calls of 4 batches, as the ingestion pipeline makes them: batching by length against input order.
+  const mixed = mixedTexts(Math.max(64, Math.round(texts / 2)));
+  const inOrder = new TransformersEmbedder({
+    model,
+    modelDir,
+    dtype: "fp32",
+    batchSize,
+    allowRemote: false,
+    sortByLength: false,
+  });
+  const inCalls = (target: TransformersEmbedder) => async () => {
+    for (let start = 0; start < mixed.length; start += batchSize * 4)
+      await target.embed(mixed.slice(start, start + batchSize * 4));
+  };
+  await inCalls(inOrder)();
+
+  const rate = await timeInterleaved({
+    bare: { texts: inputs.length, work: bare },
+    embed: { texts: inputs.length, work: () => embedder.embed(inputs) },
+    workers: { texts: inputs.length, work: viaWorkers },
+    mixedInOrder: { texts: mixed.length, work: inCalls(inOrder) },
+    mixedByLength: { texts: mixed.length, work: inCalls(embedder) },
+  });
+  const [bareRate, embedRate, workersRate, mixedInOrder, mixedByLength] = [
+    rate.bare ?? 0,
+    rate.embed ?? 0,
+    rate.workers ?? 0,
+    rate.mixedInOrder ?? 0,
+    rate.mixedByLength ?? 0,
+  ];
   await Promise.all(workers.map((worker) => worker.terminate()));
   await embedder.close();
-  const tokens = tokenizer(inputs.slice(0, 1)).input_ids.dims.at(-1);
+  await inOrder.close();
+  const tokens = tokenizer(inputs.slice(0, 1)).input_ids.dims.at(-1) ?? 0;
+  const mixedTokens = mixed.map(
+    (text) => tokenizer(text, { truncation: true, max_length: 256 }).input_ids.dims.at(-1) ?? 0,
+  );
+  // What the model's arithmetic costs at the bare rate, and what 20,000 documents a minute would need.
+  const gflops = (rate: number) => Math.round((rate * tokens * flopsPerToken(tokens)) / 1e8) / 10;
   const conditions = {
     texts: inputs.length,
     batchSize,
@@ -111,11 +166,33 @@ export async function benchEmbedding(): Promise<BenchResult[]> {
     intraOpThreads: 2,
   };
   return [
-    { name: "embed-bare", conditions, metrics: { texts_per_second: bareRate } },
+    {
+      name: "embed-bare",
+      conditions,
+      metrics: {
+        texts_per_second: bareRate,
+        gflops_per_second: gflops(bareRate),
+        gflops_per_second_for_20000_per_minute: gflops(20_000 / 60),
+      },
+    },
     {
       name: "embed",
       conditions,
       metrics: { texts_per_second: embedRate, ratio_to_bare: Math.round((embedRate / bareRate) * 100) / 100 },
+    },
+    {
+      name: "embed-mixed",
+      conditions: {
+        texts: mixed.length,
+        batchSize,
+        textsPerCall: batchSize * 4,
+        tokensPerText: { min: Math.min(...mixedTokens), median: median(mixedTokens), max: Math.max(...mixedTokens) },
+      },
+      metrics: {
+        texts_per_second_by_length: mixedByLength,
+        texts_per_second_in_order: mixedInOrder,
+        speedup: Math.round((mixedByLength / mixedInOrder) * 100) / 100,
+      },
     },
     {
       name: "embed-workers",

@@ -1,7 +1,7 @@
 import type { Redis } from "ioredis";
 import { z } from "zod";
 import { ComponentUnavailableError, InvalidInputError } from "../errors/index.js";
-import { ensureRedisReady } from "../redis/index.js";
+import { ensureRedisReady, guardRedis as guard } from "../redis/index.js";
 
 /**
  * A user name as a Redis key segment: a fixed alphabet with no ':' and no wildcard, so one
@@ -149,15 +149,6 @@ async function open(dependencies: HistoryDependencies, user: string) {
   await guard(() => ensureRedisReady(redis));
   const prefix = dependencies.settings.REDIS_KEY_PREFIX;
   return { redis, keys: { list: historyKey(prefix, parsed.data), sequence: `${prefix}history-seq:${parsed.data}` } };
-}
-
-async function guard<T>(operation: () => Promise<T>): Promise<T> {
-  try {
-    return await operation();
-  } catch (error) {
-    if (error instanceof ComponentUnavailableError) throw error;
-    throw new ComponentUnavailableError("redis", { cause: error });
-  }
 }
 
 /**

@@ -38,6 +38,10 @@ export const settingsSchema = z.object({
     .describe("pino log level"),
   HOST: z.string().min(1).default("127.0.0.1").describe("Address the local Node server binds"),
   PORT: port.default(8000).describe("Port of the local Node server"),
+  HTTP_KEEP_ALIVE_SECONDS: positiveInt
+    .max(3_600)
+    .default(65)
+    .describe("Idle keep-alive time of the local Node server; keep it above a load balancer's idle timeout (ALB: 60)"),
   SERVICE_NAME: z.string().min(1).default("chat-with-your-data").describe("Name reported by `/` and in logs"),
 
   CHROMA_URL: componentAddress("http://127.0.0.1:18000", z.url()).describe(
@@ -208,6 +212,11 @@ export const settingsSchema = z.object({
     .default(600)
     .describe("Requests per minute per API key unless the key sets its own, shared through Redis; 0 disables"),
   MAX_BODY_BYTES: positiveInt.default(1_048_576).describe("Largest request body accepted (413 above)"),
+  CHAT_STREAM_URL: optionalText
+    .pipe(z.url({ protocol: /^https?$/ }).optional())
+    .describe(
+      "Where the chat page streams answers from when /chat/stream is not on its own origin (deployed: the chatStream function URL); unset: the page's origin",
+    ),
   CORS_ORIGINS: optionalText.describe(
     "Comma-separated origins allowed to call the API from a browser (credentials allowed); unset: same origin only",
   ),

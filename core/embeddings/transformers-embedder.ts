@@ -13,6 +13,8 @@ export interface TransformersEmbedderOptions {
   allowRemote: boolean;
   dimension?: number;
   maxTokens?: number;
+  /** Batch texts of similar length together (default true); false keeps input order, for comparison. */
+  sortByLength?: boolean;
 }
 
 /** all-MiniLM-L6-v2 (or any BERT-style sentence model) in-process through transformers.js. */
@@ -42,9 +44,17 @@ export class TransformersEmbedder implements Embedder {
   async embed(texts: readonly string[]): Promise<Float32Array[]> {
     if (texts.length === 0) return [];
     const extractor = await this.load();
-    const vectors: Float32Array[] = [];
+    // A batch is padded to its longest text, so a short text batched with a long one costs as
+    // much as the long one. Batching by length (characters: a close proxy for tokens, free to
+    // compute) wastes less; each vector goes back to its text's place.
+    const order = texts.map((_, index) => index);
+    if (this.options.sortByLength !== false) {
+      order.sort((left, right) => (texts[left]?.length ?? 0) - (texts[right]?.length ?? 0));
+    }
+    const vectors = new Array<Float32Array>(texts.length);
     for (let start = 0; start < texts.length; start += this.options.batchSize) {
-      const batch = texts.slice(start, start + this.options.batchSize);
+      const indices = order.slice(start, start + this.options.batchSize);
+      const batch = indices.map((index) => texts[index] ?? "");
       const timed = metrics.embedderBatchSeconds.startTimer({});
       const output = await extractor(batch, { pooling: "mean", normalize: true });
       const seconds = timed();
@@ -52,7 +62,9 @@ export class TransformersEmbedder implements Embedder {
       if (seconds > 0) metrics.embedderDocumentsPerSecond.set({}, batch.length / seconds);
       const data = output.data as Float32Array;
       const width = output.dims.at(-1) ?? this.dimension;
-      for (let row = 0; row < batch.length; row++) vectors.push(data.slice(row * width, (row + 1) * width));
+      indices.forEach((index, row) => {
+        vectors[index] = data.slice(row * width, (row + 1) * width);
+      });
       output.dispose();
     }
     return vectors;

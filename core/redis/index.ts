@@ -1,1 +1,2 @@
 export { createRedis, ensureRedisReady, pingRedis } from "./client.js";
+export { guardRedis, isRedisUnavailable } from "./guard.js";

@@ -1,6 +1,7 @@
 import type { Redis } from "ioredis";
 import { ComponentUnavailableError } from "../errors/index.js";
 import type { BatchStatusEvent } from "../messaging/index.js";
+import { guardRedis } from "../redis/index.js";
 
 export type BatchState = "queued" | "processing" | "completed" | "failed" | "completed_with_errors";
 
@@ -57,14 +58,9 @@ export class BatchStatusStore {
     return this.guard(() => this.readRecent(limit));
   }
 
-  /** A Redis failure mid-command is the component being unavailable (503), like a failed connect. */
-  private async guard<T>(operation: () => Promise<T>): Promise<T> {
-    try {
-      return await operation();
-    } catch (error) {
-      if (error instanceof ComponentUnavailableError) throw error;
-      throw new ComponentUnavailableError("redis", { cause: error });
-    }
+  /** A lost connection mid-command is the component being unavailable (503), like a failed connect. */
+  private guard<T>(operation: () => Promise<T>): Promise<T> {
+    return guardRedis(operation);
   }
 
   private async createBatch(batchId: string, meta: { source: string; table: string }): Promise<void> {

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import { z } from "zod";
 import { ComponentUnavailableError } from "../errors/index.js";
+import { guardRedis } from "../redis/index.js";
 import { type SyncSpec, sameSpec, syncSpecSchema } from "./spec.js";
 import { type Watermark, watermarkSchema } from "./watermark.js";
 
@@ -183,12 +184,7 @@ export class SyncStateStore {
   /** A Redis failure mid-command is the component being unavailable (503), like a failed connect. */
   private async guard<T>(operation: (redis: Redis) => Promise<T>): Promise<T> {
     const redis = await this.connected();
-    try {
-      return await operation(redis);
-    } catch (error) {
-      if (error instanceof ComponentUnavailableError) throw error;
-      throw new ComponentUnavailableError("redis", { cause: error });
-    }
+    return guardRedis(() => operation(redis));
   }
 
   private async connected(): Promise<Redis> {

@@ -5,7 +5,7 @@ import { VectorStoreUnavailableError } from "../../core/vectors/index.js";
 import { defaultContext } from "../shared/default-context.js";
 import { type ContextProvider, createFunctionApp } from "./shared/create-app.js";
 import { ErrorSchema, errorResponses } from "./shared/schemas.js";
-import { AuditReportSchema, sampleSize, sourceParams, tableQuery } from "./shared/sync-schemas.js";
+import { AuditReportSchema, sampleSizeBody, sampleSizeQuery, sourceParams, tableQuery } from "./shared/sync-schemas.js";
 
 const report = { description: "Drift found", content: { "application/json": { schema: AuditReportSchema } } };
 const notFound = { description: "Unknown source or table", content: { "application/json": { schema: ErrorSchema } } };
@@ -15,7 +15,7 @@ const auditRoute = createRoute({
   path: "/audit/{source}",
   tags: ["sync"],
   summary: "Compare a table with the store id by id: missing, extra and stale ids (counts and a sample)",
-  request: { params: sourceParams, query: tableQuery.extend({ sample: sampleSize }) },
+  request: { params: sourceParams, query: tableQuery.extend({ sample: sampleSizeQuery }) },
   responses: { 200: report, 404: notFound, ...errorResponses },
 });
 
@@ -30,7 +30,7 @@ const repairRoute = createRoute({
       required: true,
       content: {
         "application/json": {
-          schema: z.object({ table: tableQuery.shape.table, sample: sampleSize }).openapi("RepairRequest"),
+          schema: z.object({ table: tableQuery.shape.table, sample: sampleSizeBody }).openapi("RepairRequest"),
         },
       },
     },

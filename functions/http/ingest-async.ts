@@ -6,6 +6,7 @@ import { defaultContext } from "../shared/default-context.js";
 import { type ContextProvider, createFunctionApp } from "./shared/create-app.js";
 import { IngestRequestSchema, toIngestRequest } from "./shared/ingest-schemas.js";
 import { ErrorSchema, errorResponses } from "./shared/schemas.js";
+import { recordSyncSpec } from "./shared/sync-spec.js";
 
 const BatchStatusSchema = z
   .object({
@@ -71,7 +72,9 @@ export function createIngestAsyncApp(getContext: ContextProvider) {
   const app = createFunctionApp(getContext, { access: "admin" });
 
   app.openapi(queueRoute, async (c) => {
-    const queued = await queueIngestion(c.var.context, toIngestRequest(c.req.valid("json")));
+    const request = toIngestRequest(c.req.valid("json"));
+    const queued = await queueIngestion(c.var.context, request);
+    await recordSyncSpec(c, request);
     return c.json(queued, 202);
   });
 

@@ -1,12 +1,12 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { handle } from "hono/aws-lambda";
 import { ingestTable } from "../../core/ingest/index.js";
-import { rememberIngestion } from "../../core/sync/index.js";
 import { VectorStoreUnavailableError } from "../../core/vectors/index.js";
 import { defaultContext } from "../shared/default-context.js";
 import { type ContextProvider, createFunctionApp } from "./shared/create-app.js";
 import { IngestRequestSchema, toIngestRequest } from "./shared/ingest-schemas.js";
 import { ErrorSchema, errorResponses } from "./shared/schemas.js";
+import { recordSyncSpec } from "./shared/sync-spec.js";
 
 const IngestSummarySchema = z
   .object({
@@ -42,11 +42,7 @@ export function createIngestApp(getContext: ContextProvider) {
     if (!vectors) throw new VectorStoreUnavailableError();
     const request = toIngestRequest(body);
     const summary = await ingestTable({ ...c.var.context, vectors }, request, { signal: c.req.raw.signal });
-    // The spec lets a later POST /sync name only the table. The ingestion itself succeeded, so a
-    // failure to record it is logged, not answered as an error.
-    await rememberIngestion(c.var.context, request).catch((error: unknown) =>
-      c.var.logger.warn({ err: error, source: request.source, table: request.table }, "sync spec not recorded"),
-    );
+    await recordSyncSpec(c, request);
     return c.json(summary, 200);
   });
 

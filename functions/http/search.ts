@@ -11,7 +11,8 @@ const SearchRequestSchema = z
     query: z.string().trim().min(1).max(2_000).openapi({ example: "a quiet keyboard for the office" }),
     max_results: z.number().int().min(1).max(50).default(5),
     filters: metadataFiltersSchema.optional().openapi({
-      description: "Metadata equality or {$in: [...]}; `source` picks sources",
+      description:
+        "Metadata equality or {$in: [...]} (at most 10 fields, names not starting with $); `source` picks sources",
       example: { source: "samples", category: "Electronics" },
     }),
   })

@@ -28,22 +28,44 @@ function loadFiles(folder: URL): Map<string, StaticFile> {
   for (const name of readdirSync(folder)) {
     const contentType = contentTypes[extname(name)];
     if (!contentType) continue;
-    const body = readFileSync(new URL(name, folder), "utf8");
-    const etag = `"${createHash("sha256").update(body).digest("base64url").slice(0, 22)}"`;
-    files.set(name, { body, contentType, etag });
+    files.set(name, staticFile(readFileSync(new URL(name, folder), "utf8"), contentType));
   }
   return files;
 }
 
+function staticFile(body: string, contentType: string): StaticFile {
+  return { body, contentType, etag: `"${createHash("sha256").update(body).digest("base64url").slice(0, 22)}"` };
+}
+
 const pageFiles = loadFiles(new URL("./web/", import.meta.url));
 
-/** The page calls only this origin and loads nothing from anywhere else. */
-const securityHeaders = {
-  "Content-Security-Policy":
-    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
-  "X-Content-Type-Options": "nosniff",
-  "Referrer-Policy": "no-referrer",
-};
+/**
+ * Deployed, an API gateway buffers responses, so the stream is served by a function URL of its
+ * own (CHAT_STREAM_URL): the page learns it from a meta tag, and the CSP lets it connect there.
+ */
+const streamingPages = new Map<string, StaticFile>();
+function pageStreamingFrom(streamUrl: string): StaticFile | undefined {
+  const index = pageFiles.get("index.html");
+  if (!index) return undefined;
+  let page = streamingPages.get(streamUrl);
+  if (!page) {
+    const base = streamUrl.replace(/\/+$/, "").replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;");
+    const meta = `<head>\n    <meta name="chat-stream-url" content="${base}" />`;
+    page = staticFile(index.body.replace("<head>", meta), index.contentType);
+    streamingPages.set(streamUrl, page);
+  }
+  return page;
+}
+
+/** The page loads nothing from elsewhere and calls only this origin (and the stream's, when set). */
+function securityHeaders(streamUrl: string | undefined): Record<string, string> {
+  const connect = streamUrl ? `'self' ${new URL(streamUrl).origin}` : "'self'";
+  return {
+    "Content-Security-Policy": `default-src 'self'; connect-src ${connect}; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'`,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+  };
+}
 
 /**
  * The chat page: plain HTML, CSS and JS modules (no build step) over the JSON API. The files
@@ -54,9 +76,10 @@ export function createWebApp(getContext: ContextProvider) {
   const app = createFunctionApp(getContext, { access: "public" });
 
   const respond = (c: Context<AppEnv>, name: string) => {
-    const file = pageFiles.get(name);
+    const streamUrl = c.var.context.settings.CHAT_STREAM_URL;
+    const file = name === "index.html" && streamUrl ? pageStreamingFrom(streamUrl) : pageFiles.get(name);
     if (!file) return c.notFound();
-    const headers = { ...securityHeaders, "Cache-Control": "no-cache", ETag: file.etag };
+    const headers = { ...securityHeaders(streamUrl), "Cache-Control": "no-cache", ETag: file.etag };
     const known = c.req.header("If-None-Match")?.split(/\s*,\s*/) ?? [];
     if (known.includes(file.etag)) return c.body(null, 304, headers);
     return c.body(file.body, 200, { ...headers, "Content-Type": file.contentType });

@@ -1,9 +1,9 @@
-import { serve } from "@hono/node-server";
 import { createAppContext } from "../../core/context/index.js";
 import { ingestSamplesIfEmpty } from "../../core/ingest/index.js";
 import { createLogger } from "../../core/logging/index.js";
 import { InProcessBus } from "../../core/messaging/index.js";
 import { setDefaultContext } from "../shared/default-context.js";
+import { listen } from "./http-server.js";
 import { createLocalApp } from "./server.js";
 import { loadLocalSettings } from "./settings.js";
 import { startWorkers, subscribeInProcess } from "./workers.js";
@@ -46,7 +46,8 @@ async function main(): Promise<void> {
       })
     : undefined;
 
-  const server = serve({ fetch: createLocalApp().fetch, hostname: settings.HOST, port: settings.PORT }, (address) => {
+  const listening = { host: settings.HOST, port: settings.PORT, keepAliveSeconds: settings.HTTP_KEEP_ALIVE_SECONDS };
+  const server = listen(createLocalApp().fetch, listening, (address) => {
     const base = `http://${address.address}:${address.port}`;
     logger.info({ url: base }, "listening");
     const metrics = settings.METRICS_MODE === "off" ? "" : `, metrics ${base}/metrics`;

@@ -112,6 +112,12 @@ describe("serverless package (offline): every function bundled, routed, mapped a
     );
     expect(stream?.[1].Properties).toMatchObject({ InvokeMode: "RESPONSE_STREAM", AuthType: "NONE" });
     expect(config.functions.chatStream?.handler).toBe("functions/http/chat-stream.handler");
+    // The page is told where that URL is, so it streams from there.
+    const [, page] = resources("AWS::Lambda::Function").find(([id]) => id === logicalId("webApp")) ?? [];
+    const environment = page?.Properties.Environment as { Variables: Record<string, unknown> } | undefined;
+    expect(environment?.Variables.CHAT_STREAM_URL).toEqual({
+      "Fn::GetAtt": [stream?.[0], "FunctionUrl"],
+    });
   });
 
   it("maps every Kafka consumer to its topic with a batch size, starting position and consumer group", () => {

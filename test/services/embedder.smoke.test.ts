@@ -7,13 +7,14 @@ const cosine = (a: Float32Array, b: Float32Array) => a.reduce((sum, value, index
 
 describe("the embedder (all-MiniLM-L6-v2 from the local model folder)", () => {
   const settings = testSettings();
-  const embedder = new TransformersEmbedder({
+  const embedderOptions = {
     model: settings.EMBEDDING_MODEL,
     modelDir: settings.EMBEDDING_MODEL_DIR,
     dtype: settings.EMBEDDING_DTYPE,
     batchSize: settings.EMBEDDING_BATCH_SIZE,
     allowRemote: false,
-  });
+  };
+  const embedder = new TransformersEmbedder(embedderOptions);
   afterAll(() => embedder.close());
 
   it("produces a 384-dimensional unit vector", async () => {
@@ -47,6 +48,27 @@ describe("the embedder (all-MiniLM-L6-v2 from the local model folder)", () => {
     for (let index = 0; index < 384; index++)
       largest = Math.max(largest, Math.abs((alone?.[index] ?? 0) - (inBatch[index] ?? 0)));
     expect(largest).toBeLessThan(1e-5);
+  });
+
+  it("batches texts by length and still returns each text's own vector in input order", async () => {
+    // Lengths out of order across several batches of 4: sorting moves every text to another batch.
+    const texts = Array.from({ length: 11 }, (_, index) => `item ${index} ${"oak shelf ".repeat((index * 7) % 11)}`);
+    const options = { ...embedderOptions, batchSize: 4 };
+    const byLength = new TransformersEmbedder(options);
+    const inOrder = new TransformersEmbedder({ ...options, sortByLength: false });
+    try {
+      const [sorted, plain] = [await byLength.embed(texts), await inOrder.embed(texts)];
+      expect(sorted).toHaveLength(texts.length);
+      sorted.forEach((vector, index) => {
+        const other = plain[index] as Float32Array;
+        expect(Math.max(...vector.map((value, dim) => Math.abs(value - (other[dim] ?? 0))))).toBeLessThan(1e-5);
+      });
+      // Not trivially equal: neighbouring texts differ.
+      expect(cosine(sorted[0] as Float32Array, sorted[1] as Float32Array)).toBeLessThan(0.999);
+    } finally {
+      await byLength.close();
+      await inOrder.close();
+    }
   });
 
   it("handles empty and very long inputs", async () => {

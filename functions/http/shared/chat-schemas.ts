@@ -24,7 +24,8 @@ export const ChatRequestSchema = z
     max_results: z.number().int().min(1).max(20).default(5),
     include_history: z.boolean().default(true),
     filters: metadataFiltersSchema.optional().openapi({
-      description: "Metadata equality or {$in: [...]}; `source` picks sources",
+      description:
+        "Metadata equality or {$in: [...]} (at most 10 fields, names not starting with $); `source` picks sources",
       example: { source: "samples" },
     }),
     provider: z

@@ -87,10 +87,8 @@ export const AuditReportSchema = z
   })
   .openapi("AuditReport");
 
-export const sampleSize = z.coerce
-  .number()
-  .int()
-  .min(0)
-  .max(1_000)
-  .optional()
-  .openapi({ description: "Ids listed per kind (default AUDIT_SAMPLE_SIZE)" });
+const sampleSizeDoc = { description: "Ids listed per kind (default AUDIT_SAMPLE_SIZE)" };
+/** A query string is text, so its number is parsed. */
+export const sampleSizeQuery = z.coerce.number().int().min(0).max(1_000).optional().openapi(sampleSizeDoc);
+/** In a JSON body a number must be a number: "5" is a mistake to report, not to guess at. */
+export const sampleSizeBody = z.number().int().min(0).max(1_000).optional().openapi(sampleSizeDoc);

@@ -1,6 +1,6 @@
 // Getting one answer into its bubble: streamed from POST /chat/stream, or whole from POST /chat
-// when the stream has no route here (deployed, an API gateway buffers responses, so the stream
-// may be served from a separate function URL instead).
+// when the stream has no route here. Deployed, an API gateway buffers responses, so the stream is
+// served by a function URL of its own; the server names it in a meta tag (CHAT_STREAM_URL).
 
 import { ApiError, readEvents, request, sendJson } from "./api.js";
 import { renderAnswerText, renderSourceCards } from "./render.js";
@@ -20,8 +20,15 @@ export async function fetchAnswer(body, answer, signal) {
   }
 }
 
+const streamBase = document.querySelector('meta[name="chat-stream-url"]')?.getAttribute("content") ?? "";
+
 async function streamAnswer(body, answer, signal) {
-  const response = await request("/chat/stream", { method: "POST", body, signal, accept: "text/event-stream" });
+  const response = await request(`${streamBase}/chat/stream`, {
+    method: "POST",
+    body,
+    signal,
+    accept: "text/event-stream",
+  });
   let received = "";
   let deltas = 0;
   let done;

@@ -1,48 +1,34 @@
-import { MongoClient } from "mongodb";
+import type { MongoClient } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppContext } from "../../../core/context/index.js";
 import { auditTable, type SyncDependencies, syncTable } from "../../../core/sync/index.js";
-import { createTestContext } from "../../support/app-context.js";
-import { createPostgresFixture } from "../../support/postgres-fixture.js";
-import { testServices, uniqueName } from "../../support/services.js";
-import { countingEmbedder, expectedRecords, storedRecords } from "../../support/sync-oracle.js";
+import { testServices } from "../../support/services.js";
+import { openSyncFixture, type SyncFixture, syncNames } from "../../support/sync-fixture.js";
+import { expectedRecords, storedRecords } from "../../support/sync-oracle.js";
 
 const clean = { count: 0, sample: [] };
 
 describe("drift audit and repair, paging both the source and the store", () => {
-  const run = uniqueName("audit").replace(/-/g, "_");
-  const pgSource = `pg_${run}`;
-  const mongoSource = `mg_${run}`;
-  const collection = uniqueName("faq");
-  const mongo = new MongoClient(testServices.mongoUrl);
-  let fixture: Awaited<ReturnType<typeof createPostgresFixture>>;
+  const names = syncNames("audit");
+  const { pgSource, mongoSource, collection } = names;
+  let opened: SyncFixture;
+  let mongo: MongoClient;
   let context: AppContext;
-  let embedder: ReturnType<typeof countingEmbedder>;
+  let embedder: SyncFixture["embedder"];
   let dependencies: SyncDependencies;
   const id = (key: string | number) => `${pgSource}:docs:${key}`;
 
   beforeAll(async () => {
-    fixture = await createPostgresFixture(
-      `CREATE TABLE docs (id int PRIMARY KEY, title text, body text, price int,
+    opened = await openSyncFixture(names, {
+      setupSql: `CREATE TABLE docs (id int PRIMARY KEY, title text, body text, price int,
                           updated_at timestamptz NOT NULL DEFAULT clock_timestamp());
        INSERT INTO docs (id, title, body, price)
          SELECT n, 'Guide ' || n, 'How to assemble cabinet model ' || n || ' in ten steps.', n
            FROM generate_series(1, 11) AS n;`,
-    );
-    await mongo.connect();
-    context = createTestContext({
-      REDIS_KEY_PREFIX: `${run}:`,
       // Pages of 3 over 11 rows: drift lands on several pages, and deleting from a store page must not skip records.
-      SYNC_PAGE_SIZE: "3",
-      SOURCES: JSON.stringify([
-        { name: pgSource, kind: "postgresql", url: testServices.postgresUrl, schema: fixture.schema },
-        { name: mongoSource, kind: "mongodb", url: testServices.mongoUrl, database: testServices.mongoDatabase },
-      ]),
+      pageSize: 3,
     });
-    const vectors = context.vectors;
-    if (!vectors) throw new Error("chroma is configured in tests");
-    embedder = countingEmbedder(context.embedder);
-    dependencies = { ...context, vectors, embedder };
+    ({ mongo, context, embedder, dependencies } = opened);
     await syncTable(dependencies, {
       source: pgSource,
       table: "docs",
@@ -51,18 +37,7 @@ describe("drift audit and repair, paging both the source and the store", () => {
   });
 
   afterAll(async () => {
-    await context?.vectors?.deleteSource(pgSource);
-    await context?.vectors?.deleteSource(mongoSource);
-    const keys = await context?.redis?.keys(`${run}:*`);
-    if (keys?.length) await context.redis?.del(...keys);
-    await context?.close();
-    await fixture?.drop();
-    await mongo
-      .db(testServices.mongoDatabase)
-      .collection(collection)
-      .drop()
-      .catch(() => undefined);
-    await mongo.close().catch(() => undefined);
+    await opened?.close();
   });
 
   it("finds nothing on a table the sync just wrote", async () => {
@@ -94,9 +69,11 @@ describe("drift audit and repair, paging both the source and the store", () => {
     ]);
     // Extra: rows deleted from the source behind the sync's back. Rows 1 and 6 sit on consecutive store
     // pages once the repair has rewritten rows 2 and 4, so deleting 1 must move the next page's offset back.
-    await fixture.admin.query(`DELETE FROM ${fixture.schema}.docs WHERE id IN (1, 6)`);
+    await opened.pg.admin.query(`DELETE FROM ${opened.pg.schema}.docs WHERE id IN (1, 6)`);
     // Stale text: a change the watermark cannot see (its updated_at was not touched).
-    await fixture.admin.query(`UPDATE ${fixture.schema}.docs SET body = 'Rewritten without a timestamp.' WHERE id = 4`);
+    await opened.pg.admin.query(
+      `UPDATE ${opened.pg.schema}.docs SET body = 'Rewritten without a timestamp.' WHERE id = 4`,
+    );
     // Stale metadata: the store's copy tampered with.
     await vectors.updateMetadata(pgSource, [{ id: id(5), metadata: { price: -1 } }]);
     // An unrelated table of the same source is not this audit's business.
@@ -139,7 +116,7 @@ describe("drift audit and repair, paging both the source and the store", () => {
   });
 
   it("counts a row left without text as extra, not stale", async () => {
-    await fixture.admin.query(`UPDATE ${fixture.schema}.docs SET title = NULL, body = NULL WHERE id = 8`);
+    await opened.pg.admin.query(`UPDATE ${opened.pg.schema}.docs SET title = NULL, body = NULL WHERE id = 8`);
     const report = await auditTable(dependencies, { source: pgSource, table: "docs" });
     expect(report).toMatchObject({
       source_rows: 8,

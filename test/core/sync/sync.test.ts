@@ -1,4 +1,4 @@
-import { MongoClient, type ObjectId } from "mongodb";
+import type { MongoClient, ObjectId } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppContext } from "../../../core/context/index.js";
 import { chunkText, rowToDocument, UnknownFieldsError } from "../../../core/sources/index.js";
@@ -10,29 +10,26 @@ import {
   syncTable,
 } from "../../../core/sync/index.js";
 import { createTestContext } from "../../support/app-context.js";
-import { createPostgresFixture } from "../../support/postgres-fixture.js";
-import { testServices, uniqueName } from "../../support/services.js";
+import { testServices } from "../../support/services.js";
+import { openSyncFixture, type SyncFixture, syncNames } from "../../support/sync-fixture.js";
 import { countingEmbedder, expectedRecords, storedRecords } from "../../support/sync-oracle.js";
 
 const itemSpec = { text_fields: ["title", "body"], fields: ["price", "category"], watermark_column: "updated_at" };
 const oracleSpec = { textFields: ["title", "body"], fields: ["price", "category"] };
 
 describe("incremental sync on PostgreSQL and the MongoDB-wire server, against real Chroma and Redis", () => {
-  const run = uniqueName("sync").replace(/-/g, "_");
-  const pgSource = `pg_${run}`;
-  const mongoSource = `mg_${run}`;
-  const collection = uniqueName("reviews");
-  const mongo = new MongoClient(testServices.mongoUrl);
-  let fixture: Awaited<ReturnType<typeof createPostgresFixture>>;
+  const names = syncNames("sync");
+  const { run, pgSource, mongoSource, collection } = names;
+  let opened: SyncFixture;
+  let mongo: MongoClient;
   let context: AppContext;
-  let embedder: ReturnType<typeof countingEmbedder>;
+  let embedder: SyncFixture["embedder"];
   let dependencies: SyncDependencies;
-  const sql = (text: string, values: unknown[] = []) =>
-    fixture.admin.query(text.replaceAll("@", `${fixture.schema}.`), values);
+  const sql = (text: string, values: unknown[] = []) => opened.sql(text, values);
 
   beforeAll(async () => {
-    fixture = await createPostgresFixture(
-      `CREATE TABLE items (id int PRIMARY KEY, title text, body text, price int, category text,
+    opened = await openSyncFixture(names, {
+      setupSql: `CREATE TABLE items (id int PRIMARY KEY, title text, body text, price int, category text,
                            updated_at timestamptz NOT NULL DEFAULT clock_timestamp());
        INSERT INTO items (id, title, body, price, category)
          SELECT n, 'Item ' || n, 'Item number ' || n || ' is a sturdy oak shelf for a small flat.', n * 10, 'home'
@@ -40,36 +37,13 @@ describe("incremental sync on PostgreSQL and the MongoDB-wire server, against re
        CREATE TABLE tags (label text, note text);
        INSERT INTO tags VALUES ('red', 'warm colour'), ('blue', 'cool colour'), ('green', 'calm colour');
        CREATE TABLE notes (id int PRIMARY KEY, body text, updated_at timestamptz NOT NULL DEFAULT clock_timestamp());`,
-    );
-    await mongo.connect();
-    context = createTestContext({
-      REDIS_KEY_PREFIX: `${run}:`,
-      // Small pages, so every run crosses page borders on both the source and the store side.
-      SYNC_PAGE_SIZE: "5",
-      SOURCES: JSON.stringify([
-        { name: pgSource, kind: "postgresql", url: testServices.postgresUrl, schema: fixture.schema },
-        { name: mongoSource, kind: "mongodb", url: testServices.mongoUrl, database: testServices.mongoDatabase },
-      ]),
+      pageSize: 5,
     });
-    const vectors = context.vectors;
-    if (!vectors) throw new Error("chroma is configured in tests");
-    embedder = countingEmbedder(context.embedder);
-    dependencies = { ...context, vectors, embedder };
+    ({ mongo, context, embedder, dependencies } = opened);
   });
 
   afterAll(async () => {
-    await context?.vectors?.deleteSource(pgSource);
-    await context?.vectors?.deleteSource(mongoSource);
-    const keys = await context?.redis?.keys(`${run}:*`);
-    if (keys?.length) await context.redis?.del(...keys);
-    await context?.close();
-    await fixture?.drop();
-    await mongo
-      .db(testServices.mongoDatabase)
-      .collection(collection)
-      .drop()
-      .catch(() => undefined);
-    await mongo.close().catch(() => undefined);
+    await opened?.close();
   });
 
   /** The texts a set of rows' documents have, to compare with what the embedder was given. */
@@ -141,7 +115,7 @@ describe("incremental sync on PostgreSQL and the MongoDB-wire server, against re
       CHUNK_MAX_TOKENS: "40",
       CHUNK_OVERLAP_TOKENS: "4",
       SOURCES: JSON.stringify([
-        { name: pgSource, kind: "postgresql", url: testServices.postgresUrl, schema: fixture.schema },
+        { name: pgSource, kind: "postgresql", url: testServices.postgresUrl, schema: opened.pg.schema },
       ]),
     });
     try {

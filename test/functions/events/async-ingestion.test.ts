@@ -3,6 +3,7 @@ import { MongoClient } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppContext } from "../../../core/context/index.js";
 import { allTopics, ingestionRequestSchema, schemaVersion, topics } from "../../../core/messaging/index.js";
+import { readSyncState } from "../../../core/sync/index.js";
 import { createIngestAsyncApp } from "../../../functions/http/ingest-async.js";
 import { startWorkers } from "../../../functions/local/workers.js";
 import { createTestContext } from "../../support/app-context.js";
@@ -111,6 +112,10 @@ describe("async ingestion over Kafka: endpoint, workers as Lambda-style consumer
     expect(await context.vectors?.count(pgSource)).toBe(rows);
     const stored = (await context.vectors?.get(pgSource, { limit: rows }))?.map((record) => record.id).sort();
     expect(stored).toEqual(Array.from({ length: rows }, (_, index) => `${pgSource}:tickets:${index + 1}`).sort());
+    // Recorded like a synchronous ingestion, so POST /sync can name only the table.
+    const state = await readSyncState(context, pgSource, "tickets");
+    expect(state.spec).toEqual({ text_fields: ["subject", "body"] });
+    expect(state.primary_key).toEqual(["id"]);
   });
 
   it("ingests a MongoDB collection, and lists recent batches newest first", async () => {

@@ -169,6 +169,9 @@ describe("POST /ingest-data and POST /search, end to end on the real services", 
     ).toBe(400);
     expect((await post("/search", { query: "", max_results: 500 })).status).toBe(400);
     expect((await post("/search", { query: "x", filters: { $where: "1" } })).status).toBe(400);
+    expect((await post("/search", { query: "x", filters: { $or: [{ table: "a" }, { table: "b" }] } })).status).toBe(
+      400,
+    );
 
     const small = createTestContext({
       SYNC_INGEST_MAX_ROWS: "2",

@@ -190,6 +190,7 @@ describe("POST /sync/{source}, GET /sync/{source}, GET /audit/{source}, POST /au
       ["audit of an unknown table", audit("?table=nope"), 400],
       ["audit sample too large", audit("?table=faq&sample=100000"), 400],
       ["repair without a table", repair({}), 400],
+      ["repair sample as text in a JSON body", repair({ table: "faq", sample: "5" }), 400],
     ];
     for (const [label, pending, status] of cases) {
       const { status: actual, body } = await pending;

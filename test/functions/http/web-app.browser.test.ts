@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppContext } from "../../../core/context/index.js";
 import { ingestTable } from "../../../core/ingest/index.js";
 import { allTopics } from "../../../core/messaging/index.js";
+import { createWebApp } from "../../../functions/http/web-app.js";
 import { createLocalApp } from "../../../functions/local/server.js";
 import { startWorkers } from "../../../functions/local/workers.js";
 import { setDefaultContext } from "../../../functions/shared/default-context.js";
@@ -29,13 +30,20 @@ describe("the chat page in Chromium, over the real local server, services and wo
   let context: AppContext;
   let workers: { stop(): Promise<void> } | undefined;
   let server: ServerType | undefined;
+  // The page served from a second origin, streaming from the first: deployed, the stream is a function URL.
+  let pageServer: ServerType | undefined;
+  let pageBase: string;
   let browser: Browser | undefined;
   let page: Page;
   let base: string;
 
   beforeAll(async () => {
     double = await startOpenAiDouble();
+    const [port, pagePort] = [await freePort(), await freePort()];
+    base = `http://127.0.0.1:${port}`;
+    pageBase = `http://127.0.0.1:${pagePort}`;
     context = createTestContext({
+      CORS_ORIGINS: pageBase,
       REDIS_KEY_PREFIX: `${run}:`,
       KAFKA_TOPIC_PREFIX: topicPrefix,
       KAFKA_GROUP_PREFIX: run,
@@ -52,7 +60,6 @@ describe("the chat page in Chromium, over the real local server, services and wo
     setDefaultContext(context);
     const vectors = context.vectors;
     if (!vectors) throw new Error("chroma is configured in tests");
-    const port = await freePort();
     const [, started, launched] = await Promise.all([
       ingestTable(
         { ...context, vectors },
@@ -69,12 +76,20 @@ describe("the chat page in Chromium, over the real local server, services and wo
     workers = started;
     browser = launched;
     server = serve({ fetch: createLocalApp().fetch, hostname: "127.0.0.1", port });
-    base = `http://127.0.0.1:${port}`;
+    const streamingContext = { ...context, settings: { ...context.settings, CHAT_STREAM_URL: base } };
+    const web = createWebApp(() => streamingContext);
+    const api = createLocalApp();
+    pageServer = serve({
+      fetch: (request) => (new URL(request.url).pathname.startsWith("/app") ? web.fetch(request) : api.fetch(request)),
+      hostname: "127.0.0.1",
+      port: pagePort,
+    });
     page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
   }, 120_000);
 
   afterAll(async () => {
     await browser?.close();
+    await new Promise((resolve) => (pageServer ? pageServer.close(resolve) : resolve(undefined)));
     await closeServer();
     await workers?.stop();
     await context?.vectors?.deleteSource(articles);
@@ -220,6 +235,32 @@ describe("the chat page in Chromium, over the real local server, services and wo
     expect(await assistant().locator(".source-card").count()).toBeGreaterThanOrEqual(1);
     await page.unroute("**/chat/stream");
     await shot(page, "answer-without-stream");
+  });
+
+  it("streams from another origin when the page names one, as from the function URL when deployed", async () => {
+    const other = await (browser as Browser).newPage();
+    try {
+      const streams: string[] = [];
+      other.on("request", (request) => {
+        if (new URL(request.url()).pathname === "/chat/stream" && request.method() === "POST")
+          streams.push(request.url());
+      });
+      await other.goto(`${pageBase}/app`);
+      await other.locator(`#chat-source option[value="${articles}"]`).waitFor({ state: "attached" });
+      await other.fill("#user-name", `far-${run.slice(-6)}`);
+      await other.press("#user-name", "Tab");
+      await other.selectOption("#chat-source", articles);
+      await other.fill("#question", "How long do I have to return an item?");
+      await other.press("#question", "Enter");
+      const answer = other.locator(".message-assistant").last();
+      await other.locator(".message-assistant[data-state='done']").waitFor({ timeout: 30_000 });
+      expect(streams).toEqual([`${base}/chat/stream`]);
+      expect(await answer.locator(".text").innerText()).toContain("30 days");
+      expect(Number(await answer.getAttribute("data-deltas"))).toBeGreaterThanOrEqual(2);
+      await shot(other, "answer-streamed-cross-origin");
+    } finally {
+      await other.close();
+    }
   });
 
   it("starts an ingestion of chosen text fields and follows its progress bar to 100%", async () => {

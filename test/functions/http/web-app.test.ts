@@ -41,6 +41,23 @@ describe("the web page function and content negotiation at /", () => {
     expect(html).toContain('<script type="module" src="/app/app.js"></script>');
   });
 
+  it("names a separate stream origin in the page and lets the page connect to it, when one is set", async () => {
+    const deployed = createTestContext({ CHAT_STREAM_URL: "https://abc123.lambda-url.eu-west-1.on.aws/" });
+    try {
+      const response = await createWebApp(() => deployed).request("/app");
+      const policy = response.headers.get("content-security-policy") ?? "";
+      expect(policy).toContain("connect-src 'self' https://abc123.lambda-url.eu-west-1.on.aws;");
+      const html = await response.text();
+      expect(html).toContain('<meta name="chat-stream-url" content="https://abc123.lambda-url.eu-west-1.on.aws" />');
+      // Another page, another ETag: a browser holding the plain page does not get a 304 for it.
+      const plain = await web().request("/app");
+      expect(response.headers.get("etag")).not.toBe(plain.headers.get("etag"));
+      expect(plain.headers.get("content-security-policy")).toContain("connect-src 'self';");
+    } finally {
+      await deployed.close();
+    }
+  });
+
   it("serves each asset with its content type, and 304 when the browser already has it", async () => {
     const css = await web().request("/app/app.css");
     expect(css.status).toBe(200);
