@@ -2,7 +2,7 @@ import path from "node:path";
 import { Worker } from "node:worker_threads";
 import { AutoTokenizer } from "@huggingface/transformers";
 import * as ort from "onnxruntime-node";
-import { TransformersEmbedder } from "../core/embeddings/index.js";
+import { CoalescingEmbedder, TransformersEmbedder } from "../core/embeddings/index.js";
 import { type BenchResult, median } from "./support.js";
 
 const modelDir = ".services/models";
@@ -134,12 +134,21 @@ export async function benchEmbedding(): Promise<BenchResult[]> {
   };
   await inCalls(inOrder)();
 
+  // Many requests embedding one short query each at the same moment, as searches under load do:
+  // straight to the model (concurrent runs), or merged into shared runs.
+  const queries = Array.from({ length: 64 }, (_, n) => `which backpack has a rain cover, question ${n}`);
+  const coalescing = new CoalescingEmbedder(embedder, batchSize * 4);
+  const concurrently = (target: { embed(texts: string[]): Promise<unknown> }) => () =>
+    Promise.all(queries.map((query) => target.embed([query])));
+
   const rate = await timeInterleaved({
     bare: { texts: inputs.length, work: bare },
     embed: { texts: inputs.length, work: () => embedder.embed(inputs) },
     workers: { texts: inputs.length, work: viaWorkers },
     mixedInOrder: { texts: mixed.length, work: inCalls(inOrder) },
     mixedByLength: { texts: mixed.length, work: inCalls(embedder) },
+    queriesAlone: { texts: queries.length, work: concurrently(embedder) },
+    queriesMerged: { texts: queries.length, work: concurrently(coalescing) },
   });
   const [bareRate, embedRate, workersRate, mixedInOrder, mixedByLength] = [
     rate.bare ?? 0,
@@ -192,6 +201,15 @@ export async function benchEmbedding(): Promise<BenchResult[]> {
         texts_per_second_by_length: mixedByLength,
         texts_per_second_in_order: mixedInOrder,
         speedup: Math.round((mixedByLength / mixedInOrder) * 100) / 100,
+      },
+    },
+    {
+      name: "embed-concurrent",
+      conditions: { concurrentCalls: queries.length, textsPerCall: 1, batchSize },
+      metrics: {
+        queries_per_second_merged: rate.queriesMerged ?? 0,
+        queries_per_second_alone: rate.queriesAlone ?? 0,
+        speedup: Math.round(((rate.queriesMerged ?? 0) / (rate.queriesAlone ?? 1)) * 100) / 100,
       },
     },
     {

@@ -2,7 +2,7 @@ import type { ChromaClient } from "chromadb";
 import type { Redis } from "ioredis";
 import type { Admin, Kafka, SASLOptions } from "kafkajs";
 import type { Settings } from "../config/index.js";
-import { type Embedder, TransformersEmbedder } from "../embeddings/index.js";
+import { CoalescingEmbedder, type Embedder, TransformersEmbedder } from "../embeddings/index.js";
 import type { ComponentProbe } from "../health/index.js";
 import { createLlmProviders, defaultProvider, type LlmProvider, type LlmProviderName } from "../llm/index.js";
 import type { Logger } from "../logging/index.js";
@@ -72,13 +72,17 @@ export function createAppContext(settings: Settings, logger: Logger, options: Ap
         logger,
       )
     : undefined;
-  const embedder = new TransformersEmbedder({
-    model: settings.EMBEDDING_MODEL,
-    modelDir: settings.EMBEDDING_MODEL_DIR,
-    dtype: settings.EMBEDDING_DTYPE,
-    batchSize: settings.EMBEDDING_BATCH_SIZE,
-    allowRemote: settings.EMBEDDING_ALLOW_REMOTE,
-  });
+  // Concurrent requests' texts are merged into shared model runs, up to four batches at a time.
+  const embedder = new CoalescingEmbedder(
+    new TransformersEmbedder({
+      model: settings.EMBEDDING_MODEL,
+      modelDir: settings.EMBEDDING_MODEL_DIR,
+      dtype: settings.EMBEDDING_DTYPE,
+      batchSize: settings.EMBEDDING_BATCH_SIZE,
+      allowRemote: settings.EMBEDDING_ALLOW_REMOTE,
+    }),
+    settings.EMBEDDING_BATCH_SIZE * 4,
+  );
   const sources = new SourceRegistry(settings.sources, settings);
   const vectors = chroma && new VectorStore(chroma, { model: embedder.model, dimension: embedder.dimension });
   const llm = createLlmProviders(settings, embedder);
