@@ -33,6 +33,10 @@ describe("metric labels stay bounded however many users chat", { timeout: 120_00
   beforeAll(async () => {
     const real = createTestContext({
       REDIS_KEY_PREFIX: prefix,
+      // Topics of its own: consumer lag is read from Kafka at scrape time, and another test creating a
+      // shared topic between the two scrapes would add series that have nothing to do with users.
+      KAFKA_TOPIC_PREFIX: `${source}.`,
+      KAFKA_GROUP_PREFIX: source,
       LLM_PROVIDER: "extractive",
       // A thousand requests from one address within a minute are this test's point, not abuse.
       RATE_LIMIT_PER_MINUTE: "0",
