@@ -64,7 +64,9 @@ export class CoalescingEmbedder implements Embedder {
             offset += call.texts.length;
           }
         } catch (error) {
-          for (const call of group) call.reject(error);
+          if (group.length === 1) group[0]?.reject(error);
+          // One caller's texts must not fail the others merged with it: each runs again alone.
+          else for (const call of group) await this.base.embed(call.texts).then(call.resolve, call.reject);
         }
       }
     } finally {

@@ -65,16 +65,18 @@ describe("the coalescing embedder merges concurrent calls into shared model runs
     expect(order).toEqual([0, 1, 2, 3, 4, 5]);
   });
 
-  it("fails exactly the calls that shared a failed run, and the next calls succeed", async () => {
+  it("fails only the call whose texts failed the model, not the calls merged with it", async () => {
     const { runs, base } = recorded();
     const embedder = new CoalescingEmbedder(base, 128);
     const outcomes = await Promise.allSettled([
       embedder.embed(["first"]),
-      embedder.embed(["boom"]),
       embedder.embed(["shares the failed run"]),
+      embedder.embed(["boom"]),
+      embedder.embed(["also shares it"]),
     ]);
-    expect(runs).toEqual([1, 2]);
-    expect(outcomes.map((outcome) => outcome.status)).toEqual(["fulfilled", "rejected", "rejected"]);
+    // The merged run of three failed, so each of its calls ran again alone.
+    expect(runs).toEqual([1, 3, 1, 1, 1]);
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(["fulfilled", "fulfilled", "rejected", "fulfilled"]);
     expect(await embedder.embed(["after the failure"])).toHaveLength(1);
     expect(await embedder.embed([])).toEqual([]);
   });
