@@ -9,12 +9,7 @@ export ONNXRUNTIME_NODE_INSTALL=skip SLS_TELEMETRY_DISABLED=1 SLS_NOTIFICATIONS_
 step() { printf '\n== %s (%ss)\n' "$1" "$SECONDS"; }
 
 step "npm packages"
-# npm ci only when the lock file changed since the last install (a warm run skips it).
-lock_hash="$(sha256sum package-lock.json | cut -d' ' -f1)"
-if [[ "$(cat node_modules/.installed-lock-hash 2>/dev/null)" != "$lock_hash" ]]; then
-  npm ci --no-audit --no-fund
-  echo "$lock_hash" >node_modules/.installed-lock-hash
-fi
+bash scripts/install-packages.sh
 
 step "services"
 bash scripts/services.sh up

@@ -16,4 +16,4 @@ export {
   ingestTable,
 } from "./pipeline.js";
 export { type PreparedChunk, prepareRow } from "./prepare.js";
-export { ingestSamplesIfEmpty, sampleIngestions } from "./samples.js";
+export { ingestSamplesIfEmpty, sampleIngestions, sampleQuestion } from "./samples.js";

@@ -18,6 +18,9 @@ export const sampleIngestions = [
   },
 ] as const;
 
+/** What `npm start` asks once the samples are in, so the first thing a user sees is an answer from them. */
+export const sampleQuestion = { source: "samples", message: "Which hiking backpacks come with a rain cover?" } as const;
+
 /**
  * Ingests each sample whose source is configured and whose collection is still empty, so a
  * fresh start can answer questions at once and a restart costs nothing.

@@ -4,6 +4,7 @@ import { createLogger } from "../../core/logging/index.js";
 import { InProcessBus } from "../../core/messaging/index.js";
 import { setDefaultContext } from "../shared/default-context.js";
 import { listen } from "./http-server.js";
+import { askSampleQuestion } from "./sample-question.js";
 import { createLocalApp } from "./server.js";
 import { loadLocalSettings } from "./settings.js";
 import { startWorkers, subscribeInProcess } from "./workers.js";
@@ -52,6 +53,7 @@ async function main(): Promise<void> {
     logger.info({ url: base }, "listening");
     const metrics = settings.METRICS_MODE === "off" ? "" : `, metrics ${base}/metrics`;
     console.log(`Chat with your data on ${base}  (health ${base}/health, docs ${base}/docs${metrics})`);
+    void askSampleQuestion(context, base);
   });
 
   const shutdown = (signal: string) => {
