@@ -8,8 +8,7 @@ const CONNECTION_MESSAGE =
   /connection is closed|stream isn't writeable|command timed out|socket timeout|not ready within|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENOTFOUND|EAI_AGAIN/i;
 
 /** Whether an error from a Redis call means Redis is unreachable or refusing work for now. */
-export function isRedisUnavailable(error: unknown): boolean {
-  if (error instanceof ComponentUnavailableError) return error.component === "redis";
+function isRedisUnavailable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   if (error.name === "ReplyError") return TRANSIENT_REPLY.test(error.message);
   if (error.name === "MaxRetriesPerRequestError" || error.name === "AbortError") return true;

@@ -1,2 +1,2 @@
 export { createRedis, ensureRedisReady, pingRedis } from "./client.js";
-export { guardRedis, isRedisUnavailable } from "./guard.js";
+export { guardRedis } from "./guard.js";

@@ -41,26 +41,21 @@ export class BatchStatusStore {
   }
 
   async create(batchId: string, meta: { source: string; table: string }): Promise<void> {
-    return this.guard(() => this.createBatch(batchId, meta));
+    return guardRedis(() => this.createBatch(batchId, meta));
   }
 
   /** Applies one status event; applying the same event twice changes nothing. */
   async apply(event: BatchStatusEvent): Promise<void> {
-    return this.guard(() => this.applyEvent(event));
+    return guardRedis(() => this.applyEvent(event));
   }
 
   async get(batchId: string): Promise<BatchStatus | undefined> {
-    return this.guard(() => this.read(batchId));
+    return guardRedis(() => this.read(batchId));
   }
 
   /** Newest first; batches whose hash expired are skipped (and dropped from the list). */
   async recent(limit: number): Promise<BatchStatus[]> {
-    return this.guard(() => this.readRecent(limit));
-  }
-
-  /** A lost connection mid-command is the component being unavailable (503), like a failed connect. */
-  private guard<T>(operation: () => Promise<T>): Promise<T> {
-    return guardRedis(operation);
+    return guardRedis(() => this.readRecent(limit));
   }
 
   private async createBatch(batchId: string, meta: { source: string; table: string }): Promise<void> {

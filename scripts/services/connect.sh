@@ -108,18 +108,7 @@ connect_tracked_pid_is_ours() {
   grep -qzxF -e "$CONNECT_CONFIG" "/proc/$pid/cmdline" 2>/dev/null
 }
 
-connect_up() {
-  local lock_fd rc=0
-  exec {lock_fd}>"$RUN_DIR/connect.lock"
-  if ! flock -w $((CONNECT_START_TIMEOUT + 30)) "$lock_fd"; then
-    exec {lock_fd}>&-
-    log "connect: another 'up' held $RUN_DIR/connect.lock for too long"
-    return 1
-  fi
-  connect_up_locked "$lock_fd" || rc=$?
-  exec {lock_fd}>&-
-  return "$rc"
-}
+connect_up() { with_up_lock connect $((CONNECT_START_TIMEOUT + 30)) connect_up_locked; }
 
 connect_up_locked() {
   local lock_fd="$1"

@@ -261,20 +261,8 @@ kafka_cds_adopt() {
 # For wait_until: stop polling as soon as the JVM is gone instead of waiting out the timeout.
 kafka_ready_or_dead() { ! pid_alive kafka || kafka_probe; }
 
-kafka_up() {
-  # Two `up`s at once (parallel test runners) would both format and start: one at a time,
-  # and the second then finds Kafka up.
-  local lock_fd rc=0
-  exec {lock_fd}>"$RUN_DIR/kafka.lock"
-  if ! flock -w $((KAFKA_START_TIMEOUT + 60)) "$lock_fd"; then
-    exec {lock_fd}>&-
-    log "kafka: another 'up' held $RUN_DIR/kafka.lock for too long"
-    return 1
-  fi
-  kafka_up_locked "$lock_fd" || rc=$?
-  exec {lock_fd}>&-
-  return "$rc"
-}
+# Two `up`s at once would both format and start: one at a time.
+kafka_up() { with_up_lock kafka $((KAFKA_START_TIMEOUT + 60)) kafka_up_locked; }
 
 # kafka_up_locked LOCK_FD
 kafka_up_locked() {

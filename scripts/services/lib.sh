@@ -41,6 +41,21 @@ wait_until() {
   done
 }
 
+# with_up_lock NAME TIMEOUT_S FUNCTION: runs `FUNCTION LOCK_FD` holding $RUN_DIR/NAME.lock, so two
+# `up`s at once (parallel test runners) take turns and the second finds the service up.
+with_up_lock() {
+  local name="$1" timeout="$2" run="$3" lock_fd rc=0
+  exec {lock_fd}>"$RUN_DIR/$name.lock"
+  if ! flock -w "$timeout" "$lock_fd"; then
+    exec {lock_fd}>&-
+    log "$name: another 'up' held $RUN_DIR/$name.lock for too long"
+    return 1
+  fi
+  "$run" "$lock_fd" || rc=$?
+  exec {lock_fd}>&-
+  return "$rc"
+}
+
 pid_alive() { local f="$RUN_DIR/$1.pid"; [[ -f "$f" ]] && kill -0 "$(cat "$f")" 2>/dev/null; }
 
 # start_daemon NAME CMD... -> runs CMD detached (own session, survives the caller), records its pid
