@@ -8,9 +8,11 @@ import { allTopics } from "../core/messaging/index.js";
 import { startWorkers } from "../functions/local/workers.js";
 import { testServices, uniqueName } from "../test/support/services.js";
 import { createBenchTable } from "./ingest.bench.js";
-import type { BenchResult } from "./support.js";
+import { type BenchResult, expectMeasured } from "./support.js";
 
 const rows = Number(process.env.BENCH_ASYNC_ROWS ?? 50_000);
+/** Time for the consumer group to settle with every member before timing; the smoke test shortens it. */
+const settleSeconds = Number(process.env.BENCH_ASYNC_SETTLE_SECONDS ?? 15);
 const root = path.resolve(import.meta.dirname, "..");
 
 /**
@@ -42,7 +44,10 @@ export async function benchAsync(): Promise<BenchResult[]> {
 
   await vectors.deleteSource("benchasync");
   let started = performance.now();
-  await ingestTable({ ...context, vectors }, request);
+  const ingested = await ingestTable({ ...context, vectors }, request);
+  expectMeasured("async", {
+    [`ingested ${ingested.documents} of ${rows} rows`]: ingested.documents === rows && rows > 0,
+  });
   const syncRate = rows / ((performance.now() - started) / 1000);
 
   const local = await startWorkers(context, ["ingestion-worker", "status-consumer"]);
@@ -59,28 +64,44 @@ export async function benchAsync(): Promise<BenchResult[]> {
       );
     }
     // Let the group settle with every member before timing.
-    await new Promise((resolve) => setTimeout(resolve, 15_000));
+    await new Promise((resolve) => setTimeout(resolve, settleSeconds * 1_000));
     started = performance.now();
     const { batch_id } = await queueIngestion(context, request);
+    let final = "";
     for (;;) {
       const status = await context.batches.get(batch_id);
-      if (status && ["completed", "completed_with_errors", "failed"].includes(status.status)) break;
+      if (status && ["completed", "completed_with_errors", "failed"].includes(status.status)) {
+        final = status.status;
+        break;
+      }
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
-    return rows / ((performance.now() - started) / 1000);
+    const rate = rows / ((performance.now() - started) / 1000);
+    const stored = await vectors.count("benchasync");
+    expectMeasured("async", {
+      [`the batch with ${workers} worker(s) ended ${final}`]: final === "completed",
+      [`${stored} of ${rows} vectors stored with ${workers} worker(s)`]: stored === rows,
+    });
+    return rate;
   };
-  const oneWorker = await asyncRate(1);
-  const twoWorkers = await asyncRate(2);
-  for (const child of children) child.kill("SIGTERM");
-  await local.stop();
-  await vectors.deleteSource("benchasync");
-  const admin = context.kafka?.admin();
-  if (admin) {
-    await admin.connect();
-    await admin.deleteTopics({ topics: allTopics.map((topic) => `${run}.${topic}`) }).catch(() => undefined);
-    await admin.disconnect();
+  let oneWorker: number;
+  let twoWorkers: number;
+  try {
+    oneWorker = await asyncRate(1);
+    twoWorkers = await asyncRate(2);
+  } finally {
+    // Also when a check failed: the worker processes must not outlive the run.
+    for (const child of children) child.kill("SIGTERM");
+    await local.stop();
+    await vectors.deleteSource("benchasync");
+    const admin = context.kafka?.admin();
+    if (admin) {
+      await admin.connect();
+      await admin.deleteTopics({ topics: allTopics.map((topic) => `${run}.${topic}`) }).catch(() => undefined);
+      await admin.disconnect();
+    }
+    await context.close();
   }
-  await context.close();
   const round = (value: number) => Math.round(value * 10) / 10;
   return [
     {

@@ -10,7 +10,7 @@ import { syncTable } from "../core/sync/index.js";
 import { startWorkers } from "../functions/local/workers.js";
 import { testServices } from "../test/support/services.js";
 import { expectedRecords, storedRecords } from "../test/support/sync-oracle.js";
-import { type BenchResult, percentile } from "./support.js";
+import { type BenchResult, expectMeasured, percentile } from "./support.js";
 
 const rows = Number(process.env.BENCH_CDC_ROWS ?? 1_000);
 const burst = Number(process.env.BENCH_CDC_BURST ?? 10_000);
@@ -122,6 +122,9 @@ export async function benchCdc(): Promise<BenchResult[]> {
     const exact = isDeepStrictEqual(await storedRecords(context, source, "items"), expected);
     if (!exact) throw new Error("the store does not equal the table after the burst");
     const status = await cdcStatus(dependencies, source);
+    expectMeasured("cdc", {
+      [`${latencies.length} of ${singles} single changes timed`]: latencies.length === singles && singles > 0,
+    });
     return [
       {
         name: "cdc",

@@ -3,7 +3,7 @@ import { Worker } from "node:worker_threads";
 import { AutoTokenizer } from "@huggingface/transformers";
 import * as ort from "onnxruntime-node";
 import { CoalescingEmbedder, TransformersEmbedder } from "../core/embeddings/index.js";
-import { type BenchResult, median } from "./support.js";
+import { type BenchResult, expectMeasured, median } from "./support.js";
 
 const modelDir = ".services/models";
 const model = "Xenova/all-MiniLM-L6-v2";
@@ -69,7 +69,11 @@ export async function benchEmbedding(): Promise<BenchResult[]> {
     }
   };
 
-  await embedder.embed(inputs.slice(0, batchSize));
+  const first = await embedder.embed(inputs.slice(0, batchSize));
+  expectMeasured("embed", {
+    [`${first.length} vectors of ${first[0]?.length} dimensions for ${Math.min(batchSize, inputs.length)} texts`]:
+      first.length === Math.min(batchSize, inputs.length) && first[0]?.length === 384,
+  });
   await bare();
 
   /**
@@ -157,6 +161,11 @@ export async function benchEmbedding(): Promise<BenchResult[]> {
     rate.mixedInOrder ?? 0,
     rate.mixedByLength ?? 0,
   ];
+  expectMeasured("embed", {
+    [`every contender measured a positive rate: ${JSON.stringify(rate)}`]: Object.values(rate).every(
+      (value) => value > 0,
+    ),
+  });
   await Promise.all(workers.map((worker) => worker.terminate()));
   await embedder.close();
   await inOrder.close();

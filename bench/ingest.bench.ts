@@ -5,7 +5,7 @@ import { ingestTable } from "../core/ingest/index.js";
 import { createLogger } from "../core/logging/index.js";
 import { testServices } from "../test/support/services.js";
 import { sampleTexts } from "./embed.bench.js";
-import type { BenchResult } from "./support.js";
+import { type BenchResult, expectMeasured } from "./support.js";
 
 const rows = Number(process.env.BENCH_INGEST_ROWS ?? 50_000);
 
@@ -51,8 +51,14 @@ export async function benchIngest(): Promise<BenchResult[]> {
     { source: "benchingest", table: "ingest", textFields: ["body"] },
   );
   const seconds = (performance.now() - started) / 1000;
+  const stored = await context.vectors.count("benchingest");
   await context.vectors.deleteSource("benchingest");
   await context.close();
+  expectMeasured("ingest", {
+    [`ingested ${summary.documents} of ${rows} rows`]: summary.documents === rows && rows > 0,
+    [`${summary.failed} documents failed`]: summary.failed === 0,
+    [`stored ${stored} vectors for ${summary.chunks} chunks`]: stored === summary.chunks,
+  });
   return [
     {
       name: "ingest",

@@ -7,7 +7,7 @@ import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { Redis } from "ioredis";
 import { testServices } from "../test/support/services.js";
-import { type BenchResult, mb, percentile } from "./support.js";
+import { type BenchResult, expectMeasured, mb, percentile } from "./support.js";
 
 const seconds = Number(process.env.BENCH_LOAD_SECONDS ?? 60);
 /** Long enough at full concurrency for the server's memory to reach its working size before it is measured. */
@@ -19,6 +19,8 @@ const searchClients = Number(process.env.BENCH_LOAD_SEARCH_CLIENTS ?? 200);
  * stall the run. Generous: with every client busy, a request waits for all those ahead of it.
  */
 const requestTimeoutMs = Number(process.env.BENCH_LOAD_TIMEOUT_MS ?? 180_000);
+/** The pause between phases (see settle); the smoke test shortens it. */
+const settleSeconds = Number(process.env.BENCH_LOAD_SETTLE_SECONDS ?? 6);
 
 const root = path.resolve(import.meta.dirname, "..");
 
@@ -79,6 +81,10 @@ export async function benchLoad(): Promise<BenchResult[]> {
     ] as const) {
       if (phase.errorSamples.size) console.log(`  ${name} errors, first kinds: ${[...phase.errorSamples].join(" | ")}`);
     }
+    expectMeasured("load", {
+      [`${stream.errors} of ${stream.requests} streams failed`]: stream.errors === 0 && stream.requests > 0,
+      [`${search.errors} of ${search.requests} searches failed`]: search.errors === 0 && search.requests > 0,
+    });
     const conditions = {
       seconds,
       // The machine is shared: a figure means little without how busy it was.
@@ -120,7 +126,7 @@ export async function benchLoad(): Promise<BenchResult[]> {
  * second is timed. (Idle connections no longer race: the server keeps them 65 s, the client 4 s.)
  */
 function settle(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 6_000));
+  return new Promise((resolve) => setTimeout(resolve, settleSeconds * 1_000));
 }
 
 function figures(phase: Phase): Record<string, number> {

@@ -1,5 +1,7 @@
-// `npm run bench -- [sources] [embed] [ingest] [query] [chat] [async] [sync] [cdc] [load]`: runs the named benchmarks (all when none is named),
-// writes bench/results/<name>.json and prints a markdown table. Needs `npm run services -- up`.
+// `npm run bench -- [sources] [embed] [ingest] [query] [chat] [async] [sync] [cdc] [load] [retrieval]`: runs the
+// named benchmarks (all when none is named), writes bench/results/<name>.json and prints a markdown table.
+// Needs `npm run services -- up`. A benchmark that fails, or whose figures are not all finite numbers, is
+// reported and makes the run exit 1; the others' results are still written.
 import { benchAsync } from "./async.bench.js";
 import { benchCdc } from "./cdc.bench.js";
 import { benchChat } from "./chat.bench.js";
@@ -7,8 +9,9 @@ import { benchEmbedding } from "./embed.bench.js";
 import { benchIngest } from "./ingest.bench.js";
 import { benchLoad } from "./load.bench.js";
 import { benchQuery } from "./query.bench.js";
+import { benchRetrieval } from "./retrieval.bench.js";
 import { benchSources } from "./sources.bench.js";
-import { type BenchResult, report } from "./support.js";
+import { BenchIncompleteError, type BenchResult, invalidMetrics, report } from "./support.js";
 import { benchSync } from "./sync.bench.js";
 
 const suites: Record<string, () => Promise<BenchResult[]>> = {
@@ -21,6 +24,7 @@ const suites: Record<string, () => Promise<BenchResult[]>> = {
   sync: benchSync,
   cdc: benchCdc,
   load: benchLoad,
+  retrieval: benchRetrieval,
 };
 
 const requested = process.argv.slice(2).filter((argument) => argument !== "--");
@@ -31,9 +35,27 @@ if (unknown.length) {
   process.exit(2);
 }
 const results: BenchResult[] = [];
+const failures: string[] = [];
 for (const name of names) {
   console.log(`running ${name}…`);
-  results.push(...((await suites[name]?.()) ?? []));
+  try {
+    const measured = (await suites[name]?.()) ?? [];
+    const invalid = measured.flatMap(invalidMetrics);
+    if (!measured.length) throw new BenchIncompleteError(`${name} returned no results`);
+    if (invalid.length)
+      throw new BenchIncompleteError(`${name} has figures that are not numbers: ${invalid.join(", ")}`);
+    results.push(...measured);
+  } catch (error) {
+    // Later benchmarks still run and earlier results are still written: one failure costs only its own figures.
+    const message = error instanceof BenchIncompleteError ? error.message : `${name} failed: ${String(error)}`;
+    failures.push(message);
+    console.error(message);
+    if (!(error instanceof BenchIncompleteError) && error instanceof Error && error.stack) console.error(error.stack);
+  }
 }
 report(results);
+if (failures.length) {
+  console.error(`\n${failures.length} benchmark(s) failed:\n- ${failures.join("\n- ")}`);
+  process.exit(1);
+}
 process.exit(0);

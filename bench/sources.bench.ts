@@ -8,7 +8,7 @@ import {
   type SourceConnector,
 } from "../core/sources/index.js";
 import { testServices } from "../test/support/services.js";
-import { type BenchResult, mb, withPeakRss } from "./support.js";
+import { type BenchResult, expectMeasured, mb, withPeakRss } from "./support.js";
 
 const pgRows = Number(process.env.BENCH_PG_ROWS ?? 1_000_000);
 const mongoDocuments = Number(process.env.BENCH_MONGO_DOCS ?? 200_000);
@@ -44,7 +44,7 @@ async function benchPostgres(): Promise<BenchResult> {
     schema: "bench",
     max_connections: 2,
   });
-  return measureStreaming(connector, "rows", ["title", "body"], "sources-postgres", {});
+  return measureStreaming(connector, "rows", ["title", "body"], "sources-postgres", {}, pgRows);
 }
 
 async function benchMongo(): Promise<BenchResult> {
@@ -74,9 +74,16 @@ async function benchMongo(): Promise<BenchResult> {
     { name: "bench", kind: "mongodb", url: testServices.mongoUrl, database: "bench_test" },
     { sampleSize: 200 },
   );
-  return measureStreaming(connector, "documents", ["title", "text"], "sources-mongodb", {
-    server: "FerretDB 1.24.2 (SQLite)",
-  });
+  return measureStreaming(
+    connector,
+    "documents",
+    ["title", "text"],
+    "sources-mongodb",
+    {
+      server: "FerretDB 1.24.2 (SQLite)",
+    },
+    mongoDocuments,
+  );
 }
 
 /** Streams a whole table into documents (no embedding), measuring rows/s and RSS above idle. */
@@ -86,6 +93,7 @@ async function measureStreaming(
   textFields: string[],
   name: string,
   conditions: Record<string, unknown>,
+  expected: number,
 ): Promise<BenchResult> {
   const schema = await connector.describe(table);
   const selection = resolveSelection("bench", schema, { textFields });
@@ -102,6 +110,7 @@ async function measureStreaming(
   });
   const seconds = (performance.now() - started) / 1000;
   await connector.close();
+  expectMeasured(name, { [`streamed ${count} of ${expected} rows`]: count === expected && expected > 0 });
   return {
     name,
     conditions: { ...conditions, rows: count, cursorBatch: 1_000, fields: selection.readFields },

@@ -32,9 +32,40 @@ export function percentile(values: readonly number[], fraction: number): number 
 export const median = (values: readonly number[]) => percentile(values, 0.5);
 export const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
 
-/** Writes bench/results/<name>.json and prints a markdown row per metric. */
+/**
+ * Thrown when a benchmark did not measure what it names (a request failed, a count is short):
+ * bench/run.ts reports it, keeps the other benchmarks' results and exits non-zero.
+ */
+export class BenchIncompleteError extends Error {
+  override name = "BenchIncompleteError";
+}
+
+/**
+ * Throws a BenchIncompleteError naming every check that does not hold.
+ * @example expectMeasured("ingest", { [`ingested ${summary.documents} of ${rows} rows`]: summary.documents === rows })
+ */
+export function expectMeasured(bench: string, checks: Record<string, boolean>): void {
+  const failed = Object.entries(checks)
+    .filter(([, holds]) => !holds)
+    .map(([label]) => label);
+  if (failed.length) throw new BenchIncompleteError(`${bench} did not measure what it names: ${failed.join("; ")}`);
+}
+
+/** The metrics of `result` that are not finite numbers (NaN from an empty sample, Infinity from a zero time). */
+export function invalidMetrics(result: BenchResult): string[] {
+  return Object.entries(result.metrics)
+    .filter(([, value]) => typeof value !== "number" || !Number.isFinite(value))
+    .map(([metric, value]) => `${result.name}.${metric} = ${value}`);
+}
+
+/** Where results go: bench/results, or BENCH_RESULTS_DIR (the smoke test's tiny runs must not overwrite real figures). */
+export function resultsFolder(): string {
+  return path.resolve(process.env.BENCH_RESULTS_DIR ?? path.join(import.meta.dirname, "results"));
+}
+
+/** Writes <results folder>/<name>.json and prints a markdown row per metric. */
 export function report(results: BenchResult[]): void {
-  const folder = path.resolve(import.meta.dirname, "results");
+  const folder = resultsFolder();
   mkdirSync(folder, { recursive: true });
   const machine = { cpus: availableParallelism(), node: process.version, date: new Date().toISOString() };
   for (const result of results) {

@@ -6,7 +6,7 @@ import { createLogger } from "../core/logging/index.js";
 import { auditTable, rememberIngestion, syncTable } from "../core/sync/index.js";
 import { testServices } from "../test/support/services.js";
 import { sampleTexts } from "./embed.bench.js";
-import type { BenchResult } from "./support.js";
+import { type BenchResult, expectMeasured } from "./support.js";
 
 const rows = Number(process.env.BENCH_SYNC_ROWS ?? 100_000);
 const source = "benchsync";
@@ -90,10 +90,22 @@ export async function benchSync(): Promise<BenchResult[]> {
   const audit = await auditTable(dependencies, { source, table: "sync" });
   const auditSeconds = seconds(started);
 
+  // What the UPDATEs and DELETE above changed, counted the same way (ids 0 … rows-1).
+  const changedBy = (remainders: number[]) =>
+    Array.from({ length: rows }, (_, id) => id).filter((id) => remainders.includes(id % step)).length;
+  const ingested = await vectors.count(source);
   await vectors.deleteSource(source);
   await clearState();
   await context.close();
   await admin.end();
+  expectMeasured("sync", {
+    [`ingested ${ingested} of ${rows} rows`]: ingested === rows && rows > 0,
+    [`re-embedded ${synced.reembedded} of ${changedBy([1, 2, 3])}`]: synced.reembedded === changedBy([1, 2, 3]),
+    [`metadata-only ${synced.metadata_only} of ${changedBy([4])}`]: synced.metadata_only === changedBy([4]),
+    [`deleted ${synced.deleted} of ${changedBy([5])}`]: synced.deleted === changedBy([5]),
+    [`the audit read ${audit.source_rows} of ${rows - changedBy([5])} rows`]:
+      audit.source_rows === rows - changedBy([5]),
+  });
   const conditions = { rows, pageSize: settings.SYNC_PAGE_SIZE, dtype: settings.EMBEDDING_DTYPE };
   return [
     {

@@ -1,0 +1,301 @@
+import pg from "pg";
+import { loadConfig, type Settings } from "../core/config/index.js";
+import { type AppContext, createAppContext } from "../core/context/index.js";
+import { ingestTable } from "../core/ingest/index.js";
+import { createLogger } from "../core/logging/index.js";
+import { createTestLocalApp } from "../test/support/function-apps.js";
+import { testServices } from "../test/support/services.js";
+import { type Corpus, corpusSchema, ensureCorpus } from "./retrieval/corpus.js";
+import { ensureNoiseTable, ReplicaEmbedder } from "./retrieval/noise.js";
+import {
+  distinctRows,
+  type Judged,
+  type RetrievalMode,
+  rankingMetrics,
+  rankOf,
+  retrievalModes,
+} from "./retrieval/ranking.js";
+import { type Fetcher, search } from "./retrieval/search-client.js";
+import { type BenchResult, expectMeasured, median, percentile } from "./support.js";
+
+/** 0 or unset: the whole corpus (about 1,800 pages); a number: its first N pages (the smoke test's). */
+const pageLimit = Number(process.env.BENCH_RETRIEVAL_PAGES ?? 0) || undefined;
+/** 0 or unset: every page's query. */
+const queryLimit = Number(process.env.BENCH_RETRIEVAL_QUERIES ?? 0) || undefined;
+const latencyChunks = Number(process.env.BENCH_RETRIEVAL_CHUNKS ?? 100_000);
+const latencyQueries = Number(process.env.BENCH_RETRIEVAL_LATENCY_QUERIES ?? 200);
+const searchDatabaseUrl =
+  process.env.TEST_SEARCH_DATABASE_URL ?? "postgresql://chat:chat@127.0.0.1:15432/chat_search_test";
+const source = pageLimit ? `benchretrieval${pageLimit}` : "benchretrieval";
+const noiseSource = `${source}noise`;
+const redisPrefix = "bench-retrieval:";
+
+interface Query {
+  query: string;
+  page: string;
+}
+
+function settingsFor(overrides: Record<string, string> = {}): Settings {
+  return loadConfig({
+    env: {
+      LOG_LEVEL: "warn",
+      CHROMA_URL: testServices.chromaUrl,
+      REDIS_URL: testServices.redisUrl,
+      REDIS_KEY_PREFIX: redisPrefix,
+      KAFKA_BROKERS: "",
+      SEARCH_DATABASE_URL: searchDatabaseUrl,
+      RATE_LIMIT_PER_MINUTE: "0",
+      SYNC_INGEST_MAX_ROWS: String(Math.max(latencyChunks, 10_000)),
+      SOURCES: JSON.stringify(
+        [source, noiseSource].map((name) => ({
+          name,
+          kind: "postgresql",
+          url: testServices.postgresUrl,
+          schema: corpusSchema,
+        })),
+      ),
+      ...overrides,
+    },
+  });
+}
+
+/** The project over real services, reached through its own HTTP routes (as functions/local/server.ts routes them). */
+async function startProject(
+  overrides: Record<string, string> = {},
+): Promise<{ context: AppContext; fetcher: Fetcher }> {
+  const settings = settingsFor(overrides);
+  const context = createAppContext(settings, createLogger(settings));
+  await context.embedder.warmUp();
+  const app = createTestLocalApp(context);
+  return { context, fetcher: (request) => app.fetch(request) };
+}
+
+/**
+ * Issue 17's evaluation: the manual-page corpus (bench/retrieval/corpus.ts) ingested through
+ * /ingest-data, then each /search mode's hit@1, hit@5 and MRR@10 on the NAME → DESCRIPTION
+ * queries and hit@1 on 50 exact identifiers; the fusion settings compared when the server has
+ * them; and each mode's latency over a source of 100,000 chunks (near-copies of the corpus whose
+ * vectors are the model's plus noise: see retrieval/noise.ts).
+ */
+export async function benchRetrieval(): Promise<BenchResult[]> {
+  const corpus = await ensureCorpus(testServices.postgresUrl, { limit: pageLimit });
+  const queries = await readQueries(corpus);
+  const project = await startProject();
+  try {
+    const ingestStarted = performance.now();
+    const ingested = await ingestCorpus(project.fetcher, corpus);
+    const ingestSeconds = (performance.now() - ingestStarted) / 1000;
+    console.log(
+      `  ingested ${ingested.documents} pages as ${ingested.chunks} chunks in ${Math.round(ingestSeconds)} s`,
+    );
+
+    const quality: Record<string, number> = {};
+    for (const mode of retrievalModes) {
+      console.log(`  ${mode}: ${queries.length} queries and ${corpus.identifiers.length} identifiers`);
+      for (const [metric, value] of Object.entries(await judge(project.fetcher, mode, queries)))
+        quality[`${mode}_${metric}`] = value;
+      quality[`${mode}_identifier_hit_at_1`] = (await judge(project.fetcher, mode, corpus.identifiers)).hit_at_1;
+    }
+    const fusion = await compareFusion(project.context.settings, queries, corpus);
+    const latency = await measureLatency(project, corpus, queries);
+    const conditions = {
+      corpus: `Debian 12 manual pages (manpages, manpages-dev and everyday tools' pages): query = NAME summary, document = DESCRIPTION (≤ 1,500 characters), duplicates by summary dropped`,
+      pages: corpus.pages,
+      queries: queries.length,
+      identifiers: corpus.identifiers.length,
+      ingested_chunks: ingested.chunks,
+      ingest_seconds: Math.round(ingestSeconds),
+      max_results: 10,
+      filters: { source },
+      fusion: fusionSetting(project.context.settings) ?? "none (the server has no fusion settings)",
+      goal: "hybrid ≥ both on every metric, hybrid hit@5 ≥ better + 0.03; identifiers: hybrid hit@1 ≥ 0.98",
+    };
+    return [
+      { name: "retrieval-quality", conditions, metrics: quality },
+      ...(fusion ? [{ name: "retrieval-fusion", conditions: fusion.conditions, metrics: fusion.metrics }] : []),
+      latency,
+    ];
+  } finally {
+    await dropRedisKeys(project.context);
+    await project.context.close();
+  }
+}
+
+async function readQueries(corpus: Corpus): Promise<Query[]> {
+  const pool = new pg.Pool({ connectionString: testServices.postgresUrl, max: 1 });
+  try {
+    const { rows } = await pool.query<{ query: string; page: string }>(
+      `SELECT description AS query, page FROM ${corpusSchema}.${corpus.table} ORDER BY page`,
+    );
+    if (!queryLimit || queryLimit >= rows.length) return rows;
+    // Evenly spread over the alphabet rather than the first N, so sections mix.
+    return Array.from(
+      { length: queryLimit },
+      (_, index) => rows[Math.floor((index * rows.length) / queryLimit)] as Query,
+    );
+  } finally {
+    await pool.end();
+  }
+}
+
+async function ingestCorpus(fetcher: Fetcher, corpus: Corpus): Promise<{ documents: number; chunks: number }> {
+  const response = await fetcher(
+    new Request("http://bench.local/ingest-data", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        source,
+        table_or_collection: corpus.table,
+        // The summary (the query) stays out: text and metadata hold only what a user's table would.
+        columns_or_fields: ["page", "name", "section", "body"],
+        text_fields: ["body"],
+      }),
+    }),
+  );
+  const text = await response.text();
+  if (response.status !== 200) throw new Error(`/ingest-data answered ${response.status}: ${text.slice(0, 300)}`);
+  const summary = JSON.parse(text) as { documents: number; chunks: number; failed: number };
+  expectMeasured("retrieval", {
+    [`ingested ${summary.documents} of ${corpus.pages} pages`]: summary.documents === corpus.pages,
+    [`${summary.failed} pages failed to ingest`]: summary.failed === 0,
+  });
+  return summary;
+}
+
+/**
+ * Every query through /search in `mode`, ranked by distinct rows. Fails the bench when a result
+ * does not say the named side found it: a server that ignores `mode` would otherwise report
+ * vector figures three times.
+ */
+async function judge(fetcher: Fetcher, mode: RetrievalMode, queries: readonly Query[]) {
+  const judged: Judged[] = [];
+  let unexplained = 0;
+  for (const { query, page } of queries) {
+    const outcome = await search(fetcher, { query, max_results: 10, mode, filters: { source } });
+    judged.push({ rank: rankOf(distinctRows(outcome.rowKeys), page) });
+    const side = mode === "hybrid" ? undefined : mode;
+    if (outcome.matchedBy.some((sides) => sides === undefined || (side !== undefined && !sides.includes(side))))
+      unexplained++;
+  }
+  expectMeasured("retrieval", {
+    [`${judged.length} of ${queries.length} ${mode} queries answered`]:
+      judged.length === queries.length && judged.length > 0,
+    [`${unexplained} ${mode} answers without matched_by naming the ${mode} side (does the server take \`mode\`?)`]:
+      unexplained === 0,
+  });
+  return rankingMetrics(judged);
+}
+
+/** Reciprocal rank fusion against weighted normalised scores at three weights, when the server has the settings. */
+async function compareFusion(settings: Settings, queries: readonly Query[], corpus: Corpus) {
+  if (!fusionSetting(settings)) return undefined;
+  const variants: Record<string, Record<string, string>> = {
+    rrf: { HYBRID_FUSION: "rrf" },
+    weighted_0_3: { HYBRID_FUSION: "weighted", HYBRID_VECTOR_WEIGHT: "0.3" },
+    weighted_0_5: { HYBRID_FUSION: "weighted", HYBRID_VECTOR_WEIGHT: "0.5" },
+    weighted_0_7: { HYBRID_FUSION: "weighted", HYBRID_VECTOR_WEIGHT: "0.7" },
+  };
+  const metrics: Record<string, number> = {};
+  for (const [name, overrides] of Object.entries(variants)) {
+    console.log(`  fusion ${name}`);
+    const project = await startProject(overrides);
+    try {
+      for (const [metric, value] of Object.entries(await judge(project.fetcher, "hybrid", queries)))
+        metrics[`${name}_${metric}`] = value;
+      metrics[`${name}_identifier_hit_at_1`] = (await judge(project.fetcher, "hybrid", corpus.identifiers)).hit_at_1;
+    } finally {
+      await project.context.close();
+    }
+  }
+  return {
+    conditions: {
+      queries: queries.length,
+      variants,
+      note: "hybrid mode under each fusion setting; HYBRID_VECTOR_WEIGHT is the vector side's weight",
+    },
+    metrics,
+  };
+}
+
+/**
+ * p50/p95 of each mode over `latencyChunks` stored chunks, modes interleaved query by query so
+ * drifting load on a shared machine falls on all three alike. The noise source is loaded through
+ * the project's own ingestion (core's ingestTable, so the keyword index follows as on any ingest)
+ * with the replica embedder in place of the model.
+ */
+async function measureLatency(
+  project: { context: AppContext; fetcher: Fetcher },
+  corpus: Corpus,
+  queries: readonly Query[],
+): Promise<BenchResult> {
+  const { context } = project;
+  const vectors = context.vectors;
+  if (!vectors) throw new Error("the retrieval bench needs Chroma");
+  const table = await ensureNoiseTable(testServices.postgresUrl, corpus.table, latencyChunks);
+  const replica = new ReplicaEmbedder(context.embedder);
+  const loadStarted = performance.now();
+  await replica.prepare(testServices.postgresUrl, corpus.table);
+  console.log(`  loading ${latencyChunks} chunks into ${noiseSource}…`);
+  const loaded = await ingestTable(
+    { ...context, embedder: replica, vectors },
+    { source: noiseSource, table, textFields: ["body"], fields: ["page"] },
+  );
+  const loadSeconds = (performance.now() - loadStarted) / 1000;
+  const stored = await vectors.count(noiseSource);
+  expectMeasured("retrieval-latency", {
+    [`loaded ${loaded.chunks} chunks, ${loaded.failed} failed, of ${latencyChunks}`]:
+      loaded.chunks === latencyChunks && loaded.failed === 0,
+    [`the store holds ${stored} vectors for ${noiseSource}`]: stored === latencyChunks,
+  });
+  const latencies = Object.fromEntries(retrievalModes.map((mode) => [mode, [] as number[]]));
+  const asked = Array.from({ length: latencyQueries }, (_, index) => queries[index % queries.length] as Query);
+  for (const mode of retrievalModes) {
+    // Warm-up: the first queries of each mode open connections and fill caches.
+    await search(project.fetcher, { query: "warm up", max_results: 5, mode, filters: { source: noiseSource } });
+  }
+  for (const { query } of asked) {
+    for (const mode of retrievalModes) {
+      const outcome = await search(project.fetcher, { query, max_results: 5, mode, filters: { source: noiseSource } });
+      latencies[mode]?.push(outcome.milliseconds);
+    }
+  }
+  const round = (value: number) => Math.round(value * 10) / 10;
+  const metrics: Record<string, number> = {};
+  for (const mode of retrievalModes) {
+    const values = latencies[mode] ?? [];
+    expectMeasured("retrieval-latency", {
+      [`${values.length} of ${asked.length} ${mode} queries timed`]:
+        values.length === asked.length && values.length > 0,
+    });
+    metrics[`${mode}_p50_ms`] = round(median(values));
+    metrics[`${mode}_p95_ms`] = round(percentile(values, 0.95));
+  }
+  return {
+    name: "retrieval-latency",
+    conditions: {
+      chunks: latencyChunks,
+      queries: asked.length,
+      k: 5,
+      filters: { source: noiseSource },
+      path: "POST /search through the project's routes in-process (query embedding included), one at a time",
+      load_seconds: Math.round(loadSeconds),
+      noise_source: `${latencyChunks} near-copies of the corpus pages (first 600 characters, one word in ten dropped), one chunk each; vectors = the model's vector of the page's copy text + Gaussian noise (σ 0.025 a dimension, cosine ≈ 0.9), re-normalised`,
+      goal: "hybrid p50 ≤ 25 ms",
+    },
+    metrics,
+  };
+}
+
+/** HYBRID_FUSION when this build of the server has it (the hybrid search change adds it). */
+function fusionSetting(settings: Settings): string | undefined {
+  const value = (settings as Record<string, unknown>).HYBRID_FUSION;
+  return typeof value === "string" ? value : undefined;
+}
+
+async function dropRedisKeys(context: AppContext): Promise<void> {
+  const redis = context.redis;
+  if (!redis) return;
+  if (redis.status === "wait") await redis.connect().catch(() => undefined);
+  const keys = await redis.keys(`${redisPrefix}*`).catch(() => [] as string[]);
+  if (keys.length) await redis.del(...keys).catch(() => undefined);
+}
