@@ -7,8 +7,10 @@ export const sampleIngestions = [
   {
     source: "samples",
     table: "products.csv",
-    fields: ["id", "name", "brand", "category", "price", "in_stock", "rating", "added_on"],
-    textFields: ["name", "category", "description"],
+    fields: ["id", "sku", "model", "name", "brand", "category", "price", "in_stock", "rating", "added_on"],
+    // The identifiers are in the text, so a search by SKU or model number can find the row; last,
+    // because codes at the front pull the embedding away from what the product is.
+    textFields: ["name", "category", "description", "sku", "model"],
   },
   {
     source: "samples-jsonl",
