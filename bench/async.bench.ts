@@ -32,7 +32,14 @@ export async function benchAsync(): Promise<BenchResult[]> {
     REDIS_KEY_PREFIX: `${run}:`,
     SYNC_INGEST_MAX_ROWS: String(rows),
     SOURCES: JSON.stringify([
-      { name: "benchasync", kind: "postgresql", url: testServices.postgresUrl, schema: "bench" },
+      // One source per run: a worker that wrote a collection keeps its handle, so a run must not
+      // delete and recreate the collection another run's worker still holds.
+      ...["benchasync", "benchasync1", "benchasync2"].map((name) => ({
+        name,
+        kind: "postgresql",
+        url: testServices.postgresUrl,
+        schema: "bench",
+      })),
     ]),
   };
   const settings = loadConfig({ env: environment });
@@ -53,7 +60,8 @@ export async function benchAsync(): Promise<BenchResult[]> {
   const local = await startWorkers(context, ["ingestion-worker", "status-consumer"]);
   const children: ChildProcess[] = [];
   const asyncRate = async (workers: number) => {
-    await vectors.deleteSource("benchasync");
+    const source = `benchasync${workers}`;
+    await vectors.deleteSource(source);
     while (children.length < workers) {
       children.push(
         spawn(process.execPath, ["--import", "tsx", "functions/local/workers-main.ts", "embedding-worker"], {
@@ -66,7 +74,7 @@ export async function benchAsync(): Promise<BenchResult[]> {
     // Let the group settle with every member before timing.
     await new Promise((resolve) => setTimeout(resolve, settleSeconds * 1_000));
     started = performance.now();
-    const { batch_id } = await queueIngestion(context, request);
+    const { batch_id } = await queueIngestion(context, { ...request, source });
     let final = "";
     for (;;) {
       const status = await context.batches.get(batch_id);
@@ -77,7 +85,7 @@ export async function benchAsync(): Promise<BenchResult[]> {
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
     const rate = rows / ((performance.now() - started) / 1000);
-    const stored = await vectors.count("benchasync");
+    const stored = await vectors.count(source);
     expectMeasured("async", {
       [`the batch with ${workers} worker(s) ended ${final}`]: final === "completed",
       [`${stored} of ${rows} vectors stored with ${workers} worker(s)`]: stored === rows,
@@ -93,7 +101,7 @@ export async function benchAsync(): Promise<BenchResult[]> {
     // Also when a check failed: the worker processes must not outlive the run.
     for (const child of children) child.kill("SIGTERM");
     await local.stop();
-    await vectors.deleteSource("benchasync");
+    for (const source of ["benchasync", "benchasync1", "benchasync2"]) await vectors.deleteSource(source);
     const admin = context.kafka?.admin();
     if (admin) {
       await admin.connect();

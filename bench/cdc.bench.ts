@@ -34,7 +34,13 @@ async function until(check: () => Promise<boolean>, timeoutMs: number, label: st
  * every event is consumed and the store equals a fresh ingestion of the table.
  */
 export async function benchCdc(): Promise<BenchResult[]> {
-  await run("bash", ["scripts/services.sh", "up", "connect"], { cwd: root, timeout: 300_000 });
+  // Start Kafka Connect only when it does not answer: `services.sh up` from another checkout
+  // (a git worktree) cannot tell the running one is its own and would fail or restart it.
+  const connectUrl = loadConfig({ env: { LOG_LEVEL: "warn" } }).KAFKA_CONNECT_URL;
+  const connectAnswers = await fetch(`${connectUrl}/connector-plugins`, { signal: AbortSignal.timeout(3_000) })
+    .then((response) => response.ok)
+    .catch(() => false);
+  if (!connectAnswers) await run("bash", ["scripts/services.sh", "up", "connect"], { cwd: root, timeout: 300_000 });
   const stamp = Date.now().toString(36);
   const schema = `bench_cdc_${stamp}`;
   const source = `benchcdc_${stamp}`;

@@ -123,7 +123,7 @@ export async function benchEmbedding(): Promise<BenchResult[]> {
   await viaWorkers();
 
   // Mixed lengths in calls of 4 batches, as the ingestion pipeline makes them: batching by length against input order.
-  const mixed = mixedTexts(Math.max(64, Math.round(texts / 2)));
+  const mixed = mixedTexts(Math.max(16, Math.round(texts / 2)));
   const inOrder = new TransformersEmbedder({
     model,
     modelDir,

@@ -38,8 +38,10 @@ const results: BenchResult[] = [];
 const failures: string[] = [];
 for (const name of names) {
   console.log(`running ${name}…`);
+  const started = performance.now();
   try {
     const measured = (await suites[name]?.()) ?? [];
+    console.log(`  ${name} took ${Math.round((performance.now() - started) / 1000)} s`);
     const invalid = measured.flatMap(invalidMetrics);
     if (!measured.length) throw new BenchIncompleteError(`${name} returned no results`);
     if (invalid.length)

@@ -12,6 +12,10 @@ import { type BenchResult, expectMeasured, mb, withPeakRss } from "./support.js"
 
 const pgRows = Number(process.env.BENCH_PG_ROWS ?? 1_000_000);
 const mongoDocuments = Number(process.env.BENCH_MONGO_DOCS ?? 200_000);
+// Sizes other than the defaults (the smoke test's) get their own table and collection, so a
+// small run never replaces the large ones a full run reuses.
+const pgTable = pgRows === 1_000_000 ? "rows" : `rows_${pgRows}`;
+const mongoCollection = mongoDocuments === 200_000 ? "documents" : `documents_${mongoDocuments}`;
 
 /** Streams a large PostgreSQL table and MongoDB collection into documents (no embedding). */
 export async function benchSources(): Promise<BenchResult[]> {
@@ -22,18 +26,19 @@ async function benchPostgres(): Promise<BenchResult> {
   const admin = new pg.Pool({ connectionString: testServices.postgresUrl, max: 1 });
   await admin.query("CREATE SCHEMA IF NOT EXISTS bench");
   const { rows } = await admin.query<{ count: string }>(
-    "SELECT count(*) AS count FROM information_schema.tables WHERE table_schema = 'bench' AND table_name = 'rows'",
+    "SELECT count(*) AS count FROM information_schema.tables WHERE table_schema = 'bench' AND table_name = $1",
+    [pgTable],
   );
   const existing =
-    rows[0]?.count === "1" ? Number((await admin.query("SELECT count(*) FROM bench.rows")).rows[0].count) : 0;
+    rows[0]?.count === "1" ? Number((await admin.query(`SELECT count(*) FROM bench.${pgTable}`)).rows[0].count) : 0;
   if (existing !== pgRows) {
-    await admin.query("DROP TABLE IF EXISTS bench.rows");
-    await admin.query(`CREATE TABLE bench.rows AS
+    await admin.query(`DROP TABLE IF EXISTS bench.${pgTable}`);
+    await admin.query(`CREATE TABLE bench.${pgTable} AS
       SELECT n AS id, 'Product ' || n AS title,
              'A sturdy item number ' || n || ' made of oak and steel, shipped in ' || (n % 9 + 1) || ' days with a two-year warranty and free returns.' AS body,
              (n % 1000) / 10.0 AS price, now() - (n || ' minutes')::interval AS created_at
         FROM generate_series(1, ${pgRows}) AS n`);
-    await admin.query("ALTER TABLE bench.rows ADD PRIMARY KEY (id)");
+    await admin.query(`ALTER TABLE bench.${pgTable} ADD PRIMARY KEY (id)`);
   }
   await admin.end();
 
@@ -44,13 +49,13 @@ async function benchPostgres(): Promise<BenchResult> {
     schema: "bench",
     max_connections: 2,
   });
-  return measureStreaming(connector, "rows", ["title", "body"], "sources-postgres", {}, pgRows);
+  return measureStreaming(connector, pgTable, ["title", "body"], "sources-postgres", {}, pgRows);
 }
 
 async function benchMongo(): Promise<BenchResult> {
   const client = new MongoClient(testServices.mongoUrl);
   await client.connect();
-  const collection = client.db("bench_test").collection("documents");
+  const collection = client.db("bench_test").collection(mongoCollection);
   if ((await collection.estimatedDocumentCount()) !== mongoDocuments) {
     await collection.drop().catch(() => undefined);
     for (let start = 0; start < mongoDocuments; start += 5_000) {
@@ -76,7 +81,7 @@ async function benchMongo(): Promise<BenchResult> {
   );
   return measureStreaming(
     connector,
-    "documents",
+    mongoCollection,
     ["title", "text"],
     "sources-mongodb",
     {
