@@ -1,7 +1,7 @@
 import { TransformersEmbedder } from "../core/embeddings/index.js";
 import { searchDocuments } from "../core/search/index.js";
 import { createChromaClient, VectorStore } from "../core/vectors/index.js";
-import { testServices } from "../test/support/services.js";
+import { testServices, testSettings } from "../test/support/services.js";
 import { type BenchResult, median, percentile } from "./support.js";
 
 const vectors = Number(process.env.BENCH_VECTORS ?? 100_000);
@@ -58,12 +58,13 @@ export async function benchQuery(): Promise<BenchResult[]> {
   }
   const loadSeconds = (performance.now() - loadStarted) / 1000;
   await embedder.warmUp();
+  const vectorOnly = testSettings({ SEARCH_DEFAULT_MODE: "vector" });
   const measure = async (filters?: Record<string, string>) => {
     const latencies: number[] = [];
     for (let index = 0; index < queries; index++) {
       const started = performance.now();
       await searchDocuments(
-        { embedder, vectors: store },
+        { embedder, vectors: store, settings: vectorOnly },
         { query: `a question about record ${index}`, maxResults: 5, filters: { source, ...filters } },
       );
       latencies.push(performance.now() - started);
