@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from "node:util";
 import pg from "pg";
 import { expect } from "vitest";
 import type { AppContext } from "../../core/context/index.js";
@@ -25,6 +26,18 @@ const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id 
  * each the same text, metadata and content hash.
  */
 export async function expectKeywordIndexInStep(context: AppContext, source: string): Promise<number> {
+  const { vectors, keywords } = await bothSides(context, source);
+  expect(keywords).toEqual(vectors);
+  return vectors.length;
+}
+
+/** Whether the two stores agree now, for waiting on a consumer that writes both. */
+export async function keywordIndexInStep(context: AppContext, source: string): Promise<boolean> {
+  const { vectors, keywords } = await bothSides(context, source);
+  return isDeepStrictEqual(keywords, vectors);
+}
+
+async function bothSides(context: AppContext, source: string) {
   const stored = (await context.vectors?.get(source)) ?? [];
   const vectors = stored
     .map((record) => ({
@@ -35,6 +48,5 @@ export async function expectKeywordIndexInStep(context: AppContext, source: stri
     }))
     .sort(byId);
   const keywords = (await keywordRows(source)).sort(byId);
-  expect(keywords).toEqual(vectors);
-  return vectors.length;
+  return { vectors, keywords };
 }

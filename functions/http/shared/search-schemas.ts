@@ -12,13 +12,10 @@ export const matchExplanation = {
   matched_by: z
     .array(z.enum(["vector", "keyword"]))
     .openapi({ description: "Which rankings found it (both, in hybrid mode, when the two agree)" }),
-  vector_similarity: z
-    .number()
-    .nullable()
-    .openapi({
-      description:
-        "Cosine similarity in [-1, 1]; null when only the keyword side found it (chat measures it for its minimum score)",
-    }),
+  vector_similarity: z.number().nullable().openapi({
+    description:
+      "Cosine similarity in [-1, 1]; null when only the keyword side found it (chat measures it for its minimum score)",
+  }),
   vector_rank: z.number().int().nullable().openapi({ description: "1-based rank among the vector side's candidates" }),
   keyword_score: z
     .number()
