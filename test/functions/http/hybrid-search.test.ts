@@ -244,6 +244,21 @@ describe("hybrid retrieval: a PostgreSQL full-text index beside the vectors, on 
     expect(clean.keyword_index).toMatchObject({ missing: { count: 0 }, extra: { count: 0 }, stale: { count: 0 } });
   });
 
+  it("empties both stores when a source is deleted", async () => {
+    const other = `${source}_gone`;
+    const vectors = context.vectors;
+    if (!vectors) throw new Error("chroma is configured in tests");
+    const [record] = await vectors.getRecords(source, [`${source}:lamps:9`]);
+    if (!record) throw new Error("lamp 9 is stored");
+    await vectors.upsert(other, [
+      { ...record, id: `${other}:lamps:9`, metadata: { ...record.metadata, source: other } },
+    ]);
+    expect(await keywordRows(other)).toHaveLength(1);
+    await vectors.deleteSource(other);
+    expect(await vectors.count(other)).toBe(0);
+    expect(await keywordRows(other)).toEqual([]);
+  });
+
   it("answers from vectors with a warning while the keyword index is down, and reports it in /health", async () => {
     // Nothing listens on port 1: a configured index whose database is down.
     const down = createTestContext({
