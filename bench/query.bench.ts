@@ -1,7 +1,7 @@
 import { TransformersEmbedder } from "../core/embeddings/index.js";
 import { searchDocuments } from "../core/search/index.js";
 import { createChromaClient, VectorStore } from "../core/vectors/index.js";
-import { testServices } from "../test/support/services.js";
+import { testServices, testSettings } from "../test/support/services.js";
 import { type BenchResult, expectMeasured, median, percentile } from "./support.js";
 
 export const queryVectors = Number(process.env.BENCH_VECTORS ?? 100_000);
@@ -82,13 +82,14 @@ export async function benchQuery(): Promise<BenchResult[]> {
   const store = createBenchStore(embedder);
   const loadSeconds = await ensureQueryCollection(store);
   await embedder.warmUp();
+  const vectorOnly = testSettings({ SEARCH_DEFAULT_MODE: "vector" });
   const measure = async (filters?: Record<string, string>) => {
     const latencies: number[] = [];
     let short = 0;
     for (let index = 0; index < queries; index++) {
       const started = performance.now();
       const matches = await searchDocuments(
-        { embedder, vectors: store },
+        { embedder, vectors: store, settings: vectorOnly },
         { query: `a question about record ${index}`, maxResults: 5, filters: { source, ...filters } },
       );
       latencies.push(performance.now() - started);

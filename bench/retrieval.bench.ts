@@ -24,8 +24,6 @@ const pageLimit = Number(process.env.BENCH_RETRIEVAL_PAGES ?? 0) || undefined;
 const queryLimit = Number(process.env.BENCH_RETRIEVAL_QUERIES ?? 0) || undefined;
 const latencyChunks = Number(process.env.BENCH_RETRIEVAL_CHUNKS ?? 100_000);
 const latencyQueries = Number(process.env.BENCH_RETRIEVAL_LATENCY_QUERIES ?? 200);
-const searchDatabaseUrl =
-  process.env.TEST_SEARCH_DATABASE_URL ?? "postgresql://chat:chat@127.0.0.1:15432/chat_search_test";
 const source = pageLimit ? `benchretrieval${pageLimit}` : "benchretrieval";
 const noiseSource = `${source}noise`;
 const redisPrefix = "bench-retrieval:";
@@ -43,7 +41,7 @@ function settingsFor(overrides: Record<string, string> = {}): Settings {
       REDIS_URL: testServices.redisUrl,
       REDIS_KEY_PREFIX: redisPrefix,
       KAFKA_BROKERS: "",
-      SEARCH_DATABASE_URL: searchDatabaseUrl,
+      SEARCH_DATABASE_URL: testServices.searchUrl,
       RATE_LIMIT_PER_MINUTE: "0",
       SYNC_INGEST_MAX_ROWS: String(Math.max(latencyChunks, 10_000)),
       SOURCES: JSON.stringify(

@@ -48,6 +48,16 @@ describe("docker-compose.yml", () => {
     expect(hostPorts("kafka")).toEqual([scriptPort("KAFKA_PORT")]);
     expect(hostPorts("postgres")).toEqual([Number(new URL(defaultTestServices.postgresUrl).port)]);
     expect(hostPorts("postgres")).toEqual([scriptPort("PG_PORT")]);
+    // The keyword index's database: the default setting, the service script and the compose init all name it.
+    const searchUrl = new URL(defaults.SEARCH_DATABASE_URL ?? "");
+    expect(hostPorts("postgres")).toEqual([Number(searchUrl.port)]);
+    const searchDatabase = searchUrl.pathname.slice(1);
+    const initSql = readFileSync(new URL("../scripts/docker/postgres-init.sql", import.meta.url), "utf8");
+    const pgScript = readFileSync(new URL("../scripts/services/postgres.sh", import.meta.url), "utf8");
+    for (const database of [searchDatabase, new URL(defaultTestServices.searchUrl).pathname.slice(1)]) {
+      expect(initSql).toContain(`CREATE DATABASE ${database} OWNER chat;`);
+      expect(pgScript).toMatch(new RegExp(`PG_DATABASES=\\([^)]*\\b${database}\\b`));
+    }
     expect(hostPorts("mongo")).toEqual([Number(new URL(defaultTestServices.mongoUrl).port)]);
     expect(hostPorts("mongo")).toEqual([scriptPort("MONGO_PORT")]);
     const connectScript = readFileSync(new URL("../scripts/services/connect.sh", import.meta.url), "utf8");

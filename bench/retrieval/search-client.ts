@@ -3,6 +3,8 @@ import type { RetrievalMode } from "./ranking.js";
 
 /** What the bench reads of /search's answer: each match's row and which side found it. */
 const SearchAnswerSchema = z.object({
+  mode: z.string().optional(),
+  warnings: z.array(z.unknown()).optional(),
   results: z.array(
     z.object({
       id: z.string(),
@@ -43,6 +45,14 @@ export async function search(
     throw new Error(`/search (${body.mode}) answered ${response.status}: ${text.slice(0, 300)}`);
   }
   const answer = SearchAnswerSchema.parse(JSON.parse(text));
+  // Hybrid answers from vectors alone (with a warning) while the keyword index is down: that is
+  // not the mode being measured.
+  if (answer.mode !== undefined && answer.mode !== body.mode) {
+    throw new Error(
+      `/search answered in ${answer.mode} mode when asked for ${body.mode}: ${JSON.stringify(answer.warnings)}`,
+    );
+  }
+  if (answer.warnings?.length) throw new Error(`/search (${body.mode}) warned: ${JSON.stringify(answer.warnings)}`);
   return {
     rowKeys: answer.results.map((result) => String(result.metadata.row_key)),
     matchedBy: answer.results.map((result) => result.matched_by),

@@ -1,9 +1,15 @@
 import type { LlmDocument, LlmMessage, LlmRequest } from "../llm/index.js";
+import type { SearchMatch } from "../search/index.js";
 import type { VectorMatch } from "../vectors/index.js";
 import type { HistoryMessage } from "./history.js";
 
+/** Why retrieval found a document (see SearchMatch); absent for matches built without it. */
+type MatchExplanation = Partial<
+  Pick<SearchMatch, "matched_by" | "vector_similarity" | "vector_rank" | "keyword_score" | "keyword_rank">
+>;
+
 /** A retrieved document as the answer cites it: `n` is the number the prompt gave it. */
-export interface ChatSource {
+export interface ChatSource extends MatchExplanation {
   n: number;
   content: string;
   metadata: VectorMatch["metadata"];
@@ -23,7 +29,7 @@ export interface PromptInput {
   /** Prior messages, oldest first (already limited to the last N turns). */
   history: readonly HistoryMessage[];
   /** Retrieved matches, best first. */
-  matches: readonly VectorMatch[];
+  matches: readonly (VectorMatch & MatchExplanation)[];
   /** Token budget of history, documents and question together. */
   contextTokens: number;
 }
@@ -56,12 +62,23 @@ export function buildPrompt(input: PromptInput): Prompt {
     estimateTokens(input.question) +
     history.reduce((total, message) => total + estimateTokens(message.content), 0);
   const kept = fitToBudget(input.matches, Math.max(0, input.contextTokens - fixed));
-  const sources = kept.map((match, index) => ({
-    n: index + 1,
-    content: match.content,
-    metadata: match.metadata,
-    relevance_score: match.relevance_score,
-  }));
+  const sources = kept.map(
+    (match, index): ChatSource => ({
+      n: index + 1,
+      content: match.content,
+      metadata: match.metadata,
+      relevance_score: match.relevance_score,
+      ...(match.matched_by
+        ? {
+            matched_by: match.matched_by,
+            vector_similarity: match.vector_similarity ?? null,
+            vector_rank: match.vector_rank ?? null,
+            keyword_score: match.keyword_score ?? null,
+            keyword_rank: match.keyword_rank ?? null,
+          }
+        : {}),
+    }),
+  );
   const documents: LlmDocument[] = sources.map((source) => ({ n: source.n, content: source.content }));
   const finalTurn = `${documentsSection(sources)}\n\nQuestion: ${input.question}`;
   return {
@@ -76,9 +93,9 @@ export function buildPrompt(input: PromptInput): Prompt {
 }
 
 /** Keeps the best matches that fit, in score order; the best one is cut to fit rather than dropped. */
-function fitToBudget(matches: readonly VectorMatch[], budget: number): VectorMatch[] {
+function fitToBudget<T extends VectorMatch>(matches: readonly T[], budget: number): T[] {
   const ranked = [...matches].sort((a, b) => b.relevance_score - a.relevance_score);
-  const kept: VectorMatch[] = [];
+  const kept: T[] = [];
   let used = 0;
   for (const match of ranked) {
     const cost = estimateTokens(formatDocument(0, match));

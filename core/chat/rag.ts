@@ -2,10 +2,11 @@ import type { Redis } from "ioredis";
 import type { Settings } from "../config/index.js";
 import type { Embedder } from "../embeddings/index.js";
 import { ComponentUnavailableError, InvalidInputError } from "../errors/index.js";
+import type { KeywordIndex } from "../keyword/index.js";
 import type { LlmRequest } from "../llm/index.js";
 import { type LlmProvider, type LlmProviderName, resolveProvider } from "../llm/index.js";
 import { metrics } from "../metrics/index.js";
-import { searchDocuments } from "../search/index.js";
+import { type RetrievalMode, search } from "../search/index.js";
 import type { MetadataFilters, VectorStore } from "../vectors/index.js";
 import { type HistoryMessage, recentTurns, saveExchange, userNameSchema } from "./history.js";
 import { buildPrompt, type ChatSource } from "./prompt.js";
@@ -14,6 +15,7 @@ export interface ChatDependencies {
   settings: Settings;
   embedder: Embedder;
   vectors: VectorStore | undefined;
+  keywords?: KeywordIndex | undefined;
   redis: Redis | undefined;
   llm: ReadonlyMap<LlmProviderName, LlmProvider>;
 }
@@ -26,6 +28,8 @@ export interface ChatRequest {
   filters?: MetadataFilters | undefined;
   /** A configured provider's name; the default one when omitted. */
   provider?: string | undefined;
+  /** How sources are retrieved; the service's default (hybrid when the keyword index is configured) when omitted. */
+  retrievalMode?: RetrievalMode | undefined;
 }
 
 export interface ChatAnswer {
@@ -76,12 +80,13 @@ export async function prepareChat(dependencies: ChatDependencies, request: ChatR
   const userName = validUserName(request.userName);
   const provider = resolveProvider(dependencies.llm, request.provider);
   const warnings: string[] = [];
-  const [matches, history] = await Promise.all([
-    searchDocuments(dependencies, {
+  const [retrieved, history] = await Promise.all([
+    search(dependencies, {
       query: request.message,
       maxResults: request.maxResults,
       filters: request.filters,
       minScore: settings.CHAT_MIN_SCORE,
+      mode: request.retrievalMode,
     }),
     request.includeHistory
       ? withoutHistoryIfDown(
@@ -92,10 +97,11 @@ export async function prepareChat(dependencies: ChatDependencies, request: ChatR
         )
       : Promise.resolve<HistoryMessage[]>([]),
   ]);
+  warnings.push(...retrieved.warnings);
   const prompt = buildPrompt({
     question: request.message,
     history,
-    matches,
+    matches: retrieved.results,
     contextTokens: settings.CHAT_CONTEXT_TOKENS,
   });
   const retrievalMs = performance.now() - started;

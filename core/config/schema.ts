@@ -50,6 +50,44 @@ export const settingsSchema = z.object({
   CHROMA_TENANT: z.string().min(1).default("default_tenant").describe("Chroma tenant"),
   CHROMA_DATABASE: z.string().min(1).default("default_database").describe("Chroma database"),
 
+  SEARCH_DATABASE_URL: componentAddress(
+    "postgresql://chat:chat@127.0.0.1:15432/chat_search",
+    z
+      .string()
+      .trim()
+      .regex(/^postgres(ql)?:\/\//, "must be a postgresql:// URL"),
+  ).describe(
+    "PostgreSQL database of the keyword (full-text) index beside the vectors; blank disables keyword and hybrid search",
+  ),
+  SEARCH_TEXT_CONFIG: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]*$/, "a PostgreSQL text search configuration name, e.g. english or simple")
+    .default("english")
+    .describe("PostgreSQL text search configuration of the keyword index (stemming and stop words)"),
+  SEARCH_DEFAULT_MODE: z
+    .enum(["hybrid", "vector", "keyword"])
+    .optional()
+    .describe(
+      "Retrieval mode when a request names none; unset: hybrid when the keyword index is configured, else vector",
+    ),
+  HYBRID_FUSION: z
+    .enum(["weighted", "rrf"])
+    .default("weighted")
+    .describe(
+      "How hybrid search fuses its two rankings: weighted (min-max normalised scores, weighted sum) or rrf (reciprocal rank fusion)",
+    ),
+  HYBRID_VECTOR_WEIGHT: z.coerce
+    .number()
+    .min(0)
+    .max(1)
+    .default(0.5)
+    .describe("Weight of the vector side in weighted fusion (the keyword side gets 1 minus it)"),
+  HYBRID_RRF_K: positiveInt.max(1_000).default(60).describe("The k of reciprocal rank fusion: 1/(k + rank)"),
+  HYBRID_CANDIDATES: positiveInt
+    .max(500)
+    .default(50)
+    .describe("Candidates each side of hybrid search ranks before fusion (at least three times max_results are taken)"),
+
   REDIS_URL: componentAddress("redis://127.0.0.1:16379", z.url()).describe(
     "Redis URL for history, batch status and rate limits; blank disables it",
   ),
@@ -251,4 +289,6 @@ export const secretSettings = [
   "GEMINI_API_KEY",
   "OPENAI_API_KEY",
   "KAFKA_SASL_PASSWORD",
+  // A connection URL may carry its password.
+  "SEARCH_DATABASE_URL",
 ] as const satisfies readonly (keyof BaseSettings)[];

@@ -4,6 +4,7 @@ import type { Admin, Kafka, SASLOptions } from "kafkajs";
 import type { Settings } from "../config/index.js";
 import { CoalescingEmbedder, type Embedder, TransformersEmbedder } from "../embeddings/index.js";
 import type { ComponentProbe } from "../health/index.js";
+import { createKeywordIndex, type KeywordIndex } from "../keyword/index.js";
 import { createLlmProviders, defaultProvider, type LlmProvider, type LlmProviderName } from "../llm/index.js";
 import type { Logger } from "../logging/index.js";
 import { createKafka, type MessagePublisher, Publisher } from "../messaging/index.js";
@@ -25,8 +26,10 @@ export interface AppContext {
   kafka: Kafka | undefined;
   embedder: Embedder;
   sources: SourceRegistry;
-  /** Absent when CHROMA_URL is blank. */
+  /** Absent when CHROMA_URL is blank. Writes go to the keyword index too, when there is one. */
   vectors: VectorStore | undefined;
+  /** PostgreSQL full-text index beside the vectors; absent when SEARCH_DATABASE_URL is blank. */
+  keywords: KeywordIndex | undefined;
   /** The configured LLM providers, the default first; see resolveProvider. */
   llm: ReadonlyMap<LlmProviderName, LlmProvider>;
   /** Kafka; the in-process bus under `npm run dev` without a broker; absent otherwise. */
@@ -84,7 +87,19 @@ export function createAppContext(settings: Settings, logger: Logger, options: Ap
     settings.EMBEDDING_BATCH_SIZE * 4,
   );
   const sources = new SourceRegistry(settings.sources, settings);
-  const vectors = chroma && new VectorStore(chroma, { model: embedder.model, dimension: embedder.dimension });
+  const keywords = settings.SEARCH_DATABASE_URL
+    ? createKeywordIndex({
+        SEARCH_DATABASE_URL: settings.SEARCH_DATABASE_URL,
+        SEARCH_TEXT_CONFIG: settings.SEARCH_TEXT_CONFIG,
+      })
+    : undefined;
+  const vectors =
+    chroma &&
+    new VectorStore(
+      chroma,
+      { model: embedder.model, dimension: embedder.dimension },
+      keywords ? { mirror: keywords } : {},
+    );
   const llm = createLlmProviders(settings, embedder);
   const publisher: MessagePublisher | undefined = kafka
     ? new Publisher(kafka, settings.KAFKA_TOPIC_PREFIX)
@@ -144,6 +159,13 @@ export function createAppContext(settings: Settings, logger: Logger, options: Ap
             }),
       },
       {
+        name: "keyword_index",
+        // Hybrid search falls back to vectors alone (with a warning) while it is down.
+        required: false,
+        note: "set SEARCH_DATABASE_URL to enable keyword and hybrid search",
+        probe: keywords && (async () => keywords.ping()),
+      },
+      {
         name: "embedder",
         required: true,
         probe: async () => {
@@ -169,6 +191,7 @@ export function createAppContext(settings: Settings, logger: Logger, options: Ap
     embedder,
     sources,
     vectors,
+    keywords,
     llm,
     publisher,
     batches,
@@ -181,6 +204,7 @@ export function createAppContext(settings: Settings, logger: Logger, options: Ap
         pendingAdmin?.then((connected) => connected.disconnect()),
         embedder.close(),
         sources.close(),
+        keywords?.close(),
         publisher?.close(),
       ]);
     },

@@ -76,6 +76,12 @@ function defineMetrics(sinks: { registry: Registry; emf: EmfBuffer }) {
       labelNames: ["operation"],
       buckets: fast,
     }),
+    keywordIndexSeconds: new HistogramMetric(sinks, {
+      name: "cwd_keyword_index_duration_seconds",
+      help: "Keyword index (PostgreSQL full-text) write and query latency, by operation",
+      labelNames: ["operation"],
+      buckets: fast,
+    }),
     ingestDocuments: new CounterMetric(sinks, {
       name: "cwd_ingest_documents_total",
       help: "Documents (chunks, one vector each) stored or failed, by source, mode (sync or async) and outcome",

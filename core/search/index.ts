@@ -1,1 +1,12 @@
-export { type SearchRequest, searchDocuments } from "./search.js";
+export { fuse, onePerRow, rowIdentity } from "./fusion.js";
+export {
+  defaultRetrievalMode,
+  type RetrievalMode,
+  retrievalModes,
+  type SearchDependencies,
+  type SearchMatch,
+  type SearchOutcome,
+  type SearchRequest,
+  search,
+  searchDocuments,
+} from "./search.js";

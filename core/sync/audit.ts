@@ -2,6 +2,7 @@ import { rowToDocument } from "../sources/index.js";
 import type { StoredMetadata } from "../vectors/index.js";
 import { sweepStore } from "./deletes.js";
 import { SyncInProgressError } from "./errors.js";
+import { auditKeywordIndex, type KeywordDrift } from "./keyword-audit.js";
 import { applyPlan, type PageRow, planPage } from "./reconcile.js";
 import type { ScratchMap, SyncLock } from "./state.js";
 import { requireSpec } from "./sync.js";
@@ -36,6 +37,8 @@ export interface AuditReport {
   /** Rows whose stored text or metadata differs from the source (document ids). */
   stale: Drift;
   repaired: { reembedded: number; metadata_only: number; deleted: number } | null;
+  /** The keyword index against the vectors (after any repair above); null when it is not configured. */
+  keyword_index: KeywordDrift | null;
   duration_ms: number;
 }
 
@@ -93,6 +96,18 @@ export async function auditTable(dependencies: SyncDependencies, request: AuditR
       },
     );
     if (repair) repaired.deleted = swept.extraIds;
+    const keywords = dependencies.keywords
+      ? await auditKeywordIndex(
+          { vectors: dependencies.vectors, keywords: dependencies.keywords },
+          { source: connector.name, table: request.table },
+          {
+            pageSize: settings.SYNC_PAGE_SIZE,
+            sampleSize: size,
+            repair,
+            ...(lock ? { onPage: () => lock.extend() } : {}),
+          },
+        )
+      : null;
     return {
       source: connector.name,
       table: request.table,
@@ -102,6 +117,7 @@ export async function auditTable(dependencies: SyncDependencies, request: AuditR
       extra: drift.extra.toJSON(),
       stale: drift.stale.toJSON(),
       repaired: repair ? repaired : null,
+      keyword_index: keywords,
       duration_ms: Math.round(performance.now() - started),
     };
   } finally {

@@ -1,6 +1,7 @@
 import type { Redis } from "ioredis";
 import type { Settings } from "../config/index.js";
 import type { Embedder } from "../embeddings/index.js";
+import type { KeywordIndex } from "../keyword/index.js";
 import {
   type DocumentShape,
   resolveSelection,
@@ -18,6 +19,8 @@ import { SyncStateStore } from "./state.js";
 export interface SyncDependencies extends SourceAccess {
   embedder: Embedder;
   vectors: VectorStore;
+  /** Checked by the audit; writes reach it through the vector store. */
+  keywords?: KeywordIndex | undefined;
   redis: Redis | undefined;
   settings: SourceAccess["settings"] &
     Pick<

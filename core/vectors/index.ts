@@ -3,6 +3,7 @@ export { EmbeddingModelMismatchError, VectorStoreUnavailableError } from "./erro
 export {
   type EmbeddingModelInfo,
   type StoredMetadata,
+  type StoreMirror,
   type VectorMatch,
   type VectorRecord,
   VectorStore,

@@ -31,6 +31,19 @@ export interface EmbeddingModelInfo {
 const collectionPrefix = "cwd";
 
 /**
+ * A second index kept in step with the vectors (the keyword index): every write here is repeated
+ * there after Chroma took it, and a failure there fails the write, so the two never differ silently.
+ */
+export interface StoreMirror {
+  upsert(source: string, records: readonly Pick<VectorRecord, "id" | "document" | "metadata">[]): Promise<void>;
+  updateMetadata(source: string, records: readonly StoredMetadata[]): Promise<void>;
+  deleteIds(source: string, ids: readonly string[]): Promise<void>;
+  deleteRows(source: string, table: string, rowKeys: readonly string[]): Promise<void>;
+  deleteTable(source: string, table: string): Promise<void>;
+  deleteSource(source: string): Promise<void>;
+}
+
+/**
  * Chroma, one collection per embedding model and source. A source filter then picks collections
  * instead of scanning metadata (a `where` on this Chroma is about thirty times slower than a plain
  * kNN); a query over every source fans out to each collection and merges by score.
@@ -39,10 +52,12 @@ export class VectorStore {
   private readonly client: ChromaClient;
   private readonly embedding: EmbeddingModelInfo;
   private readonly collections = new Map<string, Promise<Collection>>();
+  private readonly mirror: StoreMirror | undefined;
 
-  constructor(client: ChromaClient, embedding: EmbeddingModelInfo) {
+  constructor(client: ChromaClient, embedding: EmbeddingModelInfo, options: { mirror?: StoreMirror } = {}) {
     this.client = client;
     this.embedding = embedding;
+    this.mirror = options.mirror;
   }
 
   /** The collection name for a source: model and source both in it, within Chroma's naming rules. */
@@ -69,6 +84,7 @@ export class VectorStore {
       }),
     );
     timed();
+    await this.mirror?.upsert(source, records);
   }
 
   async query(
@@ -153,11 +169,13 @@ export class VectorStore {
   async deleteTable(source: string, table: string): Promise<void> {
     const collection = await this.existing(this.collectionName(source));
     if (collection) await this.call(() => collection.delete({ where: { table: { $eq: table } } }));
+    await this.mirror?.deleteTable(source, table);
   }
 
   async deleteIds(source: string, ids: readonly string[]): Promise<void> {
     const collection = await this.existing(this.collectionName(source));
     if (collection && ids.length) await this.call(() => collection.delete({ ids: [...ids] }));
+    await this.mirror?.deleteIds(source, ids);
   }
 
   /** Metadata of those of `ids` that are stored, without documents or vectors, so sync pages stay small. */
@@ -222,15 +240,19 @@ export class VectorStore {
         metadatas: records.map((record) => record.metadata),
       }),
     );
+    await this.mirror?.updateMetadata(source, records);
   }
 
   /** Every vector of the given rows of a table, whatever their chunk ids, found by `row_key`. */
   async deleteRows(source: string, table: string, rowKeys: readonly string[]): Promise<void> {
+    if (rowKeys.length === 0) return;
     const collection = await this.existing(this.collectionName(source));
-    if (!collection || rowKeys.length === 0) return;
-    await this.call(() =>
-      collection.delete({ where: { $and: [{ table: { $eq: table } }, { row_key: { $in: [...rowKeys] } }] } }),
-    );
+    if (collection) {
+      await this.call(() =>
+        collection.delete({ where: { $and: [{ table: { $eq: table } }, { row_key: { $in: [...rowKeys] } }] } }),
+      );
+    }
+    await this.mirror?.deleteRows(source, table, rowKeys);
   }
 
   async deleteSource(source: string): Promise<void> {
@@ -239,6 +261,7 @@ export class VectorStore {
     await this.call(() => this.client.deleteCollection({ name })).catch((error: unknown) => {
       if (error instanceof VectorStoreUnavailableError) throw error;
     });
+    await this.mirror?.deleteSource(source);
   }
 
   private async sourceCollectionNames(): Promise<string[]> {

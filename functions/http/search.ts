@@ -1,10 +1,11 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { handle } from "hono/aws-lambda";
-import { searchDocuments } from "../../core/search/index.js";
+import { retrievalModes, search } from "../../core/search/index.js";
 import { metadataFiltersSchema } from "../../core/vectors/index.js";
 import { defaultContext } from "../shared/default-context.js";
 import { type ContextProvider, createFunctionApp } from "./shared/create-app.js";
 import { errorResponses } from "./shared/schemas.js";
+import { retrievalModeSchema, SearchMatchSchema } from "./shared/search-schemas.js";
 
 const SearchRequestSchema = z
   .object({
@@ -15,20 +16,25 @@ const SearchRequestSchema = z
         "Metadata equality or {$in: [...]} (at most 10 fields, names not starting with $); `source` picks sources",
       example: { source: "samples", category: "Electronics" },
     }),
+    mode: retrievalModeSchema.optional(),
+    group_by_row: z.boolean().default(true).openapi({
+      description: "Collapse the chunks of one row into its best chunk, so n results are n rows",
+    }),
   })
   .openapi("SearchRequest");
 
 const SearchResultSchema = z
   .object({
     query: z.string(),
-    results: z.array(
-      z.object({
-        id: z.string(),
-        content: z.string(),
-        metadata: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
-        relevance_score: z.number().openapi({ description: "Cosine similarity in [-1, 1]" }),
-      }),
-    ),
+    mode: z.enum(retrievalModes).openapi({
+      description:
+        "The mode that answered: hybrid falls back to vector (with a warning) while the keyword index is down",
+    }),
+    results: z.array(SearchMatchSchema),
+    warnings: z
+      .array(z.string())
+      .optional()
+      .openapi({ description: "What degraded without failing the search, e.g. the keyword index being down" }),
   })
   .openapi("SearchResult");
 
@@ -49,12 +55,22 @@ export function createSearchApp(getContext: ContextProvider) {
 
   app.openapi(searchRoute, async (c) => {
     const body = c.req.valid("json");
-    const results = await searchDocuments(c.var.context, {
+    const outcome = await search(c.var.context, {
       query: body.query,
       maxResults: body.max_results,
       filters: body.filters,
+      mode: body.mode,
+      groupByRow: body.group_by_row,
     });
-    return c.json({ query: body.query, results }, 200);
+    return c.json(
+      {
+        query: body.query,
+        mode: outcome.mode,
+        results: outcome.results,
+        ...(outcome.warnings.length ? { warnings: outcome.warnings } : {}),
+      },
+      200,
+    );
   });
 
   return app;

@@ -8,7 +8,8 @@ PG_DATA="$PG_HOME/data"
 PG_USER_NAME="${PG_USER_NAME:-chat}"
 PG_USER_PASSWORD="${PG_USER_PASSWORD:-chat}"
 # Integration tests only touch databases whose name ends in _test (test/support refuses others).
-PG_DATABASES=(chat chat_test)
+# chat_search holds the keyword index (SEARCH_DATABASE_URL); chat_search_test is the tests' one.
+PG_DATABASES=(chat chat_test chat_search chat_search_test)
 
 pg_as_postgres() { runuser -u postgres -- "$@"; }
 
@@ -52,14 +53,23 @@ postgres_up() {
     tail -n 20 "$PG_HOME/server.log" >&2 2>/dev/null
     return 1
   fi
+  local psql=("$PG_BIN/psql" -h "$PG_HOME" -p "$PG_PORT" -U postgres -d postgres -v ON_ERROR_STOP=1 -q)
   if [[ -f "$PG_HOME/.needs-bootstrap" ]]; then
-    local psql=("$PG_BIN/psql" -h "$PG_HOME" -p "$PG_PORT" -U postgres -d postgres -v ON_ERROR_STOP=1 -q)
     pg_as_postgres "${psql[@]}" -c "CREATE ROLE $PG_USER_NAME LOGIN REPLICATION CREATEDB PASSWORD '$PG_USER_PASSWORD'" || return 1
-    for database in "${PG_DATABASES[@]}"; do
-      pg_as_postgres "${psql[@]}" -c "CREATE DATABASE $database OWNER $PG_USER_NAME" || return 1
-    done
     rm -f "$PG_HOME/.needs-bootstrap"
   fi
+  postgres_create_databases
+}
+
+# Creates whichever of PG_DATABASES is missing, so data folders made by an older version gain new ones.
+postgres_create_databases() {
+  local psql=("$PG_BIN/psql" -h "$PG_HOME" -p "$PG_PORT" -U postgres -d postgres -v ON_ERROR_STOP=1 -q)
+  local database
+  for database in "${PG_DATABASES[@]}"; do
+    if [[ "$(pg_as_postgres "${psql[@]}" -tAc "SELECT 1 FROM pg_database WHERE datname = '$database'")" != 1 ]]; then
+      pg_as_postgres "${psql[@]}" -c "CREATE DATABASE $database OWNER $PG_USER_NAME" || return 1
+    fi
+  done
 }
 
 postgres_down() {
@@ -70,6 +80,8 @@ postgres_down() {
 postgres_status() {
   [[ -f "$PG_DATA/postmaster.pid" ]] || return 1
   "$PG_BIN/pg_isready" -h 127.0.0.1 -p "$PG_PORT" -q || return 1
+  # A running instance from an older checkout may lack a database this one needs.
+  postgres_create_databases >/dev/null 2>&1 || return 1
   echo "127.0.0.1:$PG_PORT pid $(head -n1 "$PG_DATA/postmaster.pid") databases ${PG_DATABASES[*]}"
 }
 

@@ -13,6 +13,7 @@ export const defaultTestServices = {
   redisUrl: "redis://127.0.0.1:16379/15",
   kafkaBrokers: "127.0.0.1:19092",
   chromaUrl: "http://127.0.0.1:18000",
+  searchUrl: "postgresql://chat:chat@127.0.0.1:15432/chat_search_test",
 };
 
 export const testServices = {
@@ -22,6 +23,7 @@ export const testServices = {
   redisUrl: process.env.TEST_REDIS_URL ?? defaultTestServices.redisUrl,
   kafkaBrokers: process.env.TEST_KAFKA_BROKERS ?? defaultTestServices.kafkaBrokers,
   chromaUrl: process.env.TEST_CHROMA_URL ?? defaultTestServices.chromaUrl,
+  searchUrl: process.env.TEST_SEARCH_DATABASE_URL ?? defaultTestServices.searchUrl,
 };
 
 export function assertTestDatabase(name: string): void {
@@ -39,6 +41,7 @@ export function testSettings(overrides: Record<string, string> = {}): Settings {
       REDIS_URL: testServices.redisUrl,
       KAFKA_BROKERS: testServices.kafkaBrokers,
       CHROMA_URL: testServices.chromaUrl,
+      SEARCH_DATABASE_URL: testServices.searchUrl,
       ...overrides,
     },
   });

@@ -2,6 +2,11 @@ import { z } from "@hono/zod-openapi";
 import { type ChatRequest, userNamePattern } from "../../../core/chat/index.js";
 import { metadataFiltersSchema } from "../../../core/vectors/index.js";
 import { ErrorSchema } from "./schemas.js";
+import { matchExplanation, retrievalModeSchema } from "./search-schemas.js";
+
+const optionalExplanation = Object.fromEntries(
+  Object.entries(matchExplanation).map(([key, schema]) => [key, schema.optional()]),
+) as { [K in keyof typeof matchExplanation]: z.ZodOptional<(typeof matchExplanation)[K]> };
 
 /** The same rule as core's userNameSchema, restated with the OpenAPI-aware zod so it is documented. */
 export const userName = z
@@ -34,6 +39,7 @@ export const ChatRequestSchema = z
       .max(32)
       .optional()
       .openapi({ description: "A configured provider; see GET /api/llm/providers" }),
+    retrieval_mode: retrievalModeSchema.optional(),
   })
   .openapi("ChatRequest");
 
@@ -42,7 +48,11 @@ export const SourceSchema = z
     n: z.number().int().openapi({ description: "The citation number used in the answer, as [n]" }),
     content: z.string(),
     metadata: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
-    relevance_score: z.number().openapi({ description: "Cosine similarity in [-1, 1]" }),
+    relevance_score: z.number().openapi({
+      description:
+        "The retrieval score sources are ranked by: fused (hybrid), cosine similarity (vector) or ts_rank (keyword)",
+    }),
+    ...optionalExplanation,
   })
   .openapi("ChatSource");
 
@@ -98,5 +108,6 @@ export function chatRequest(body: z.infer<typeof ChatRequestSchema>): ChatReques
     includeHistory: body.include_history,
     filters: body.filters,
     provider: body.provider,
+    retrievalMode: body.retrieval_mode,
   };
 }

@@ -83,6 +83,15 @@ export const AuditReportSchema = z
     extra: DriftSchema.openapi({ description: "Vector ids with no matching row" }),
     stale: DriftSchema.openapi({ description: "Rows whose stored text or metadata differs (document ids)" }),
     repaired: z.object({ reembedded: z.number(), metadata_only: z.number(), deleted: z.number() }).nullable(),
+    keyword_index: z
+      .object({
+        missing: DriftSchema.openapi({ description: "Vector ids the keyword index lacks" }),
+        extra: DriftSchema.openapi({ description: "Keyword rows with no vector behind them" }),
+        stale: DriftSchema.openapi({ description: "Ids whose content hash differs between the two" }),
+        repaired: z.object({ indexed: z.number(), deleted: z.number() }).nullable(),
+      })
+      .nullable()
+      .openapi({ description: "The keyword index checked against the vectors; null when it is not configured" }),
     duration_ms: z.number(),
   })
   .openapi("AuditReport");

@@ -44,6 +44,16 @@ export function renderSourceCards(container, answerId, sources) {
   container.replaceChildren(heading, list);
 }
 
+const matchLabels = { vector: "meaning", keyword: "words" };
+
+function scoreTitle(source) {
+  const parts = [];
+  if (source.vector_similarity != null) parts.push(`cosine similarity ${Number(source.vector_similarity).toFixed(3)}`);
+  if (source.keyword_rank != null) parts.push(`keyword rank ${source.keyword_rank}`);
+  if (parts.length === 0) return "Cosine similarity between the question and this document, from −1 to 1";
+  return `Retrieval score (${parts.join(", ")})`;
+}
+
 function sourceCard(answerId, source) {
   const metadata = source.metadata ?? {};
   const card = document.createElement("li");
@@ -57,8 +67,14 @@ function sourceCard(answerId, source) {
   const badge = element("span", "badge", String(source.n));
   const origin = element("span", "origin", [metadata.source, metadata.table].filter(Boolean).join(" · "));
   const score = element("span", "score", `score ${Number(source.relevance_score).toFixed(3)}`);
-  score.title = "Cosine similarity between the question and this document, from −1 to 1";
+  score.title = scoreTitle(source);
   head.append(badge, origin, score);
+  const matchedBy = source.matched_by ?? [];
+  if (matchedBy.length > 0) {
+    const matched = element("span", "matched-by", matchedBy.map((side) => matchLabels[side] ?? side).join(" + "));
+    matched.title = "Which retrieval found this source: by meaning (vector), by words (keyword), or both";
+    head.append(matched);
+  }
 
   const fields = document.createElement("dl");
   fields.className = "card-fields";

@@ -9,6 +9,7 @@ import { syncTable } from "../../../core/sync/index.js";
 import { createCdcApp } from "../../../functions/http/cdc.js";
 import { startWorkers } from "../../../functions/local/workers.js";
 import { createTestContext } from "../../support/app-context.js";
+import { expectKeywordIndexInStep, keywordIndexInStep } from "../../support/keyword-oracle.js";
 import { createPostgresFixture } from "../../support/postgres-fixture.js";
 import { waitFor } from "../../support/processes.js";
 import { testServices, uniqueName } from "../../support/services.js";
@@ -56,7 +57,7 @@ describe("change data capture: Debezium on Kafka Connect → cdc-consumer → Ch
         async () => {
           actual = await stored();
           // Metadata key order differs between a fresh ingestion and a merged update.
-          return isDeepStrictEqual(actual, expected);
+          return isDeepStrictEqual(actual, expected) && (await keywordIndexInStep(context, source));
         },
         timeoutMs,
         "the store to match the table",
@@ -64,6 +65,7 @@ describe("change data capture: Debezium on Kafka Connect → cdc-consumer → Ch
     } catch {
       // The first differing record says more than "timed out".
       expect(actual).toEqual(expected);
+      await expectKeywordIndexInStep(context, source);
     }
     return performance.now() - started;
   };

@@ -9,6 +9,7 @@ import { startWorkers } from "../../../functions/local/workers.js";
 import { createTestContext } from "../../support/app-context.js";
 import { readJson } from "../../support/http.js";
 import { consoleProduce, readTopic } from "../../support/kafka.js";
+import { expectKeywordIndexInStep } from "../../support/keyword-oracle.js";
 import { createPostgresFixture } from "../../support/postgres-fixture.js";
 import { waitFor } from "../../support/processes.js";
 import { testServices, uniqueName } from "../../support/services.js";
@@ -112,6 +113,8 @@ describe("async ingestion over Kafka: endpoint, workers as Lambda-style consumer
     expect(await context.vectors?.count(pgSource)).toBe(rows);
     const stored = (await context.vectors?.get(pgSource, { limit: rows }))?.map((record) => record.id).sort();
     expect(stored).toEqual(Array.from({ length: rows }, (_, index) => `${pgSource}:tickets:${index + 1}`).sort());
+    // The embedding worker writes the keyword index before it reports the documents processed.
+    expect(await expectKeywordIndexInStep(context, pgSource)).toBe(rows);
     // Recorded like a synchronous ingestion, so POST /sync can name only the table.
     const state = await readSyncState(context, pgSource, "tickets");
     expect(state.spec).toEqual({ text_fields: ["subject", "body"] });

@@ -1,0 +1,13 @@
+import { createPostgresPool } from "../sources/index.js";
+import { KeywordIndex } from "./keyword-index.js";
+
+/** The keyword index over its own database; connections open on first use. */
+export function createKeywordIndex(settings: {
+  SEARCH_DATABASE_URL: string;
+  SEARCH_TEXT_CONFIG: string;
+}): KeywordIndex {
+  const pool = createPostgresPool(settings.SEARCH_DATABASE_URL, { max: 4 });
+  // An idle connection dropped by the server must not end the process; the next query reconnects.
+  pool.on("error", () => undefined);
+  return new KeywordIndex(pool, settings.SEARCH_TEXT_CONFIG);
+}

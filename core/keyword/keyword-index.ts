@@ -1,0 +1,231 @@
+import type pg from "pg";
+import { metrics } from "../metrics/index.js";
+import type { StoredMetadata, VectorRecord } from "../vectors/index.js";
+import { KeywordIndexUnavailableError } from "./errors.js";
+import { keywordSchemaStatements, keywordTable } from "./schema.js";
+import { type KeywordFilters, whereClause } from "./where.js";
+
+export interface KeywordMatch {
+  id: string;
+  content: string;
+  metadata: Record<string, string | number | boolean>;
+  /** `ts_rank` with length normalisation (flag 1): higher is better, unbounded above. */
+  score: number;
+}
+
+/** What a keyword row holds of a stored chunk: the vector store's record without its vector. */
+export type KeywordRecord = Pick<VectorRecord, "id" | "document" | "metadata">;
+
+/** PostgreSQL text cannot hold NUL; the vector store keeps the exact text, the index only its words. */
+const indexable = (text: string) => text.replaceAll("\u0000", " ");
+
+/**
+ * PostgreSQL full-text search over the stored chunks, kept in step with the vector store (which
+ * calls the write methods after each of its own writes). Queries are built from the query text's
+ * lexemes, OR-ed and ranked by length-normalised `ts_rank`: user text never reaches tsquery syntax.
+ */
+export class KeywordIndex {
+  private ready: Promise<void> | undefined;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly textConfig: string,
+  ) {}
+
+  async upsert(source: string, records: readonly KeywordRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const field = (record: KeywordRecord, key: string) => {
+      const value = record.metadata[key];
+      return value === undefined ? null : String(value);
+    };
+    await this.run(
+      "upsert",
+      `insert into ${keywordTable} (source, id, "table", row_key, content_hash, metadata, content, tsv)
+       select $1, r.id, r.tbl, r.row_key, r.hash, r.metadata, r.content, to_tsvector($2::regconfig, r.content)
+       from unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[], $8::text[])
+         as r(id, tbl, row_key, hash, metadata, content)
+       on conflict (source, id) do update set "table" = excluded."table", row_key = excluded.row_key,
+         content_hash = excluded.content_hash, metadata = excluded.metadata, content = excluded.content,
+         tsv = excluded.tsv`,
+      [
+        source,
+        this.textConfig,
+        records.map((record) => record.id),
+        records.map((record) => field(record, "table") ?? ""),
+        records.map((record) => field(record, "row_key")),
+        records.map((record) => field(record, "content_hash")),
+        records.map((record) => JSON.stringify(record.metadata)),
+        records.map((record) => indexable(record.document)),
+      ],
+    );
+  }
+
+  /** Merges metadata like Chroma's update does: keys left out keep their values. */
+  async updateMetadata(source: string, records: readonly StoredMetadata[]): Promise<void> {
+    if (records.length === 0) return;
+    await this.run(
+      "update",
+      `update ${keywordTable} k set metadata = k.metadata || r.metadata,
+         "table" = coalesce(r.metadata->>'table', k."table"),
+         row_key = coalesce(r.metadata->>'row_key', k.row_key),
+         content_hash = coalesce(r.metadata->>'content_hash', k.content_hash)
+       from unnest($2::text[], $3::jsonb[]) as r(id, metadata)
+       where k.source = $1 and k.id = r.id`,
+      [source, records.map((record) => record.id), records.map((record) => JSON.stringify(record.metadata))],
+    );
+  }
+
+  async deleteIds(source: string, ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.run("delete", `delete from ${keywordTable} where source = $1 and id = any($2::text[])`, [
+      source,
+      [...ids],
+    ]);
+  }
+
+  async deleteRows(source: string, table: string, rowKeys: readonly string[]): Promise<void> {
+    if (rowKeys.length === 0) return;
+    await this.run(
+      "delete",
+      `delete from ${keywordTable} where source = $1 and "table" = $2 and row_key = any($3::text[])`,
+      [source, table, [...rowKeys]],
+    );
+  }
+
+  async deleteTable(source: string, table: string): Promise<void> {
+    await this.run("delete", `delete from ${keywordTable} where source = $1 and "table" = $2`, [source, table]);
+  }
+
+  async deleteSource(source: string): Promise<void> {
+    await this.run("delete", `delete from ${keywordTable} where source = $1`, [source]);
+  }
+
+  /** Ids and content hashes of those of `ids` that are indexed, for the audit. */
+  async hashes(source: string, ids: readonly string[]): Promise<Map<string, string | null>> {
+    if (ids.length === 0) return new Map();
+    const result = await this.run<{ id: string; content_hash: string | null }>(
+      "get",
+      `select id, content_hash from ${keywordTable} where source = $1 and id = any($2::text[])`,
+      [source, [...ids]],
+    );
+    return new Map(result.rows.map((row) => [row.id, row.content_hash]));
+  }
+
+  /** One page of a table's indexed ids, in id order, after `afterId`; the audit walks them for extras. */
+  async pageIds(source: string, table: string, page: { limit: number; afterId?: string }): Promise<string[]> {
+    const result = await this.run<{ id: string }>(
+      "get",
+      `select id from ${keywordTable} where source = $1 and "table" = $2 and id > $3 order by id limit $4`,
+      [source, table, page.afterId ?? "", page.limit],
+    );
+    return result.rows.map((row) => row.id);
+  }
+
+  async count(source?: string, table?: string): Promise<number> {
+    const result = await this.run<{ count: string }>(
+      "get",
+      `select count(*)::text as count from ${keywordTable}
+       where ($1::text is null or source = $1) and ($2::text is null or "table" = $2)`,
+      [source ?? null, table ?? null],
+    );
+    return Number(result.rows[0]?.count ?? 0);
+  }
+
+  /**
+   * The chunks whose text shares words with the query, best first. The query's lexemes come from
+   * `to_tsvector` of its text (so stemming and stop words match the index), each quoted and OR-ed,
+   * and the cast to tsquery takes them as they are; a query of stop words alone matches nothing.
+   */
+  async query(text: string, options: { k: number; filters?: KeywordFilters | undefined }): Promise<KeywordMatch[]> {
+    const params: unknown[] = [this.textConfig, indexable(text), options.k];
+    const where = whereClause(options.filters, params);
+    const result = await this.run<{ id: string; content: string; metadata: KeywordMatch["metadata"]; score: number }>(
+      "query",
+      `with q as (
+         select string_agg('''' || replace(lexeme, '''', '''''') || '''', ' | ')::tsquery as query
+         from unnest(tsvector_to_array(to_tsvector($1::regconfig, $2::text))) as lexeme
+         where lexeme !~ '\\\\'
+       )
+       select k.id, k.content, k.metadata, ts_rank(k.tsv, q.query, 1)::float8 as score
+       from ${keywordTable} k, q
+       where q.query is not null and k.tsv @@ q.query${where ? ` and ${where}` : ""}
+       order by score desc, k.id
+       limit $3`,
+      params,
+    );
+    return result.rows.map((row) => ({ id: row.id, content: row.content, metadata: row.metadata, score: row.score }));
+  }
+
+  async ping(): Promise<string> {
+    const result = await this.run<{ version: string }>(
+      "get",
+      "select current_setting('server_version') as version",
+      [],
+    );
+    return `postgresql ${result.rows[0]?.version ?? "?"} (${this.textConfig})`;
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end().catch(() => undefined);
+  }
+
+  private ensureSchema(): Promise<void> {
+    if (!this.ready) {
+      const creating = (async () => {
+        const client = await this.pool.connect();
+        try {
+          // Two processes creating the table at once would collide on the catalogue: serialise them.
+          await client.query("select pg_advisory_lock(hashtext($1))", [keywordTable]);
+          try {
+            for (const statement of keywordSchemaStatements) await client.query(statement);
+          } finally {
+            await client.query("select pg_advisory_unlock(hashtext($1))", [keywordTable]);
+          }
+        } finally {
+          client.release();
+        }
+      })();
+      this.ready = creating;
+      creating.catch(() => {
+        if (this.ready === creating) this.ready = undefined;
+      });
+    }
+    return this.ready;
+  }
+
+  /** Connection failures become the typed 503 error; anything else (a bug, bad SQL) keeps its own error. */
+  private async run<Row extends pg.QueryResultRow>(
+    operation: string,
+    sql: string,
+    params: unknown[],
+  ): Promise<pg.QueryResult<Row>> {
+    const timed = metrics.keywordIndexSeconds.startTimer({ operation });
+    try {
+      await this.ensureSchema();
+      const result = await this.pool.query<Row>(sql, params);
+      timed();
+      return result;
+    } catch (error) {
+      if (isConnectionFailure(error)) {
+        metrics.componentErrors.inc({ component: "keyword_index", kind: "unavailable" });
+        throw new KeywordIndexUnavailableError(error);
+      }
+      metrics.componentErrors.inc({ component: "keyword_index", kind: "request" });
+      throw error;
+    }
+  }
+}
+
+/** Errors that mean "the database is not there (now)", as opposed to a statement it refused. */
+function isConnectionFailure(error: unknown): boolean {
+  const code = String((error as { code?: unknown }).code ?? "");
+  const message = String((error as Error).message ?? "");
+  // 08: connection exceptions; 57P: operator intervention (shutdown, terminated); 53: resources.
+  return (
+    /^(08|57P|53)/.test(code) ||
+    /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|timeout exceeded|Connection terminated|connect ENOENT|database .* does not exist/i.test(
+      message,
+    ) ||
+    code === "3D000"
+  );
+}
