@@ -93,6 +93,9 @@ export async function benchRetrieval(): Promise<BenchResult[]> {
       for (const [metric, value] of Object.entries(await judge(project.fetcher, mode, queries)))
         quality[`${mode}_${metric}`] = value;
       quality[`${mode}_identifier_hit_at_1`] = (await judge(project.fetcher, mode, corpus.identifiers)).hit_at_1;
+      console.log(
+        `    ${JSON.stringify(Object.fromEntries(Object.entries(quality).filter(([key]) => key.startsWith(mode))))}`,
+      );
     }
     const fusion = await compareFusion(project.context.settings, queries, corpus);
     const latency = await measureLatency(project, corpus, queries);
@@ -168,7 +171,9 @@ async function ingestCorpus(fetcher: Fetcher, corpus: Corpus): Promise<{ documen
 async function judge(fetcher: Fetcher, mode: RetrievalMode, queries: readonly Query[]) {
   const judged: Judged[] = [];
   let unexplained = 0;
-  for (const { query, page } of queries) {
+  for (const [index, { query, page }] of queries.entries()) {
+    // Progress on long runs: the whole corpus is about 1,800 queries a mode.
+    if (index > 0 && index % 500 === 0) console.log(`    ${index} of ${queries.length}`);
     const outcome = await search(fetcher, { query, max_results: 10, mode, filters: { source } });
     judged.push({ rank: rankOf(distinctRows(outcome.rowKeys), page) });
     const side = mode === "hybrid" ? undefined : mode;
@@ -201,6 +206,9 @@ async function compareFusion(settings: Settings, queries: readonly Query[], corp
       for (const [metric, value] of Object.entries(await judge(project.fetcher, "hybrid", queries)))
         metrics[`${name}_${metric}`] = value;
       metrics[`${name}_identifier_hit_at_1`] = (await judge(project.fetcher, "hybrid", corpus.identifiers)).hit_at_1;
+      console.log(
+        `    ${JSON.stringify(Object.fromEntries(Object.entries(metrics).filter(([key]) => key.startsWith(name))))}`,
+      );
     } finally {
       await project.context.close();
     }
