@@ -1,13 +1,14 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
 import { streamSSE } from "hono/streaming";
 import { requireUser } from "../../core/auth/index.js";
 import { prepareChat } from "../../core/chat/index.js";
 import { defaultContext } from "../shared/default-context.js";
 import { chatBody, chatRequest, upstreamErrors } from "./shared/chat-schemas.js";
+import { ChatStreamEventSchema } from "./shared/chat-stream-schemas.js";
 import { type ContextProvider, createFunctionApp } from "./shared/create-app.js";
 import { mapError } from "./shared/errors.js";
 import { streamingHandler } from "./shared/lambda-stream.js";
-import { errorResponses } from "./shared/schemas.js";
+import { bodyErrorResponses, errorResponses } from "./shared/schemas.js";
 
 const chatStreamRoute = createRoute({
   method: "post",
@@ -18,10 +19,11 @@ const chatStreamRoute = createRoute({
   responses: {
     200: {
       description:
-        "Events `sources` ({type, sources}), `content` ({type, delta}), `done` ({type, response, timings}), `error` ({type, error}); then `data: [DONE]`",
-      content: { "text/event-stream": { schema: z.string() } },
+        "Events `sources`, then `content` deltas, then `done` (or `error`), then `data: [DONE]`; the schema describes one event",
+      content: { "text/event-stream": { schema: ChatStreamEventSchema } },
     },
     ...errorResponses,
+    ...bodyErrorResponses,
     ...upstreamErrors,
   },
 });

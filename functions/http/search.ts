@@ -4,7 +4,7 @@ import { searchDocuments } from "../../core/search/index.js";
 import { metadataFiltersSchema } from "../../core/vectors/index.js";
 import { defaultContext } from "../shared/default-context.js";
 import { type ContextProvider, createFunctionApp } from "./shared/create-app.js";
-import { errorResponses } from "./shared/schemas.js";
+import { bodyErrorResponses, errorResponses } from "./shared/schemas.js";
 
 const SearchRequestSchema = z
   .object({
@@ -16,6 +16,7 @@ const SearchRequestSchema = z
       example: { source: "samples", category: "Electronics" },
     }),
   })
+  .strict()
   .openapi("SearchRequest");
 
 const SearchResultSchema = z
@@ -41,6 +42,7 @@ const searchRoute = createRoute({
   responses: {
     200: { description: "Matches, best first", content: { "application/json": { schema: SearchResultSchema } } },
     ...errorResponses,
+    ...bodyErrorResponses,
   },
 });
 
