@@ -48,16 +48,27 @@ export function createChatStreamApp(getContext: ContextProvider) {
       stream.onAbort(abort);
       const send = <Event extends { type: string }>(event: Event) =>
         stream.writeSSE({ event: event.type, data: JSON.stringify(event) });
-      await send({ type: "sources", sources: chat.sources });
+      // The request's log line is written when the stream opens; this one marks its definite end
+      // (nothing of the request runs after it), and how often clients walk away.
+      let outcome = "done";
       try {
-        for await (const event of chat.stream(controller.signal)) await send(event);
-      } catch (error) {
-        if (controller.signal.aborted) return; // Nobody is listening; the model call is already cancelled.
-        const mapped = mapError(error);
-        if (mapped.status >= 500) logger.error({ err: error, route: "/chat/stream" }, "chat stream failed");
-        await send({ type: "error", error: { code: mapped.body.error.code, message: mapped.body.error.message } });
+        await send({ type: "sources", sources: chat.sources });
+        try {
+          for await (const event of chat.stream(controller.signal)) await send(event);
+        } catch (error) {
+          if (controller.signal.aborted) {
+            outcome = "client_disconnected"; // Nobody is listening; the model call is already cancelled.
+            return;
+          }
+          outcome = "error";
+          const mapped = mapError(error);
+          if (mapped.status >= 500) logger.error({ err: error, route: "/chat/stream" }, "chat stream failed");
+          await send({ type: "error", error: { code: mapped.body.error.code, message: mapped.body.error.message } });
+        }
+        await stream.writeSSE({ data: "[DONE]" });
+      } finally {
+        logger.info({ route: "/chat/stream", outcome }, "chat stream ended");
       }
-      await stream.writeSSE({ data: "[DONE]" });
     });
   });
 

@@ -1,3 +1,4 @@
+import { Redis } from "ioredis";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { noDocumentsAnswer, systemPrompt } from "../../../core/chat/index.js";
 import type { AppContext } from "../../../core/context/index.js";
@@ -229,7 +230,18 @@ describe("POST /chat and the history endpoints, on the real services", () => {
     }
   });
 
-  it("uses the test Redis database", () => {
-    expect(testServices.redisUrl).toMatch(/\/15$/);
+  it("keeps history in the test Redis database, and nowhere else", async () => {
+    expect((await chat({ user_name: "redis.db", message: "backpack?", include_history: false })).status).toBe(200);
+    // Read back on connections of our own: the service's writes land in database 15, and database 0 has none of them.
+    const testDatabase = new Redis(testServices.redisUrl, { lazyConnect: true });
+    const defaultDatabase = new Redis(testServices.redisUrl.replace(/\/\d+$/, "/0"), { lazyConnect: true });
+    try {
+      expect(testServices.redisUrl).toMatch(/\/15$/);
+      expect((await testDatabase.keys(`${prefix}*`)).length).toBeGreaterThan(0);
+      expect(await defaultDatabase.keys(`${prefix}*`)).toEqual([]);
+    } finally {
+      testDatabase.disconnect();
+      defaultDatabase.disconnect();
+    }
   });
 });
