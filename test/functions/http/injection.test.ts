@@ -97,7 +97,7 @@ describe("an injection corpus in every name, filter, path and user field, on the
       );
 
   beforeAll(async () => {
-    fixture = await createFuzzFixture("inject");
+    fixture = await createFuzzFixture("inject", { withApiKeys: true });
     // /etc/passwd's first line, should a path ever escape to it.
     secrets = [process.cwd(), fixture.dataDir, testServices.postgresUrl, "postgresql://", "mongodb://", "root:x:0:0"];
     await seedFuzzFixture(fixture);
