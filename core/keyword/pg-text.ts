@@ -3,7 +3,7 @@
  * strings allow; both become U+FFFD, the same way on writes and in filters, so they still match.
  */
 export function pgText(text: string): string {
-  return text.replace(/\u0000|\p{Cs}/gu, "\uFFFD");
+  return text.replaceAll("\u0000", "\uFFFD").replace(/\p{Cs}/gu, "\uFFFD");
 }
 
 /** A flat metadata object as jsonb input, with every key and string value made storable. */

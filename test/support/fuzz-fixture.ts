@@ -2,9 +2,10 @@ import { randomUUID } from "node:crypto";
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import type { Hono } from "hono";
+import { Hono } from "hono";
 import { MongoClient } from "mongodb";
 import { expect } from "vitest";
+import { generateApiKey } from "../../core/auth/index.js";
 import type { AppContext } from "../../core/context/index.js";
 import { allTopics, ensureTopics } from "../../core/messaging/index.js";
 import { createLocalApp } from "../../functions/local/server.js";
@@ -48,7 +49,11 @@ const pgRows = [
  * its own database, and the CSV/JSONL samples (their first rows, so a valid ingestion costs a
  * second) copied into a temporary DATA_DIR, next to canary files that lie outside it.
  */
-export async function createFuzzFixture(label: string): Promise<FuzzFixture> {
+export async function createFuzzFixture(
+  label: string,
+  /** API keys configured and a rate limit on, so the auth middleware and the limiter are fuzzed too. */
+  options: { withApiKeys?: boolean } = {},
+): Promise<FuzzFixture> {
   // Before anything is created: a missing factory would otherwise leave a schema, a database and topics behind.
   assertEveryFunctionHasAFactory();
   const run = uniqueName(label).replace(/-/g, "_");
@@ -96,13 +101,21 @@ export async function createFuzzFixture(label: string): Promise<FuzzFixture> {
     ]);
 
   const prefix = `${run}:`;
+  const key = options.withApiKeys ? generateApiKey() : undefined;
+  const access: Record<string, string> = key
+    ? {
+        API_KEYS: JSON.stringify([{ name: "fuzz", sha256: key.sha256, scopes: ["admin"], users: ["*"] }]),
+        // On, and counting in Redis for every request, but far above what a run sends.
+        RATE_LIMIT_PER_MINUTE: "1000000",
+      }
+    : // Fuzzing sends hundreds of requests a minute from one client; the limiter is not under test here.
+      { RATE_LIMIT_PER_MINUTE: "0" };
   const context = createTestContext({
+    ...access,
     REDIS_KEY_PREFIX: prefix,
     KAFKA_TOPIC_PREFIX: `${run}.`,
     LLM_PROVIDER: "extractive",
     DATA_DIR: dataDir,
-    // Fuzzing sends hundreds of requests a minute from one client; the limiter is not under test here.
-    RATE_LIMIT_PER_MINUTE: "0",
     // Out of reach on purpose: each fuzzed POST /sources/{name}/cdc would otherwise start a Debezium
     // connector and a replication slot on the shared services. Those requests stop at its client.
     KAFKA_CONNECT_URL: "http://127.0.0.1:9",
@@ -115,7 +128,8 @@ export async function createFuzzFixture(label: string): Promise<FuzzFixture> {
   });
   if (context.kafka) await ensureTopics(context.kafka, 1, `${run}.`);
   await context.embedder.warmUp();
-  const app = createTestLocalApp(context);
+  const routed = createTestLocalApp(context);
+  const app = key ? presentingKey(routed, key.key) : routed;
   const document = (await (await createLocalApp().request("/openapi.json")).json()) as OpenApiDocument;
 
   const common = {
@@ -183,6 +197,17 @@ export async function createFuzzFixture(label: string): Promise<FuzzFixture> {
       await rm(root, { recursive: true, force: true });
     },
   };
+}
+
+/** Every request reaches the functions with the key, unless it brings its own credentials. */
+function presentingKey(routed: Hono, apiKey: string): Hono {
+  const app = new Hono();
+  app.all("*", (c) => {
+    const headers = new Headers(c.req.raw.headers);
+    if (!headers.has("authorization") && !headers.has("x-api-key")) headers.set("x-api-key", apiKey);
+    return routed.fetch(new Request(c.req.raw, { headers }));
+  });
+  return app;
 }
 
 /**

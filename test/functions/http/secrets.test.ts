@@ -180,7 +180,7 @@ describe("no credential in logs, Kafka messages, Redis or any response", { timeo
     const kafka = context.kafka;
     if (!kafka) throw new Error("tests run with Kafka");
     const messages: string[] = [];
-    for (const topic of allTopics) messages.push(...(await readTopic(kafka, `${topicPrefix}${topic}`, 0, 5_000)));
+    for (const topic of allTopics) messages.push(...(await readTopic(kafka, `${topicPrefix}${topic}`, 0, 20_000)));
     const redis = context.redis;
     if (!redis) throw new Error("tests run with Redis");
     const stored: string[] = [];
