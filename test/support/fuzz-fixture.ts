@@ -131,6 +131,8 @@ export async function createFuzzFixture(label: string): Promise<FuzzFixture> {
     // Path parameters naming a source are called `name` on some routes (/sources/{name}/cdc).
     name: [source],
     db_type: [kind],
+    // The OpenAI-compatible routes' models: every source, or this one.
+    model: ["data:all", `data:${source}`],
     table: [table],
     table_or_collection: [table],
     text_fields: [text, text.slice(0, 1)],
@@ -217,6 +219,8 @@ export async function seedFuzzFixture(fixture: FuzzFixture): Promise<void> {
 }
 
 export interface Answer {
+  /** The path and query asked for: the OpenAI-compatible routes (/v1/…) answer errors in OpenAI's format. */
+  url?: string;
   status: number;
   headers: Headers;
   text: string;
@@ -245,7 +249,7 @@ export async function send(app: Hono, request: GeneratedRequest, boundMs = 10_00
   })();
   try {
     const answer = await Promise.race([exchange, bound]);
-    return { ...answer, ms: performance.now() - started };
+    return { ...answer, url: request.url, ms: performance.now() - started };
   } finally {
     clearTimeout(timer);
   }
@@ -290,6 +294,9 @@ function envelopeProblems(answer: Answer): string[] {
   }
   const record = body as { error?: Record<string, unknown> } | null;
   const error = record?.error;
+  // A path no function owns (`/v1/models/`) is answered by the router, in the envelope.
+  if (answer.url?.startsWith("/v1/") && !answer.text.includes("No route for"))
+    return openAiErrorProblems(answer, record);
   const wrong =
     record === null ||
     typeof record !== "object" ||
@@ -301,6 +308,24 @@ function envelopeProblems(answer: Answer): string[] {
     typeof error.message !== "string" ||
     Object.keys(error).some((key) => !["code", "message", "details"].includes(key));
   return wrong ? [`error ${answer.status} outside the envelope: ${answer.text.slice(0, 200)}`] : [];
+}
+
+/** OpenAI's error object: message, type, param and code, the code and message those of the envelope. */
+function openAiErrorProblems(answer: Answer, record: { error?: Record<string, unknown> } | null): string[] {
+  const error = record?.error;
+  const wrong =
+    record === null ||
+    typeof record !== "object" ||
+    Object.keys(record).join() !== "error" ||
+    typeof error !== "object" ||
+    error === null ||
+    Object.keys(error).sort().join() !== "code,message,param,type" ||
+    typeof error.message !== "string" ||
+    typeof error.type !== "string" ||
+    typeof error.code !== "string" ||
+    error.code === "" ||
+    (error.param !== null && typeof error.param !== "string");
+  return wrong ? [`error ${answer.status} is not an OpenAI error object: ${answer.text.slice(0, 200)}`] : [];
 }
 
 /** An error answer's code, message and named component, when it has the envelope. */
