@@ -124,6 +124,15 @@ export async function createFuzzFixture(label: string): Promise<FuzzFixture> {
     file_path: ["samples/products.csv", "samples/articles.jsonl"],
     query: ["a waterproof backpack", "how bright is the desk lamp"],
     message: ["Which backpack is waterproof?", "What does the tent weigh?"],
+    // An OpenAI conversation: history, then the user's question last.
+    messages: [
+      [{ role: "user", content: "Which backpack is waterproof?" }],
+      [
+        { role: "user", content: "Tell me about the tent." },
+        { role: "assistant", content: "The Summit Tent is a two-person tent [1]." },
+        { role: "user", content: "What does it weigh?" },
+      ],
+    ],
   };
   const scenario = (source: string, kind: string, table: string, text: string[], columns: string[]): Hints => ({
     ...common,
@@ -131,8 +140,8 @@ export async function createFuzzFixture(label: string): Promise<FuzzFixture> {
     // Path parameters naming a source are called `name` on some routes (/sources/{name}/cdc).
     name: [source],
     db_type: [kind],
-    // The OpenAI-compatible routes' models: every source, or this one.
-    model: ["data:all", `data:${source}`],
+    // The OpenAI-compatible routes' models: this source first (data:all asks every collection on the shared Chroma), or every one.
+    model: [`data:${source}`, "data:all"],
     table: [table],
     table_or_collection: [table],
     text_fields: [text, text.slice(0, 1)],

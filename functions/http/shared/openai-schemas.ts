@@ -4,21 +4,21 @@ import { SourceSchema, userName } from "./chat-schemas.js";
 import type { ErrorBody } from "./errors.js";
 import { HttpError } from "./errors.js";
 
+// Plain objects: fields a client sends that are not listed here (name, tool_calls, temperature…) are dropped, not refused.
 const ContentPartSchema = z
-  .looseObject({ type: z.string().max(64), text: z.string().max(100_000).optional() })
+  .object({ type: z.string().max(64), text: z.string().max(100_000).optional() })
   .openapi({ description: "Only `text` parts are read; others (images, audio) are ignored" });
 
-const MessageSchema = z.looseObject({
+const MessageSchema = z.object({
   role: z.enum(["system", "developer", "user", "assistant", "tool"]),
   content: z
     .union([z.string().max(100_000), z.array(ContentPartSchema).max(100), z.null()])
     .optional()
     .openapi({ description: "Text, or text parts" }),
-  name: z.string().max(256).optional(),
 });
 
 export const ChatCompletionRequestSchema = z
-  .looseObject({
+  .object({
     model: z
       .string()
       .min(1)
@@ -41,7 +41,9 @@ export const ChatCompletionRequestSchema = z
       .default(5)
       .openapi({ description: "Extension: how many rows to retrieve as evidence" }),
   })
-  .openapi("ChatCompletionRequest");
+  .openapi("ChatCompletionRequest", {
+    description: "Other OpenAI parameters (temperature, max_tokens, tools, …) are accepted and ignored",
+  });
 
 export type ChatCompletionRequest = z.infer<typeof ChatCompletionRequestSchema>;
 
