@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import { handle } from "hono/aws-lambda";
+import type { StatusCode } from "hono/utils/http-status";
 import { defaultContext } from "../shared/default-context.js";
 import { buildMcpServer } from "../shared/mcp-server.js";
 import { type ContextProvider, createFunctionApp } from "./shared/create-app.js";
@@ -90,8 +91,7 @@ export function createMcpApp(getContext: ContextProvider) {
       const request = new Request(c.req.raw.url, { method: "POST", headers, signal: c.req.raw.signal });
       const answered = await inEnvelope(await transport.handleRequest(request, { parsedBody: message }));
       // Through the context, so the request id and security headers set by the middleware go with it.
-      const status = answered.status as 200 | 202 | 400 | 404;
-      return c.newResponse(await answered.text(), status, Object.fromEntries(answered.headers));
+      return c.newResponse(await answered.text(), answered.status as StatusCode, Object.fromEntries(answered.headers));
     } finally {
       await server.close();
     }
