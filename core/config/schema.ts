@@ -246,6 +246,9 @@ export const settingsSchema = z.object({
     "JSON list of API keys as {name, sha256, scopes, users, rate_limit_per_minute} (npm run api-key makes one); unset: no authentication",
   ),
   API_KEYS_FILE: optionalText.describe("Path of a JSON file with the API keys, instead of API_KEYS"),
+  MCP_API_KEY: optionalText.describe(
+    "The API key `npm run mcp` (MCP over stdio) acts with when API keys are configured: its scopes, users and rate limit apply",
+  ),
   RATE_LIMIT_PER_MINUTE: z.coerce
     .number()
     .int()

@@ -74,7 +74,7 @@ export function createChatApp(getContext: ContextProvider) {
       {
         response: result.response,
         sources: result.sources,
-        user_name: result.userName,
+        user_name: body.user_name,
         provider: result.provider,
         timestamp: result.timestamp,
         ...(result.warnings.length ? { warnings: result.warnings } : {}),

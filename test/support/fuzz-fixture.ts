@@ -138,6 +138,15 @@ export async function createFuzzFixture(
     file_path: ["samples/products.csv", "samples/articles.jsonl"],
     query: ["a waterproof backpack", "how bright is the desk lamp"],
     message: ["Which backpack is waterproof?", "What does the tent weigh?"],
+    // An OpenAI conversation: history, then the user's question last.
+    messages: [
+      [{ role: "user", content: "Which backpack is waterproof?" }],
+      [
+        { role: "user", content: "Tell me about the tent." },
+        { role: "assistant", content: "The Summit Tent is a two-person tent [1]." },
+        { role: "user", content: "What does it weigh?" },
+      ],
+    ],
   };
   const scenario = (source: string, kind: string, table: string, text: string[], columns: string[]): Hints => ({
     ...common,
@@ -145,6 +154,8 @@ export async function createFuzzFixture(
     // Path parameters naming a source are called `name` on some routes (/sources/{name}/cdc).
     name: [source],
     db_type: [kind],
+    // The OpenAI-compatible routes' models: this source first (data:all asks every collection on the shared Chroma), or every one.
+    model: [`data:${source}`, "data:all"],
     table: [table],
     table_or_collection: [table],
     text_fields: [text, text.slice(0, 1)],
@@ -242,6 +253,8 @@ export async function seedFuzzFixture(fixture: FuzzFixture): Promise<void> {
 }
 
 export interface Answer {
+  /** The path and query asked for: the OpenAI-compatible routes (/v1/…) answer errors in OpenAI's format. */
+  url?: string;
   status: number;
   headers: Headers;
   text: string;
@@ -270,7 +283,7 @@ export async function send(app: Hono, request: GeneratedRequest, boundMs = 10_00
   })();
   try {
     const answer = await Promise.race([exchange, bound]);
-    return { ...answer, ms: performance.now() - started };
+    return { ...answer, url: request.url, ms: performance.now() - started };
   } finally {
     clearTimeout(timer);
   }
@@ -315,6 +328,9 @@ function envelopeProblems(answer: Answer): string[] {
   }
   const record = body as { error?: Record<string, unknown> } | null;
   const error = record?.error;
+  // A path no function owns (`/v1/models/`) is answered by the router, in the envelope.
+  if (answer.url?.startsWith("/v1/") && !answer.text.includes("No route for"))
+    return openAiErrorProblems(answer, record);
   const wrong =
     record === null ||
     typeof record !== "object" ||
@@ -326,6 +342,24 @@ function envelopeProblems(answer: Answer): string[] {
     typeof error.message !== "string" ||
     Object.keys(error).some((key) => !["code", "message", "details"].includes(key));
   return wrong ? [`error ${answer.status} outside the envelope: ${answer.text.slice(0, 200)}`] : [];
+}
+
+/** OpenAI's error object: message, type, param and code, the code and message those of the envelope. */
+function openAiErrorProblems(answer: Answer, record: { error?: Record<string, unknown> } | null): string[] {
+  const error = record?.error;
+  const wrong =
+    record === null ||
+    typeof record !== "object" ||
+    Object.keys(record).join() !== "error" ||
+    typeof error !== "object" ||
+    error === null ||
+    Object.keys(error).sort().join() !== "code,message,param,type" ||
+    typeof error.message !== "string" ||
+    typeof error.type !== "string" ||
+    typeof error.code !== "string" ||
+    error.code === "" ||
+    (error.param !== null && typeof error.param !== "string");
+  return wrong ? [`error ${answer.status} is not an OpenAI error object: ${answer.text.slice(0, 200)}`] : [];
 }
 
 /** An error answer's code, message and named component, when it has the envelope. */

@@ -32,6 +32,19 @@ const boundMs = 10_000;
  * list holds one type (Chroma tells whole numbers from fractions).
  */
 const rules: Rules = {
+  // An OpenAI conversation ends with the user's question, in text (the document cannot say "the last item").
+  messages: (value) => {
+    const last = Array.isArray(value) ? (value.at(-1) as { role?: string; content?: unknown } | undefined) : undefined;
+    const text =
+      typeof last?.content === "string"
+        ? last.content
+        : Array.isArray(last?.content)
+          ? last.content
+              .map((part: { type?: string; text?: string }) => (part.type === "text" ? (part.text ?? "") : ""))
+              .join("\n")
+          : "";
+    return last?.role === "user" && text.trim().length > 0 && text.trim().length <= 4_000;
+  },
   filters: (value) => {
     if (Array.isArray(value)) {
       return value.every((filter: { op?: string; value?: unknown }) => {

@@ -12,7 +12,9 @@ import { createHealthApp } from "../../../functions/http/health.js";
 import { createIngestApp } from "../../../functions/http/ingest.js";
 import { createIngestAsyncApp } from "../../../functions/http/ingest-async.js";
 import { createLlmApp } from "../../../functions/http/llm.js";
+import { createMcpApp } from "../../../functions/http/mcp.js";
 import { createMetricsApp } from "../../../functions/http/metrics.js";
+import { createOpenAiApp } from "../../../functions/http/openai.js";
 import { httpFunctions } from "../../../functions/http/registry.js";
 import { createSearchApp } from "../../../functions/http/search.js";
 import { createServiceInfoApp } from "../../../functions/http/service-info.js";
@@ -211,6 +213,41 @@ describe("every HTTP function behind Lambda's adapter, with API Gateway HTTP API
       create: createLlmApp,
       request: { method: "GET", path: "/api/llm/providers" },
       status: 200,
+    },
+    mcp: {
+      create: createMcpApp,
+      request: {
+        method: "POST",
+        path: "/mcp",
+        body: JSON.stringify({
+          jsonrpc: "2.0",
+          id: 1,
+          method: "tools/call",
+          params: { name: "search", arguments: { query: "a light tent", max_results: 1, filters: { source } } },
+        }),
+      },
+      status: 200,
+      check: (body) =>
+        expect(body).toMatchObject({
+          id: 1,
+          result: { structuredContent: { results: [{ id: `${source}:gear:3`, table: "gear" }] } },
+        }),
+    },
+    openai: {
+      create: createOpenAiApp,
+      request: {
+        method: "POST",
+        path: "/v1/chat/completions",
+        body: JSON.stringify({
+          model: `data:${source}`,
+          messages: [{ role: "user", content: "Which tent is light?" }],
+        }),
+      },
+      status: 200,
+      check: (body) => {
+        expect(body).toMatchObject({ object: "chat.completion", model: `data:${source}` });
+        expect((body.sources as { content: string }[])[0]?.content).toContain("Summit Tent");
+      },
     },
   };
 
