@@ -35,7 +35,10 @@ export const ChatRequestSchema = z
       example: { source: "samples" },
     }),
     provider: z
-      .enum(llmProviderNames)
+      .enum(llmProviderNames, {
+        error: (issue) =>
+          `unknown LLM provider '${String(issue.input).slice(0, 40)}'; known: ${llmProviderNames.join(", ")}`,
+      })
       .optional()
       .openapi({ description: "A configured provider; see GET /api/llm/providers" }),
     retrieval_mode: retrievalModeSchema.optional(),

@@ -45,7 +45,8 @@ interface Case {
   status: number;
   requestId?: false;
   contentType?: string;
-  check?: (body: Record<string, unknown>) => void;
+  /** What the answer must say, not only its status: the JSON body, and the raw text for other types. */
+  check?: (body: Record<string, unknown>, text: string) => void;
 }
 
 describe("every HTTP function behind Lambda's adapter, with API Gateway HTTP API (v2) events", {
@@ -138,6 +139,7 @@ describe("every HTTP function behind Lambda's adapter, with API Gateway HTTP API
       create: createIngestAsyncApp,
       request: { method: "GET", path: "/recent-batches" },
       status: 200,
+      check: (body) => expect(body).toEqual({ batches: expect.any(Array) }),
     },
     search: {
       create: createSearchApp,
@@ -192,12 +194,14 @@ describe("every HTTP function behind Lambda's adapter, with API Gateway HTTP API
       request: { method: "GET", path: "/metrics" },
       status: 200,
       contentType: "text/plain",
+      check: (_body, text) => expect(text).toMatch(/^# TYPE cwd_http_requests_total counter$/m),
     },
     "web-app": {
       create: createWebApp,
       request: { method: "GET", path: "/app", headers: { accept: "text/html" } },
       status: 200,
       contentType: "text/html",
+      check: (_body, text) => expect(text).toContain("<title>Chat with your data</title>"),
     },
     chat: {
       create: createChatApp,
@@ -213,6 +217,7 @@ describe("every HTTP function behind Lambda's adapter, with API Gateway HTTP API
       create: createLlmApp,
       request: { method: "GET", path: "/api/llm/providers" },
       status: 200,
+      check: (body) => expect(body.providers).toContainEqual(expect.objectContaining({ name: "extractive" })),
     },
     mcp: {
       create: createMcpApp,
@@ -257,7 +262,7 @@ describe("every HTTP function behind Lambda's adapter, with API Gateway HTTP API
       expect(result.statusCode, result.body).toBe(status);
       expect(result.headers?.["content-type"]).toContain(contentType ?? "application/json");
       if (requestId !== false) expect(result.headers?.["x-request-id"]).toBeTruthy();
-      check?.(result.json);
+      check?.(result.json, result.body ?? "");
     });
   }
 

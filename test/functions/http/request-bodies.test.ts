@@ -100,6 +100,20 @@ describe("request bodies: unknown fields refused by name, the seed's own names k
     expect((await readJson(response)).error.message).toContain('"operator"');
   });
 
+  it("refuses a provider outside the documented list, naming it and the known ones", async () => {
+    const response = await post("/chat", { user_name: "ada", message: "hi", provider: "nope" });
+    expect(response.status).toBe(400);
+    const { error } = await readJson(response);
+    expect(error.code).toBe("validation_error");
+    expect(error.message).toContain("'nope'");
+    expect(error.message).toContain("extractive, gemini, openai");
+    expect(document.components?.schemas?.ChatRequest?.properties?.provider?.enum).toEqual([
+      "extractive",
+      "gemini",
+      "openai",
+    ]);
+  });
+
   it("still accepts the seed's field names: db_type and connection_params", async () => {
     const seed = {
       db_type: "postgresql",

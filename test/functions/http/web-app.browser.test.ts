@@ -352,7 +352,7 @@ describe("the chat page in Chromium, over the real local server, services and wo
       contentType: "application/json",
       body: JSON.stringify({ error: { code, message } }),
     });
-    // Authentication and rate limits are another issue's work; until then, fake their answers.
+    // Exact envelopes, to check the page's wording; the real server's 401 and 429 are in web-app-auth.browser.test.ts.
     await page.route("**/chat/stream", (route) =>
       route.fulfill(envelope(401, "unauthorized", "the API key was not accepted")),
     );
