@@ -6,7 +6,7 @@ import { defaultContext } from "../shared/default-context.js";
 import { buildMcpServer } from "../shared/mcp-server.js";
 import { type ContextProvider, createFunctionApp } from "./shared/create-app.js";
 import type { ErrorBody } from "./shared/errors.js";
-import { ErrorSchema, errorResponses } from "./shared/schemas.js";
+import { bodyErrorResponses, errorResponses } from "./shared/schemas.js";
 
 const JsonRpcMessageSchema = z
   .object({
@@ -18,6 +18,7 @@ const JsonRpcMessageSchema = z
     method: z.string().min(1).max(256).openapi({ example: "tools/list" }),
     params: z.record(z.string(), z.unknown()).optional(),
   })
+  .strict()
   .openapi("McpMessage");
 
 const mcpRoute = createRoute({
@@ -35,11 +36,8 @@ const mcpRoute = createRoute({
       content: { "application/json": { schema: z.record(z.string(), z.unknown()).openapi("McpResponse") } },
     },
     202: { description: "A notification, accepted" },
-    401: { description: "No valid API key", content: { "application/json": { schema: ErrorSchema } } },
-    403: { description: "The key lacks the chat scope", content: { "application/json": { schema: ErrorSchema } } },
-    413: { description: "The body is too large", content: { "application/json": { schema: ErrorSchema } } },
-    429: { description: "The key's rate limit is reached", content: { "application/json": { schema: ErrorSchema } } },
     ...errorResponses,
+    ...bodyErrorResponses,
   },
 });
 

@@ -4,7 +4,7 @@ import { SourceSchema, userName } from "./chat-schemas.js";
 import type { ErrorBody } from "./errors.js";
 import { HttpError } from "./errors.js";
 
-// Plain objects: fields a client sends that are not listed here (name, tool_calls, temperature…) are dropped, not refused.
+// Messages and content parts are open: fields a client sends in them (name, tool_calls…) are dropped, not refused.
 const ContentPartSchema = z
   .object({ type: z.string().max(64), text: z.string().max(100_000).optional() })
   .openapi({ description: "Only `text` parts are read; others (images, audio) are ignored" });
@@ -16,6 +16,43 @@ const MessageSchema = z.object({
     .optional()
     .openapi({ description: "Text, or text parts" }),
 });
+
+/** OpenAI's chat-completions parameters this service does not use: clients send them, so they are taken and ignored. */
+const ignoredParameterNames = [
+  "audio",
+  "frequency_penalty",
+  "function_call",
+  "functions",
+  "logit_bias",
+  "logprobs",
+  "max_completion_tokens",
+  "max_tokens",
+  "metadata",
+  "modalities",
+  "n",
+  "parallel_tool_calls",
+  "prediction",
+  "presence_penalty",
+  "prompt_cache_key",
+  "reasoning_effort",
+  "response_format",
+  "safety_identifier",
+  "seed",
+  "service_tier",
+  "stop",
+  "store",
+  "stream_options",
+  "temperature",
+  "tool_choice",
+  "tools",
+  "top_logprobs",
+  "top_p",
+  "verbosity",
+  "web_search_options",
+] as const;
+const ignoredParameters = Object.fromEntries(
+  ignoredParameterNames.map((name) => [name, z.unknown().optional().openapi({ description: "Accepted, ignored" })]),
+) as Record<(typeof ignoredParameterNames)[number], z.ZodOptional<z.ZodUnknown>>;
 
 export const ChatCompletionRequestSchema = z
   .object({
@@ -40,9 +77,12 @@ export const ChatCompletionRequestSchema = z
       .max(20)
       .default(5)
       .openapi({ description: "Extension: how many rows to retrieve as evidence" }),
+    ...ignoredParameters,
   })
+  .strict()
   .openapi("ChatCompletionRequest", {
-    description: "Other OpenAI parameters (temperature, max_tokens, tools, …) are accepted and ignored",
+    description:
+      "OpenAI's other documented parameters (temperature, max_tokens, tools, …) are accepted and ignored; any other field is refused by name, so a misspelt one is not silently dropped",
   });
 
 export type ChatCompletionRequest = z.infer<typeof ChatCompletionRequestSchema>;

@@ -17,7 +17,7 @@ const document = (await (await createLocalApp().request("/openapi.json")).json()
 /** The README's access rules, by path: who may call each documented operation. */
 function accessOf(path: string): "public" | "chat" | "admin" {
   if (path === "/" || path === "/health") return "public";
-  if (/^\/(chat|search|api\/llm|status)(\/|$)/.test(path)) return "chat";
+  if (/^\/(chat|search|api\/llm|status|mcp|v1)(\/|$)/.test(path)) return "chat";
   return "admin";
 }
 
