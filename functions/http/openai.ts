@@ -11,6 +11,7 @@ import { type ContextProvider, createFunctionApp } from "./shared/create-app.js"
 import { HttpError, mapError } from "./shared/errors.js";
 import { streamingHandler } from "./shared/lambda-stream.js";
 import {
+  ChatCompletionChunkEventSchema,
   type ChatCompletionRequest,
   ChatCompletionRequestSchema,
   ChatCompletionSchema,
@@ -40,7 +41,7 @@ const completionsRoute = createRoute({
       description: "The completion; with `stream: true`, chat.completion.chunk events, then `data: [DONE]`",
       content: {
         "application/json": { schema: ChatCompletionSchema },
-        "text/event-stream": { schema: z.string() },
+        "text/event-stream": { schema: ChatCompletionChunkEventSchema },
       },
     },
     ...openAiErrorResponses,

@@ -124,6 +124,44 @@ export const OpenAiErrorSchema = z
 
 const errorContent = { "application/json": { schema: OpenAiErrorSchema } };
 
+/**
+ * One event of a streamed completion, as a checker reads it (`data:` parsed as JSON): a
+ * chat.completion.chunk (the last one with `finish_reason` and the `sources`), an error object if the
+ * answer fails midway, then the text `[DONE]`.
+ */
+export const ChatCompletionChunkEventSchema = z
+  .union([
+    z
+      .object({
+        data: z.object({
+          id: z.string(),
+          object: z.literal("chat.completion.chunk"),
+          created: z.number().int(),
+          model: z.string(),
+          choices: z
+            .array(
+              z.object({
+                index: z.number().int(),
+                delta: z.object({ role: z.literal("assistant").optional(), content: z.string().optional() }),
+                finish_reason: z.enum(["stop"]).nullable(),
+                logprobs: z.null(),
+              }),
+            )
+            .length(1),
+          sources: z
+            .array(SourceSchema)
+            .optional()
+            .openapi({ description: "On the final chunk: the rows cited as [n]" }),
+        }),
+      })
+      .strict(),
+    z.object({ data: OpenAiErrorSchema }).strict(),
+    z.object({ data: z.literal("[DONE]") }).strict(),
+  ])
+  .openapi("ChatCompletionChunkEvent", {
+    description: "One Server-Sent Event of a streamed completion: `data` is its `data:` line read as JSON",
+  });
+
 /** Every error status of the OpenAI-compatible routes, in OpenAI's error format. */
 export const openAiErrorResponses = {
   400: { description: "Invalid request", content: errorContent },
@@ -131,6 +169,7 @@ export const openAiErrorResponses = {
   403: { description: "The key may not do this", content: errorContent },
   404: { description: "No such model", content: errorContent },
   413: { description: "The body is too large", content: errorContent },
+  415: { description: "The body is not sent as application/json", content: errorContent },
   429: { description: "The key's rate limit is reached", content: errorContent },
   500: { description: "Internal error", content: errorContent },
 } as const;
