@@ -11,7 +11,8 @@ import { normalizeValue, roundAggregate } from "./values.js";
  * direction here, which MongoDB's `$sort` cannot say without `$cond`; FerretDB sorts in memory after
  * reading anyway, so ordering in code costs it nothing. So: row queries are one streamed find with
  * the filters and a projection, the first `limit` rows kept in order in code; groups whose
- * aggregates are all `count` of rows or `sum` run as a pipeline ($match, $group; keys unpacked,
+ * only aggregate is a `count` of rows or a `sum` (FerretDB returns 0 for every accumulator of a
+ * `$group` after the first) run as a pipeline ($match, $group; keys unpacked,
  * sorted and limited in code); the other aggregates are computed in code over one streamed find
  * that applies the filters and projects only the columns they need.
  */
@@ -19,9 +20,12 @@ export type MongoExecution = "mongodb_find" | "mongodb_pipeline" | "mongodb_find
 
 export function mongoExecution(plan: QueryPlan): MongoExecution {
   if (plan.mode === "rows") return "mongodb_find";
-  const native = plan.aggregates.every(
-    (aggregate) => (aggregate.function === "count" && !aggregate.column) || aggregate.function === "sum",
-  );
+  // FerretDB 1.24 computes only the first accumulator of a $group: later ones come back as 0.
+  const native =
+    plan.aggregates.length <= 1 &&
+    plan.aggregates.every(
+      (aggregate) => (aggregate.function === "count" && !aggregate.column) || aggregate.function === "sum",
+    );
   return native ? "mongodb_pipeline" : "mongodb_find_in_code";
 }
 
