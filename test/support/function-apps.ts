@@ -13,6 +13,7 @@ import { createIngestAsyncApp } from "../../functions/http/ingest-async.js";
 import { createLlmApp } from "../../functions/http/llm.js";
 import { createMetricsApp } from "../../functions/http/metrics.js";
 import { httpFunctions } from "../../functions/http/registry.js";
+import { createQueryApp } from "../../functions/http/query.js";
 import { createSearchApp } from "../../functions/http/search.js";
 import { createServiceInfoApp } from "../../functions/http/service-info.js";
 import type { AppEnv, ContextProvider } from "../../functions/http/shared/create-app.js";
@@ -34,6 +35,7 @@ export const appFactories: Readonly<Record<string, AppFactory>> = {
   cdc: createCdcApp,
   audit: createAuditApp,
   search: createSearchApp,
+  query: createQueryApp,
   chat: createChatApp,
   "chat-stream": createChatStreamApp,
   llm: createLlmApp,
