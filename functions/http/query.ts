@@ -5,18 +5,13 @@ import { defaultContext } from "../shared/default-context.js";
 import { type ContextProvider, createFunctionApp } from "./shared/create-app.js";
 import { ErrorSchema, errorResponses } from "./shared/schemas.js";
 
+// No example object here: test generators would take it over the real sources they are given.
 const QueryRequestSchema = querySpecSchema.openapi("QuerySpec", {
   description:
     "A structured query: filters, optional grouping and aggregates, order and limit (at most 1000 rows). " +
-    "Names are checked against the table's schema; only tables in the source's query_tables (default: ingested tables) are open.",
-  example: {
-    source: "samples",
-    table: "products.csv",
-    filters: [{ column: "name", op: "contains", value: "standing desk" }],
-    columns: ["name", "price"],
-    order_by: [{ key: "price", direction: "asc" }],
-    limit: 1,
-  },
+    "Names are checked against the table's schema; only tables in the source's query_tables (default: ingested tables) are open. " +
+    'E.g. {"source": "samples", "table": "products.csv", "filters": [{"column": "name", "op": "contains", "value": "standing desk"}], ' +
+    '"columns": ["name", "price"], "order_by": [{"key": "price"}], "limit": 1}',
 });
 
 const valueTypes = ["number", "text", "date", "boolean", "other"] as const;
