@@ -85,9 +85,13 @@ export async function runOnMongo(
     return { rows: await evaluate(plan, documents, { kind: "mongodb", filtered: true }), execution };
   }
   const group: Document = {
-    _id: plan.groupBy.length
-      ? Object.fromEntries(plan.groupBy.map((column, index) => [`k${index}`, `$${column}`]))
-      : null,
+    // One key groups by the field itself: FerretDB groups by a document key several times slower.
+    _id:
+      plan.groupBy.length === 1
+        ? `$${plan.groupBy[0]}`
+        : plan.groupBy.length
+          ? Object.fromEntries(plan.groupBy.map((column, index) => [`k${index}`, `$${column}`]))
+          : null,
   };
   plan.aggregates.forEach((aggregate, index) => {
     group[`a${index}`] = { $sum: aggregate.column ? `$${aggregate.column}` : 1 };
@@ -96,7 +100,8 @@ export async function runOnMongo(
   const documents = await connector.aggregate(plan.table, pipeline, { maxTimeMS: options.timeoutMs });
   const rows = documents.map((document) => {
     const row: ResultRow = {};
-    const key = (document._id ?? {}) as Record<string, unknown>;
+    const key: Record<string, unknown> =
+      plan.groupBy.length === 1 ? { k0: document._id } : ((document._id ?? {}) as Record<string, unknown>);
     plan.groupBy.forEach((column, index) => {
       row[column] = normalizeValue(plan.output[index]?.type ?? "other", key[`k${index}`], "mongodb");
     });

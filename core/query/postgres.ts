@@ -79,6 +79,10 @@ function condition(filter: PlannedFilter, bind: (value: unknown, type: ValueType
       return `strpos(lower(${column}), lower(${bind(filter.value, "text")})) > 0`;
     case "in":
       return `${column} = ANY(${bind(filter.value, filter.type)}[])`;
+    case "eq":
+    case "ne":
+      // Equality is byte equality under any deterministic collation: no COLLATE, so an index still serves it.
+      return `${column} ${comparisons[filter.op]} ${bind(filter.value, filter.type)}`;
     default:
       return `${collated(column, filter.type)} ${comparisons[filter.op]} ${bind(filter.value, filter.type)}`;
   }

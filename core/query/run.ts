@@ -4,8 +4,10 @@ import {
   FileConnector,
   MongoConnector,
   PostgresConnector,
+  type SourceConnector,
   type SourceRegistry,
   TableNotFoundError,
+  type TableSchema,
 } from "../sources/index.js";
 import { SyncStateStore } from "../sync/index.js";
 import { columnTypes } from "./column-types.js";
@@ -15,6 +17,7 @@ import { runOnMongo } from "./mongo.js";
 import { type OutputColumn, planQuery } from "./plan.js";
 import { runOnPostgres } from "./postgres.js";
 import type { QuerySpec } from "./spec.js";
+import type { ValueType } from "./values.js";
 
 export interface QueryDependencies {
   sources: SourceRegistry;
@@ -42,12 +45,7 @@ export interface QueryResult {
 export async function runQuery(dependencies: QueryDependencies, spec: QuerySpec): Promise<QueryResult> {
   const connector = dependencies.sources.get(spec.source);
   await assertQueryable(dependencies, spec.source, spec.table);
-  const schema = await connector.describe(spec.table).catch((error: unknown) => {
-    // A listed table that is not there is the request's (or configuration's) mistake, named like the others.
-    if (error instanceof TableNotFoundError) throw new TableNotQueryableError(spec.source, spec.table, []);
-    throw error;
-  });
-  const types = await columnTypes(connector, schema, dependencies.settings.SCHEMA_SAMPLE_SIZE);
+  const { schema, types } = await tableTypes(dependencies, connector, spec.table);
   const plan = planQuery(spec, connector.kind, schema, types);
   const timeoutMs = dependencies.settings.QUERY_TIMEOUT_MS;
 
@@ -71,6 +69,35 @@ export async function runQuery(dependencies: QueryDependencies, spec: QuerySpec)
     truncated: rows.length > plan.limit,
     execution,
   };
+}
+
+/** How long a table's introspected schema and column types are reused: introspection costs more than most queries. */
+export const schemaCacheMs = 60_000;
+const schemaCaches = new WeakMap<SourceRegistry, Map<string, { expires: number; value: Promise<TableTypes> }>>();
+type TableTypes = { schema: TableSchema; types: Map<string, ValueType> };
+
+/** The table's schema and column types, from a per-registry cache of `schemaCacheMs`. */
+function tableTypes(dependencies: QueryDependencies, connector: SourceConnector, table: string): Promise<TableTypes> {
+  let cache = schemaCaches.get(dependencies.sources);
+  if (!cache) {
+    cache = new Map();
+    schemaCaches.set(dependencies.sources, cache);
+  }
+  const key = JSON.stringify([connector.name, table]);
+  const cached = cache.get(key);
+  if (cached && cached.expires > Date.now()) return cached.value;
+  const value = (async () => {
+    const schema = await connector.describe(table).catch((error: unknown) => {
+      // A listed table that is not there is the request's (or configuration's) mistake, named like the others.
+      if (error instanceof TableNotFoundError) throw new TableNotQueryableError(connector.name, table, []);
+      throw error;
+    });
+    return { schema, types: await columnTypes(connector, schema, dependencies.settings.SCHEMA_SAMPLE_SIZE) };
+  })();
+  // A failure is not kept: the next query asks again.
+  value.catch(() => cache.delete(key));
+  cache.set(key, { expires: Date.now() + schemaCacheMs, value });
+  return value;
 }
 
 /** The source's query_tables when configured; otherwise the tables that have sync state (were ingested). */

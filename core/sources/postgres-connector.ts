@@ -144,10 +144,11 @@ export class PostgresConnector implements SourceConnector {
     const client = await this.connect();
     let failed = false;
     try {
-      await client.query("BEGIN TRANSACTION READ ONLY");
-      // SET takes no parameters; the timeout is an integer from the settings, never from a request.
-      await client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.floor(options.timeoutMs))}`);
-      await client.query("SET LOCAL TimeZone = 'UTC'");
+      // One round trip for all three. SET takes no parameters; the timeout is an integer from the
+      // settings, never from a request.
+      await client.query(
+        `BEGIN TRANSACTION READ ONLY; SET LOCAL statement_timeout = ${Math.max(1, Math.floor(options.timeoutMs))}; SET LOCAL TimeZone = 'UTC'`,
+      );
       const { rows } = await client.query<SourceRow>(sql, [...values]);
       await client.query("COMMIT");
       return rows;
