@@ -97,8 +97,8 @@ const columns = Object.keys(items[0] as Item) as (keyof Item)[];
 
 export interface QueryFixture {
   context: AppContext;
-  sources: { postgres: string; mongo: string; csv: string; open: string };
-  tables: { postgres: string; mongo: string; csv: string };
+  sources: { postgres: string; mongo: string; csv: string; jsonl: string; open: string };
+  tables: { postgres: string; mongo: string; csv: string; jsonl: string };
   postgres: Awaited<ReturnType<typeof createPostgresFixture>>;
   close(): Promise<void>;
 }
@@ -149,8 +149,20 @@ export async function createQueryFixture(label: string, overrides: Record<string
   ].join("\n");
   await writeFile(path.join(dataDir, "catalogue", "items.csv"), `${csv}\n`);
   await writeFile(path.join(dataDir, "catalogue", "hidden.csv"), "id\n1\n");
+  // JSONL keeps JSON's numbers, booleans and nulls (a null stock is a missing key); dates are text.
+  const jsonl = items.map((item) => {
+    const { stock, ...rest } = item;
+    return JSON.stringify(stock === null ? rest : item);
+  });
+  await writeFile(path.join(dataDir, "catalogue", "items.jsonl"), `${jsonl.join("\n")}\n`);
 
-  const sources = { postgres: `pg_${run}`, mongo: `mg_${run}`, csv: `csv_${run}`, open: `open_${run}` };
+  const sources = {
+    postgres: `pg_${run}`,
+    mongo: `mg_${run}`,
+    csv: `csv_${run}`,
+    jsonl: `jl_${run}`,
+    open: `open_${run}`,
+  };
   const prefix = `${run}:`;
   const context = createTestContext({
     REDIS_KEY_PREFIX: prefix,
@@ -166,13 +178,14 @@ export async function createQueryFixture(label: string, overrides: Record<string
       },
       { name: sources.mongo, kind: "mongodb", url: testServices.mongoUrl, database, query_tables: ["items"] },
       { name: sources.csv, kind: "csv", path: "catalogue", query_tables: ["items.csv"] },
+      { name: sources.jsonl, kind: "jsonl", path: "catalogue", query_tables: ["items.jsonl"] },
       { name: sources.open, kind: "postgresql", url: testServices.postgresUrl, schema: postgres.schema },
     ]),
   });
   return {
     context,
     sources,
-    tables: { postgres: "items", mongo: "items", csv: "items.csv" },
+    tables: { postgres: "items", mongo: "items", csv: "items.csv", jsonl: "items.jsonl" },
     postgres,
     async close() {
       await dropRedisPrefix(context, prefix);

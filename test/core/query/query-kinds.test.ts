@@ -4,7 +4,7 @@ import { createQueryFixture, type QueryFixture } from "./query-fixture.js";
 
 type Case = Omit<QuerySpecInput, "source" | "table"> & { expected?: Record<string, unknown>[] };
 
-// Every case runs on PostgreSQL, FerretDB and CSV; the three answers must be equal, and equal to `expected` when given.
+// Every case runs on PostgreSQL, FerretDB, CSV and JSONL; the four answers must be equal, and equal to `expected` when given.
 const cases: Record<string, Case> = {
   "eq on text": {
     filters: [{ column: "category", op: "eq", value: "Desks" }],
@@ -297,7 +297,7 @@ const cases: Record<string, Case> = {
   },
 };
 
-describe("structured queries give the same answers on PostgreSQL, FerretDB and CSV", { timeout: 60_000 }, () => {
+describe("structured queries give the same answers on PostgreSQL, FerretDB, CSV and JSONL", { timeout: 60_000 }, () => {
   let fixture: QueryFixture;
 
   beforeAll(async () => {
@@ -307,7 +307,7 @@ describe("structured queries give the same answers on PostgreSQL, FerretDB and C
     await fixture?.close();
   });
 
-  const kinds = ["postgres", "mongo", "csv"] as const;
+  const kinds = ["postgres", "mongo", "csv", "jsonl"] as const;
   const runOn = (kind: (typeof kinds)[number], spec: Omit<QuerySpecInput, "source" | "table">) =>
     runQuery(
       fixture.context,
@@ -316,10 +316,12 @@ describe("structured queries give the same answers on PostgreSQL, FerretDB and C
 
   for (const [name, { expected, ...spec }] of Object.entries(cases)) {
     it(name, async () => {
-      const [postgres, mongo, csv] = await Promise.all(kinds.map((kind) => runOn(kind, spec)));
+      const [postgres, mongo, csv, jsonl] = await Promise.all(kinds.map((kind) => runOn(kind, spec)));
       if (expected) expect(postgres?.rows).toEqual(expected);
       expect(mongo?.rows).toEqual(postgres?.rows);
       expect(csv?.rows).toEqual(postgres?.rows);
+      expect(jsonl?.rows).toEqual(postgres?.rows);
+      expect(jsonl?.columns).toEqual(postgres?.columns);
       expect(mongo?.columns).toEqual(postgres?.columns);
       expect(csv?.columns).toEqual(postgres?.columns);
       // The spec that ran comes back with the answer, defaults filled in.
@@ -329,8 +331,13 @@ describe("structured queries give the same answers on PostgreSQL, FerretDB and C
 
   it("says when the limit cut the rows, and which engine ran each kind", async () => {
     const answers = await Promise.all(kinds.map((kind) => runOn(kind, { columns: ["id"], limit: 2 })));
-    expect(answers.map((answer) => answer.truncated)).toEqual([true, true, true]);
-    expect(answers.map((answer) => answer.execution)).toEqual(["postgresql_sql", "mongodb_find", "streamed_in_code"]);
+    expect(answers.map((answer) => answer.truncated)).toEqual([true, true, true, true]);
+    expect(answers.map((answer) => answer.execution)).toEqual([
+      "postgresql_sql",
+      "mongodb_find",
+      "streamed_in_code",
+      "streamed_in_code",
+    ]);
     const grouped = await runOn("mongo", {
       group_by: ["category"],
       aggregates: [{ function: "avg", column: "price" }],
