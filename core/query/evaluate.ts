@@ -1,8 +1,23 @@
 import { readPath, type SourceKind, type SourceRow } from "../sources/index.js";
+import { QueryTimeoutError } from "./errors.js";
 import type { PlannedFilter, QueryPlan } from "./plan.js";
 import { compareValues, normalizeValue, type QueryValue, roundAggregate } from "./values.js";
 
 export type ResultRow = Record<string, QueryValue>;
+
+/** When a query evaluated in code must stop; `check` throws QueryTimeoutError past it. */
+export class Deadline {
+  private readonly at: number;
+  constructor(
+    private readonly source: string,
+    private readonly timeoutMs: number,
+  ) {
+    this.at = Date.now() + timeoutMs;
+  }
+  check(): void {
+    if (Date.now() > this.at) throw new QueryTimeoutError(this.source, this.timeoutMs);
+  }
+}
 
 /** Whether a row (its values normalized to the columns' types) passes every filter; null fails all but is_null. */
 export function passes(values: (column: string) => QueryValue, filters: readonly PlannedFilter[]): boolean {
@@ -60,8 +75,13 @@ interface Accumulator {
 export async function evaluate(
   plan: QueryPlan,
   rows: AsyncIterable<SourceRow>,
-  options: { kind: SourceKind; filtered: boolean },
+  options: { kind: SourceKind; filtered: boolean; deadline?: Deadline },
 ): Promise<ResultRow[]> {
+  let seen = 0;
+  // The same QUERY_TIMEOUT_MS as on the databases: checked every thousand rows, a file cannot run on for ever.
+  const check = () => {
+    if (++seen % 1_000 === 0) options.deadline?.check();
+  };
   const typeOf = new Map<string, QueryPlan["output"][number]["type"]>();
   for (const filter of plan.filters) typeOf.set(filter.column, filter.type);
   for (const column of plan.output) typeOf.set(column.name, column.type);
@@ -74,6 +94,7 @@ export async function evaluate(
     const keep = plan.limit + 1;
     let kept: ResultRow[] = [];
     for await (const row of rows) {
+      check();
       const values = read(row);
       if (!options.filtered && !passes(values, plan.filters)) continue;
       kept.push(Object.fromEntries(plan.columns.map((column) => [column, values(column)])));
@@ -85,6 +106,7 @@ export async function evaluate(
 
   const groups = new Map<string, { key: QueryValue[]; accumulator: Accumulator }>();
   for await (const row of rows) {
+    check();
     const values = read(row);
     if (!options.filtered && !passes(values, plan.filters)) continue;
     const key = plan.groupBy.map((column) => values(column));

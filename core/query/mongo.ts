@@ -1,6 +1,7 @@
 import type { Document } from "mongodb";
 import type { MongoConnector } from "../sources/index.js";
-import { evaluate, type ResultRow, rowOrder } from "./evaluate.js";
+import { QueryTimeoutError } from "./errors.js";
+import { Deadline, evaluate, type ResultRow, rowOrder } from "./evaluate.js";
 import type { PlannedFilter, QueryPlan } from "./plan.js";
 import { normalizeValue, roundAggregate } from "./values.js";
 
@@ -62,6 +63,22 @@ export async function runOnMongo(
   plan: QueryPlan,
   options: { timeoutMs: number },
 ): Promise<{ rows: ResultRow[]; execution: MongoExecution }> {
+  try {
+    return await runPlan(connector, plan, options);
+  } catch (error) {
+    // MaxTimeMSExpired: the server stopped the query at QUERY_TIMEOUT_MS.
+    if ((error as { code?: unknown }).code === 50)
+      throw new QueryTimeoutError(connector.name, options.timeoutMs, error);
+    throw error;
+  }
+}
+
+async function runPlan(
+  connector: MongoConnector,
+  plan: QueryPlan,
+  options: { timeoutMs: number },
+): Promise<{ rows: ResultRow[]; execution: MongoExecution }> {
+  const deadline = new Deadline(connector.name, options.timeoutMs);
   const execution = mongoExecution(plan);
   const filter = mongoQuery(plan.filters);
   if (execution === "mongodb_find") {
@@ -70,7 +87,7 @@ export async function runOnMongo(
       projection: projection(plan.columns),
       maxTimeMS: options.timeoutMs,
     });
-    return { rows: await evaluate(plan, documents, { kind: "mongodb", filtered: true }), execution };
+    return { rows: await evaluate(plan, documents, { kind: "mongodb", filtered: true, deadline }), execution };
   }
   if (execution === "mongodb_find_in_code") {
     const needed = [
@@ -82,7 +99,7 @@ export async function runOnMongo(
       projection: projection(needed),
       maxTimeMS: options.timeoutMs,
     });
-    return { rows: await evaluate(plan, documents, { kind: "mongodb", filtered: true }), execution };
+    return { rows: await evaluate(plan, documents, { kind: "mongodb", filtered: true, deadline }), execution };
   }
   const group: Document = {
     // One key groups by the field itself: FerretDB groups by a document key several times slower.

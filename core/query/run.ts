@@ -12,7 +12,7 @@ import {
 import { SyncStateStore } from "../sync/index.js";
 import { columnTypes } from "./column-types.js";
 import { TableNotQueryableError } from "./errors.js";
-import { evaluate, type ResultRow } from "./evaluate.js";
+import { Deadline, evaluate, type ResultRow } from "./evaluate.js";
 import { runOnMongo } from "./mongo.js";
 import { type OutputColumn, planQuery } from "./plan.js";
 import { runOnPostgres } from "./postgres.js";
@@ -57,7 +57,11 @@ export async function runQuery(dependencies: QueryDependencies, spec: QuerySpec)
   } else if (connector instanceof MongoConnector) {
     ({ rows, execution } = await runOnMongo(connector, plan, { timeoutMs }));
   } else if (connector instanceof FileConnector) {
-    rows = await evaluate(plan, connector.rows(spec.table), { kind: connector.kind, filtered: false });
+    rows = await evaluate(plan, connector.rows(spec.table), {
+      kind: connector.kind,
+      filtered: false,
+      deadline: new Deadline(spec.source, timeoutMs),
+    });
     execution = "streamed_in_code";
   } else {
     throw new TableNotQueryableError(spec.source, spec.table, []);

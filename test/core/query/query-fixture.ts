@@ -100,6 +100,8 @@ export interface QueryFixture {
   sources: { postgres: string; mongo: string; csv: string; jsonl: string; open: string };
   tables: { postgres: string; mongo: string; csv: string; jsonl: string };
   postgres: Awaited<ReturnType<typeof createPostgresFixture>>;
+  /** The CSV and JSONL sources' folder. */
+  catalogue: string;
   close(): Promise<void>;
 }
 
@@ -177,7 +179,7 @@ export async function createQueryFixture(label: string, overrides: Record<string
         query_tables: ["items", "gone"],
       },
       { name: sources.mongo, kind: "mongodb", url: testServices.mongoUrl, database, query_tables: ["items"] },
-      { name: sources.csv, kind: "csv", path: "catalogue", query_tables: ["items.csv"] },
+      { name: sources.csv, kind: "csv", path: "catalogue", query_tables: ["items.csv", "big.csv"] },
       { name: sources.jsonl, kind: "jsonl", path: "catalogue", query_tables: ["items.jsonl"] },
       { name: sources.open, kind: "postgresql", url: testServices.postgresUrl, schema: postgres.schema },
     ]),
@@ -187,6 +189,7 @@ export async function createQueryFixture(label: string, overrides: Record<string
     sources,
     tables: { postgres: "items", mongo: "items", csv: "items.csv", jsonl: "items.jsonl" },
     postgres,
+    catalogue: path.join(dataDir, "catalogue"),
     async close() {
       await dropRedisPrefix(context, prefix);
       await context.close();

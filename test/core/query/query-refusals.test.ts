@@ -1,3 +1,5 @@
+import { writeFile } from "node:fs/promises";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { InvalidInputError } from "../../../core/errors/index.js";
 import { type QuerySpecInput, QueryTimeoutError, querySpecSchema, runQuery } from "../../../core/query/index.js";
@@ -110,6 +112,18 @@ describe("structured queries refuse what the schema and the configuration do not
       `SELECT count(*)::int AS n FROM ${fixture.postgres.schema}.written`,
     );
     expect(rows[0]?.n).toBe(0);
+  });
+
+  it("stops a file evaluated in code at QUERY_TIMEOUT_MS too", async () => {
+    const lines = Array.from({ length: 1_000_000 }, (_, index) => `${index},item ${index},${index % 97}`);
+    await writeFile(path.join(fixture.catalogue, "big.csv"), `id,name,price\n${lines.join("\n")}\n`);
+    const error = await run({
+      source: fixture.sources.csv,
+      table: "big.csv",
+      group_by: ["price"],
+      aggregates: [{ function: "count" }],
+    }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(QueryTimeoutError);
   });
 
   it("cancels a PostgreSQL query at QUERY_TIMEOUT_MS with a clear error instead of hanging", async () => {
