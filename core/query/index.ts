@@ -1,7 +1,7 @@
 export { InvalidQueryError, QueryTimeoutError, TableNotQueryableError } from "./errors.js";
 export type { ResultRow } from "./evaluate.js";
 export { type OutputColumn, planQuery, type QueryPlan } from "./plan.js";
-export { type QueryDependencies, type QueryResult, runQuery } from "./run.js";
+export { describeQueryTable, type QueryDependencies, type QueryResult, runQuery, schemaCacheMs } from "./run.js";
 export {
   type Aggregate,
   aggregateDecimals,

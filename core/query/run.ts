@@ -75,6 +75,21 @@ export async function runQuery(dependencies: QueryDependencies, spec: QuerySpec)
   };
 }
 
+/**
+ * A table open to queries, its columns and their query types: what a model is told before it writes a spec.
+ * @example await describeQueryTable(context, "samples", "products.csv") // → columns [{ name: "price", type: "number" }, …]
+ */
+export async function describeQueryTable(
+  dependencies: QueryDependencies,
+  source: string,
+  table: string,
+): Promise<{ source: string; table: string; kind: SourceConnector["kind"]; columns: OutputColumn[] }> {
+  const connector = dependencies.sources.get(source);
+  await assertQueryable(dependencies, source, table);
+  const { types } = await tableTypes(dependencies, connector, table);
+  return { source, table, kind: connector.kind, columns: [...types].map(([name, type]) => ({ name, type })) };
+}
+
 /** How long a table's introspected schema and column types are reused: introspection costs more than most queries. */
 export const schemaCacheMs = 60_000;
 const schemaCaches = new WeakMap<SourceRegistry, Map<string, { expires: number; value: Promise<TableTypes> }>>();

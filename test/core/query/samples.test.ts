@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { querySpecSchema, runQuery } from "../../../core/query/index.js";
+import { describeQueryTable, querySpecSchema, runQuery } from "../../../core/query/index.js";
 import { createTestContext } from "../../support/app-context.js";
 import { uniqueName } from "../../support/services.js";
 
@@ -35,5 +35,14 @@ describe("the README's /query example on the bundled samples", () => {
       }),
     );
     expect(counted.rows).toEqual([{ count: 15, min_price: 151.48 }]);
+    const described = await describeQueryTable(context, source, "products.csv");
+    expect(described.columns).toEqual(
+      expect.arrayContaining([
+        { name: "price", type: "number" },
+        { name: "added_on", type: "date" },
+        { name: "in_stock", type: "boolean" },
+        { name: "name", type: "text" },
+      ]),
+    );
   });
 });
