@@ -1,17 +1,49 @@
 import { loadConfig } from "../core/config/index.js";
 import { createAppContext } from "../core/context/index.js";
 import { createLogger } from "../core/logging/index.js";
-import { createChatApp } from "../functions/http/chat.js";
+import { createChatStreamApp } from "../functions/http/chat-stream.js";
+import { createMcpApp } from "../functions/http/mcp.js";
+import { createOpenAiApp } from "../functions/http/openai.js";
 import { startOpenAiDouble } from "../test/support/llm-doubles/openai-double.js";
 import { testServices } from "../test/support/services.js";
 import { benchQuery } from "./query.bench.js";
 import { type BenchResult, median, percentile } from "./support.js";
 
 const requests = Number(process.env.BENCH_CHAT_REQUESTS ?? 50);
+const source = "benchquery";
+
+/** Reads a streamed body, noting when `marks` first appear in it (ms since `started`). */
+async function timeMarks(
+  response: Response,
+  started: number,
+  marks: Record<string, (text: string) => boolean>,
+): Promise<Record<string, number | undefined>> {
+  const seen: Record<string, number | undefined> = {};
+  const reader = response.body?.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  while (reader) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += decoder.decode(value, { stream: true });
+    for (const [name, found] of Object.entries(marks)) {
+      if (seen[name] === undefined && found(text)) seen[name] = performance.now() - started;
+    }
+  }
+  return seen;
+}
+
+const post = (body: unknown) => ({
+  method: "POST",
+  headers: { "content-type": "application/json" },
+  body: JSON.stringify(body),
+});
 
 /**
- * The service's own overhead on /chat/stream: time to the `sources` event and to the first
- * `content` event over the query benchmark's 100,000 vectors, with an LLM double that answers at once.
+ * The service's own overhead on a chat answer over the query benchmark's 100,000 vectors, with an
+ * LLM double that answers at once: time to sources and to the first content through /chat/stream,
+ * to the first content chunk through /v1/chat/completions (stream), and to the MCP `ask` tool's
+ * result (MCP answers whole: its first token arrives with the last). The three alternate per question.
  */
 export async function benchChat(): Promise<BenchResult[]> {
   await benchQuery(); // makes sure the 100,000-vector collection is loaded
@@ -25,53 +57,93 @@ export async function benchChat(): Promise<BenchResult[]> {
       KAFKA_BROKERS: "",
       OPENAI_BASE_URL: double.baseUrl,
       LLM_PROVIDER: "openai",
+      SOURCES: JSON.stringify([{ name: source, kind: "csv" }]),
     },
   });
   const context = createAppContext(settings, createLogger(settings));
-  const app = createChatApp(() => context);
+  const chatStream = createChatStreamApp(() => context);
+  const openAi = createOpenAiApp(() => context);
+  const mcp = createMcpApp(() => context);
   await context.embedder.warmUp();
   const toSources: number[] = [];
   const toContent: number[] = [];
+  const completionsToContent: number[] = [];
+  const mcpToAnswer: number[] = [];
+  const push = (list: number[], value: number | undefined) => value !== undefined && list.push(value);
   for (let index = 0; index < requests; index++) {
-    const started = performance.now();
-    const response = await app.request("/chat/stream", {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        user_name: "bench",
-        message: `a question about record ${index}`,
-        include_history: false,
-        filters: { source: "benchquery" },
-      }),
-    });
-    const reader = response.body?.getReader();
-    const decoder = new TextDecoder();
-    let text = "";
-    let sourcesAt: number | undefined;
-    let contentAt: number | undefined;
-    while (reader) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      text += decoder.decode(value, { stream: true });
-      if (sourcesAt === undefined && text.includes("event: sources")) sourcesAt = performance.now() - started;
-      if (contentAt === undefined && text.includes("event: content")) contentAt = performance.now() - started;
-    }
-    if (sourcesAt !== undefined) toSources.push(sourcesAt);
-    if (contentAt !== undefined) toContent.push(contentAt);
+    const message = `a question about record ${index}`;
+    const viaChatStream = async () => {
+      const started = performance.now();
+      const streamed = await timeMarks(
+        await chatStream.request(
+          "/chat/stream",
+          post({ user_name: "bench", message, include_history: false, filters: { source } }),
+        ),
+        started,
+        { sources: (text) => text.includes("event: sources"), content: (text) => text.includes("event: content") },
+      );
+      push(toSources, streamed.sources);
+      push(toContent, streamed.content);
+    };
+    const viaCompletions = async () => {
+      const started = performance.now();
+      const completion = await timeMarks(
+        await openAi.request(
+          "/v1/chat/completions",
+          post({ model: `data:${source}`, stream: true, messages: [{ role: "user", content: message }] }),
+        ),
+        started,
+        // The first chunk only names the role (content ""); the first token is the next content.
+        { content: (text) => /"delta":\{"content":"[^"]/.test(text) },
+      );
+      push(completionsToContent, completion.content);
+    };
+    const viaMcp = async () => {
+      const started = performance.now();
+      const answered = await timeMarks(
+        await mcp.request(
+          "/mcp",
+          post({
+            jsonrpc: "2.0",
+            id: index,
+            method: "tools/call",
+            params: { name: "ask", arguments: { question: message, filters: { source } } },
+          }),
+        ),
+        started,
+        { answer: (text) => text.includes('"answer":') },
+      );
+      push(mcpToAnswer, answered.answer);
+    };
+    // Each path goes first in turn, so none always meets a cold cache or a warm one.
+    const paths = [viaChatStream, viaCompletions, viaMcp];
+    for (let turn = 0; turn < paths.length; turn++) await paths[(index + turn) % paths.length]?.();
   }
   await context.redis?.del(`${settings.REDIS_KEY_PREFIX}history:bench`);
   await context.close();
   await double.close();
   const round = (value: number) => Math.round(value * 10) / 10;
+  const chatP50 = median(toContent);
   return [
     {
       name: "chat",
-      conditions: { vectors: 100_000, requests, completed: toContent.length, llm: "OpenAI-compatible double, instant" },
+      conditions: {
+        vectors: Number(process.env.BENCH_VECTORS ?? 100_000),
+        requests,
+        completed: Math.min(toContent.length, completionsToContent.length, mcpToAnswer.length),
+        llm: "OpenAI-compatible double, instant",
+      },
       metrics: {
         to_sources_p50_ms: round(median(toSources)),
         to_sources_p95_ms: round(percentile(toSources, 0.95)),
-        to_first_content_p50_ms: round(median(toContent)),
+        to_first_content_p50_ms: round(chatP50),
         to_first_content_p95_ms: round(percentile(toContent, 0.95)),
+        completions_to_first_content_p50_ms: round(median(completionsToContent)),
+        completions_to_first_content_p95_ms: round(percentile(completionsToContent, 0.95)),
+        completions_vs_chat_stream_p50: round(median(completionsToContent) / chatP50),
+        mcp_ask_to_answer_p50_ms: round(median(mcpToAnswer)),
+        mcp_ask_to_answer_p95_ms: round(percentile(mcpToAnswer, 0.95)),
+        mcp_ask_vs_chat_stream_p50: round(median(mcpToAnswer) / chatP50),
       },
     },
   ];

@@ -27,7 +27,7 @@ export const systemPrompt = [
 export interface PromptInput {
   question: string;
   /** Prior messages, oldest first (already limited to the last N turns). */
-  history: readonly HistoryMessage[];
+  history: readonly Pick<HistoryMessage, "role" | "content">[];
   /** Retrieved matches, best first. */
   matches: readonly (VectorMatch & MatchExplanation)[];
   /** Token budget of history, documents and question together. */

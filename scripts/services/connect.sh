@@ -33,7 +33,9 @@ connect_install() {
   local want tmp
   want="$(connect_want)"
   if [[ -f "$CONNECT_HOME/.installed" && "$(cat "$CONNECT_HOME/.installed")" == "$want" ]]; then return 0; fi
+  command -v java >/dev/null || apt_install openjdk-17-jre-headless
   command -v java >/dev/null || die "connect needs Java 17+ (apt-get install openjdk-17-jre-headless)"
+  command -v mvn >/dev/null || apt_install maven
   command -v mvn >/dev/null || die "connect's install needs Maven (apt-get install maven)"
   log "connect: resolving Kafka Connect and Debezium jars from Maven Central"
   mkdir -p "$CONNECT_HOME"

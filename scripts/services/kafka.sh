@@ -26,7 +26,9 @@ kafka_install() {
   # Keyed on the pom's content, so bumping a version in pom.xml re-resolves by itself.
   if [[ -f "$marker" && "$(cat "$marker")" == "$want" ]]; then return 0; fi
 
+  command -v java >/dev/null || apt_install openjdk-17-jre-headless
   command -v java >/dev/null || die "kafka needs Java 17+ (apt-get install openjdk-17-jre-headless)"
+  command -v mvn >/dev/null || apt_install maven
   command -v mvn >/dev/null || die "kafka's install needs Maven (apt-get install maven)"
   log "kafka: resolving jars from Maven Central (first run takes about a minute)"
   mkdir -p "$KAFKA_HOME"

@@ -56,26 +56,50 @@ with_up_lock() {
   return "$rc"
 }
 
-pid_alive() { local f="$RUN_DIR/$1.pid"; [[ -f "$f" ]] && kill -0 "$(cat "$f")" 2>/dev/null; }
+# proc_start_time PID -> the process's start time in clock ticks since boot (field 22 of /proc/PID/stat,
+# counted after the parenthesised command name, which may hold spaces); empty when there is no such process.
+proc_start_time() { sed -E 's/^.*\) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f20; }
+
+# pid_owned NAME -> 0 when NAME's pid file names a live process that is still the one start_daemon
+# started: a pid reused by another process after a crash or reboot has another start time.
+pid_owned() {
+  local f="$RUN_DIR/$1.pid" pid
+  [[ -f "$f" ]] || return 1
+  pid="$(cat "$f")"
+  kill -0 "$pid" 2>/dev/null || return 1
+  # Pid files written before start times were recorded have none: trust them as before.
+  [[ -f "$RUN_DIR/$1.start" ]] || return 0
+  [[ "$(proc_start_time "$pid")" == "$(cat "$RUN_DIR/$1.start")" ]]
+}
+
+pid_alive() { pid_owned "$1"; }
 
 # start_daemon NAME CMD... -> runs CMD detached (own session, survives the caller), records its pid
+# and its start time (so no later stop signals a stranger that inherited the pid)
 start_daemon() {
   local name="$1"; shift
   setsid nohup "$@" >>"$LOG_DIR/$name.log" 2>&1 < /dev/null &
   echo $! >"$RUN_DIR/$name.pid"
+  proc_start_time $! >"$RUN_DIR/$name.start"
 }
 
-# stop_daemon NAME -> TERM, wait up to 20 s, then KILL; removes the pid file
+# stop_daemon NAME -> TERM, wait up to 20 s, then KILL, only if the pid file still names the process
+# start_daemon started; removes the pid file either way
 stop_daemon() {
   local name="$1" f="$RUN_DIR/$1.pid" pid
   [[ -f "$f" ]] || return 0
   pid="$(cat "$f")"
+  if ! pid_owned "$name"; then
+    kill -0 "$pid" 2>/dev/null && log "$name: pid $pid belongs to another process now; not signalling it"
+    rm -f "$f" "$RUN_DIR/$name.start"
+    return 0
+  fi
   if kill -0 "$pid" 2>/dev/null; then
     kill -TERM "$pid" 2>/dev/null || true
     for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
     kill -KILL "$pid" 2>/dev/null || true
   fi
-  rm -f "$f"
+  rm -f "$f" "$RUN_DIR/$name.start"
 }
 
 apt_install() {

@@ -192,6 +192,16 @@ describe("hybrid retrieval: a PostgreSQL full-text index beside the vectors, on 
         if (status === 400) expect(body.error.message).toBeTruthy();
       }
     }
+    for (const filters of [
+      { source, category: "off\u0000ice" },
+      { source, "cat\u0000egory": { $in: ["a\ud800b", "office"] } },
+      { source: { $in: [source, "x\u0000y"] }, "t\u0000able": "lamps" },
+    ]) {
+      // Lone surrogates are refused up front (400); NUL reaches both stores and matches nothing.
+      const { status } = await search({ query: "desk lamp", mode: "hybrid", filters });
+      expect([200, 400], JSON.stringify(filters)).toContain(status);
+      if (!JSON.stringify(filters).includes("\\ud")) expect(status, JSON.stringify(filters)).toBe(200);
+    }
     const stopWords = await search({ query: "the of and a", mode: "keyword" });
     expect(stopWords.status).toBe(200);
     expect(stopWords.body.results).toEqual([]);
@@ -242,6 +252,21 @@ describe("hybrid retrieval: a PostgreSQL full-text index beside the vectors, on 
     await expectKeywordIndexInStep(context, source);
     const clean = await auditTable(dependencies, { source, table: "lamps" });
     expect(clean.keyword_index).toMatchObject({ missing: { count: 0 }, extra: { count: 0 }, stale: { count: 0 } });
+  });
+
+  it("empties both stores when a source is deleted", async () => {
+    const other = `${source}_gone`;
+    const vectors = context.vectors;
+    if (!vectors) throw new Error("chroma is configured in tests");
+    const [record] = await vectors.getRecords(source, [`${source}:lamps:9`]);
+    if (!record) throw new Error("lamp 9 is stored");
+    await vectors.upsert(other, [
+      { ...record, id: `${other}:lamps:9`, metadata: { ...record.metadata, source: other } },
+    ]);
+    expect(await keywordRows(other)).toHaveLength(1);
+    await vectors.deleteSource(other);
+    expect(await vectors.count(other)).toBe(0);
+    expect(await keywordRows(other)).toEqual([]);
   });
 
   it("answers from vectors with a warning while the keyword index is down, and reports it in /health", async () => {
