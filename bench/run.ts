@@ -1,4 +1,4 @@
-// `npm run bench -- [sources] [embed] [ingest] [query] [chat] [async] [sync] [cdc] [load]`: runs the named benchmarks (all when none is named),
+// `npm run bench -- [sources] [embed] [ingest] [query] [query-spec] [chat] [async] [sync] [cdc] [load]`: runs the named benchmarks (all when none is named),
 // writes bench/results/<name>.json and prints a markdown table. Needs `npm run services -- up`.
 import { benchAsync } from "./async.bench.js";
 import { benchCdc } from "./cdc.bench.js";
@@ -7,6 +7,7 @@ import { benchEmbedding } from "./embed.bench.js";
 import { benchIngest } from "./ingest.bench.js";
 import { benchLoad } from "./load.bench.js";
 import { benchQuery } from "./query.bench.js";
+import { benchQuerySpec } from "./query-spec.bench.js";
 import { benchSources } from "./sources.bench.js";
 import { type BenchResult, report } from "./support.js";
 import { benchSync } from "./sync.bench.js";
@@ -16,6 +17,7 @@ const suites: Record<string, () => Promise<BenchResult[]>> = {
   embed: benchEmbedding,
   ingest: benchIngest,
   query: benchQuery,
+  "query-spec": benchQuerySpec,
   chat: benchChat,
   async: benchAsync,
   sync: benchSync,

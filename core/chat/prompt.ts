@@ -79,7 +79,11 @@ export function buildPrompt(input: PromptInput): Prompt {
         : {}),
     }),
   );
-  const documents: LlmDocument[] = sources.map((source) => ({ n: source.n, content: source.content }));
+  const documents: LlmDocument[] = sources.map((source) => ({
+    n: source.n,
+    content: source.content,
+    metadata: Object.fromEntries(Object.entries(source.metadata).filter(([key]) => !bookkeepingFields.has(key))),
+  }));
   const finalTurn = `${documentsSection(sources)}\n\nQuestion: ${input.question}`;
   return {
     request: {

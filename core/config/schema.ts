@@ -230,6 +230,11 @@ export const settingsSchema = z.object({
     .default(20)
     .describe("Ids an audit report lists per kind (missing, extra, stale); the counts are always complete"),
 
+  QUERY_TIMEOUT_MS: positiveInt
+    .max(300_000)
+    .default(5_000)
+    .describe("Time a structured query (POST /query) may run on a database before it is cancelled"),
+
   HEALTH_TIMEOUT_MS: positiveInt.default(3_000).describe("Time each /health component check may take"),
 
   METRICS_MODE: z

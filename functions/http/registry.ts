@@ -11,6 +11,7 @@ import { app as llmApp } from "./llm.js";
 import { app as mcpApp } from "./mcp.js";
 import { app as metricsApp } from "./metrics.js";
 import { app as openAiApp } from "./openai.js";
+import { app as queryApp } from "./query.js";
 import { app as searchApp } from "./search.js";
 import { app as serviceInfoApp } from "./service-info.js";
 import type { AppEnv } from "./shared/create-app.js";
@@ -33,6 +34,7 @@ export const httpFunctions: ReadonlyArray<{ name: string; app: OpenAPIHono<AppEn
   { name: "cdc", app: cdcApp },
   { name: "audit", app: auditApp },
   { name: "search", app: searchApp },
+  { name: "query", app: queryApp },
   { name: "chat", app: chatApp },
   { name: "chat-stream", app: chatStreamApp },
   { name: "llm", app: llmApp },

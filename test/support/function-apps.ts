@@ -14,6 +14,7 @@ import { createLlmApp } from "../../functions/http/llm.js";
 import { createMcpApp } from "../../functions/http/mcp.js";
 import { createMetricsApp } from "../../functions/http/metrics.js";
 import { createOpenAiApp } from "../../functions/http/openai.js";
+import { createQueryApp } from "../../functions/http/query.js";
 import { httpFunctions } from "../../functions/http/registry.js";
 import { createSearchApp } from "../../functions/http/search.js";
 import { createServiceInfoApp } from "../../functions/http/service-info.js";
@@ -36,6 +37,7 @@ export const appFactories: Readonly<Record<string, AppFactory>> = {
   cdc: createCdcApp,
   audit: createAuditApp,
   search: createSearchApp,
+  query: createQueryApp,
   chat: createChatApp,
   "chat-stream": createChatStreamApp,
   llm: createLlmApp,

@@ -15,6 +15,7 @@ import { createLlmApp } from "../../../functions/http/llm.js";
 import { createMcpApp } from "../../../functions/http/mcp.js";
 import { createMetricsApp } from "../../../functions/http/metrics.js";
 import { createOpenAiApp } from "../../../functions/http/openai.js";
+import { createQueryApp } from "../../../functions/http/query.js";
 import { httpFunctions } from "../../../functions/http/registry.js";
 import { createSearchApp } from "../../../functions/http/search.js";
 import { createServiceInfoApp } from "../../../functions/http/service-info.js";
@@ -151,6 +152,17 @@ describe("every HTTP function behind Lambda's adapter, with API Gateway HTTP API
       },
       status: 200,
       check: (body) => expect((body.results as { id: string }[])[0]?.id).toBe(`${source}:gear:1`),
+    },
+    // The ingest above opened the table to structured queries (no query_tables: ingested tables are open).
+    query: {
+      create: createQueryApp,
+      request: {
+        method: "POST",
+        path: "/query",
+        body: JSON.stringify({ source, table: "gear", filters: [{ column: "name", op: "contains", value: "tent" }] }),
+      },
+      status: 200,
+      check: (body) => expect(body).toMatchObject({ rows: [{ id: 3, name: "Summit Tent" }], truncated: false }),
     },
     // The ingest above recorded the table's sync spec, so a sync needs only the table.
     sync: {
