@@ -29,6 +29,7 @@ export const queryFilterSchema = z
     op: z.enum(queryFilterOperators).default("eq"),
     value: z.union([scalar, z.array(scalar).min(1).max(1_000), z.null()]).optional(),
   })
+  .strict()
   .superRefine((filter, context) => {
     const needsList = filter.op === "in";
     const needsNone = filter.op === "is_null" || filter.op === "not_null";
@@ -43,19 +44,23 @@ export const queryFilterSchema = z
     }
   });
 
-export const aggregateSchema = z.object({
-  function: z.enum(aggregateFunctions),
-  /** The column aggregated; `count` without one counts rows. */
-  column: columnName.optional(),
-  /** The result column's name; default `<function>_<column>` (or `count` for rows). */
-  alias: aliasSchema.optional(),
-});
+export const aggregateSchema = z
+  .object({
+    function: z.enum(aggregateFunctions),
+    /** The column aggregated; `count` without one counts rows. */
+    column: columnName.optional(),
+    /** The result column's name; default `<function>_<column>` (or `count` for rows). */
+    alias: aliasSchema.optional(),
+  })
+  .strict();
 
-export const orderSchema = z.object({
-  /** A column of the result: a selected or grouped column, or an aggregate's alias. */
-  key: z.string().min(1).max(256),
-  direction: z.enum(["asc", "desc"]).default("asc"),
-});
+export const orderSchema = z
+  .object({
+    /** A column of the result: a selected or grouped column, or an aggregate's alias. */
+    key: z.string().min(1).max(256),
+    direction: z.enum(["asc", "desc"]).default("asc"),
+  })
+  .strict();
 
 /**
  * One structured query: rows of a table, filtered, optionally grouped and aggregated, ordered and
@@ -63,17 +68,19 @@ export const orderSchema = z.object({
  * @example { source: "samples", table: "products.csv", filters: [{ column: "name", op: "contains", value: "standing desk" }],
  *            order_by: [{ key: "price" }], columns: ["name", "price"], limit: 1 }
  */
-export const querySpecSchema = z.object({
-  source: sourceNameSchema,
-  table: z.string().min(1).max(256),
-  /** Columns of a row query (no group_by, no aggregates); default: every column. */
-  columns: z.array(columnName).min(1).max(100).optional(),
-  filters: z.array(queryFilterSchema).max(20).default([]),
-  group_by: z.array(columnName).min(1).max(5).optional(),
-  aggregates: z.array(aggregateSchema).min(1).max(10).optional(),
-  order_by: z.array(orderSchema).min(1).max(5).optional(),
-  limit: z.number().int().min(1).max(queryRowCap).default(defaultQueryLimit),
-});
+export const querySpecSchema = z
+  .object({
+    source: sourceNameSchema,
+    table: z.string().min(1).max(256),
+    /** Columns of a row query (no group_by, no aggregates); default: every column. */
+    columns: z.array(columnName).min(1).max(100).optional(),
+    filters: z.array(queryFilterSchema).max(20).default([]),
+    group_by: z.array(columnName).min(1).max(5).optional(),
+    aggregates: z.array(aggregateSchema).min(1).max(10).optional(),
+    order_by: z.array(orderSchema).min(1).max(5).optional(),
+    limit: z.number().int().min(1).max(queryRowCap).default(defaultQueryLimit),
+  })
+  .strict();
 
 export type QuerySpecInput = z.input<typeof querySpecSchema>;
 export type QuerySpec = z.infer<typeof querySpecSchema>;
