@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { requireUser } from "../auth/index.js";
 import { answer, userNameSchema } from "../chat/index.js";
-import { searchDocuments } from "../search/index.js";
+import { search } from "../search/index.js";
 import { metadataFiltersSchema } from "../vectors/index.js";
 import { defineTool, readableMetadata } from "./tool.js";
 
@@ -15,7 +15,7 @@ export const searchTool = defineTool({
   name: "search",
   title: "Search the data",
   description:
-    "Finds the stored rows closest in meaning to a query, best first, with their source, table, row key, text and score. " +
+    "Finds the stored rows that best match a query (by meaning and by exact words), best first, with their source, table, row key, text, score and which side matched. " +
     "Use it to look rows up or to gather evidence; use `ask` instead for a written, cited answer.",
   scope: "chat",
   input: z.object({
@@ -23,21 +23,25 @@ export const searchTool = defineTool({
     mode: z
       .enum(["hybrid", "vector", "keyword"])
       .optional()
-      .describe("hybrid (default): meaning and exact words; vector: meaning only; keyword: exact words only"),
+      .describe(
+        "hybrid (default when the keyword index is configured): meaning and exact words, e.g. SKUs and error codes; vector: meaning only; keyword: exact words only",
+      ),
     filters,
     max_results: z.number().int().min(1).max(50).default(5).describe("How many rows to return (1–50)"),
   }),
   async run(args, { context }) {
-    // `mode` rides along on the request: core search reads it once it supports modes, and ignores it until then.
     const request = { query: args.query, maxResults: args.max_results, filters: args.filters, mode: args.mode };
-    const matches = await searchDocuments(context, request);
-    const results = matches.map((match) => ({
+    const outcome = await search(context, request);
+    const results = outcome.results.map((match) => ({
       id: match.id,
       source: String(match.metadata.source ?? ""),
       table: String(match.metadata.table ?? ""),
       row_key: String(match.metadata.row_key ?? ""),
       text: match.content,
       relevance_score: match.relevance_score,
+      matched_by: match.matched_by,
+      vector_similarity: match.vector_similarity,
+      keyword_rank: match.keyword_rank,
       metadata: readableMetadata(match.metadata),
     }));
     const text = results.length
@@ -48,7 +52,16 @@ export const searchTool = defineTool({
           )
           .join("\n\n")
       : "No stored row matched the query.";
-    return { text, structured: { query: args.query, results } };
+    const notes = outcome.warnings.length ? `\n\nNote: ${outcome.warnings.join("; ")}` : "";
+    return {
+      text: text + notes,
+      structured: {
+        query: args.query,
+        mode: outcome.mode,
+        results,
+        ...(outcome.warnings.length ? { warnings: outcome.warnings } : {}),
+      },
+    };
   },
 });
 

@@ -108,6 +108,12 @@ describe("MCP over Streamable HTTP at /mcp, with the SDK's own client, on the re
       relevance_score: expect.any(Number),
     });
     expect(result.content[0]).toMatchObject({ type: "text", text: expect.stringContaining("Trailblazer Backpack") });
+
+    // Hybrid (the default with the keyword index): each row says which side matched it.
+    const hybrid = await call(chat, "search", { query: "Trailblazer", filters: { source: fixture.source } });
+    const structured = hybrid.structuredContent as { mode: string; results: Record<string, unknown>[] };
+    expect(structured.mode).toBe("hybrid");
+    expect(structured.results[0]).toMatchObject({ row_key: "1", matched_by: expect.arrayContaining(["keyword"]) });
   });
 
   it("ask: a cited answer whose every [n] names a returned source", async () => {
