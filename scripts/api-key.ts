@@ -13,7 +13,7 @@ const { values } = parseArgs({
   },
 });
 if (!values.name) {
-  console.error("usage: npm run api-key -- --name NAME [--scopes chat,admin] [--users 'ada,team-*'] [--rate N]");
+  console.error("usage: npm run api-key -- --name NAME [--scopes chat,query,admin] [--users 'ada,team-*'] [--rate N]");
   process.exit(2);
 }
 const { key, sha256 } = generateApiKey();

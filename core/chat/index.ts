@@ -19,6 +19,7 @@ export {
   type ChatRequest,
   type ChatStreamEvent,
   type ChatTimings,
+  type ConversationTurn,
   noDocumentsAnswer,
   type PreparedChat,
   prepareChat,

@@ -27,7 +27,7 @@ export const systemPrompt = [
 export interface PromptInput {
   question: string;
   /** Prior messages, oldest first (already limited to the last N turns). */
-  history: readonly HistoryMessage[];
+  history: readonly Pick<HistoryMessage, "role" | "content">[];
   /** Retrieved matches, best first. */
   matches: readonly (VectorMatch & MatchExplanation)[];
   /** Token budget of history, documents and question together. */
@@ -79,7 +79,11 @@ export function buildPrompt(input: PromptInput): Prompt {
         : {}),
     }),
   );
-  const documents: LlmDocument[] = sources.map((source) => ({ n: source.n, content: source.content }));
+  const documents: LlmDocument[] = sources.map((source) => ({
+    n: source.n,
+    content: source.content,
+    metadata: Object.fromEntries(Object.entries(source.metadata).filter(([key]) => !bookkeepingFields.has(key))),
+  }));
   const finalTurn = `${documentsSection(sources)}\n\nQuestion: ${input.question}`;
   return {
     request: {

@@ -21,10 +21,16 @@ export interface ChatDependencies {
 }
 
 export interface ChatRequest {
-  userName: string;
+  /** Whose stored history is read and saved; omitted, none is (an anonymous, one-off question). */
+  userName?: string | undefined;
   message: string;
   maxResults: number;
   includeHistory: boolean;
+  /**
+   * Earlier turns the caller keeps itself (an OpenAI-style client sends them with each request),
+   * oldest first; used instead of the stored history, and trimmed to the last CHAT_HISTORY_TURNS.
+   */
+  history?: readonly ConversationTurn[] | undefined;
   filters?: MetadataFilters | undefined;
   /** A configured provider's name; the default one when omitted. */
   provider?: string | undefined;
@@ -32,10 +38,17 @@ export interface ChatRequest {
   retrievalMode?: RetrievalMode | undefined;
 }
 
+/** One turn of a conversation the caller supplies. */
+export interface ConversationTurn {
+  role: "user" | "assistant";
+  content: string;
+}
+
 export interface ChatAnswer {
   response: string;
   sources: ChatSource[];
-  userName: string;
+  /** Absent for an anonymous question (nothing was saved). */
+  userName: string | undefined;
   provider: LlmProviderName;
   /** ISO 8601, UTC: when the answer completed. */
   timestamp: string;
@@ -77,7 +90,7 @@ export const noDocumentsAnswer =
 export async function prepareChat(dependencies: ChatDependencies, request: ChatRequest): Promise<PreparedChat> {
   const started = performance.now();
   const { settings } = dependencies;
-  const userName = validUserName(request.userName);
+  const userName = request.userName === undefined ? undefined : validUserName(request.userName);
   const provider = resolveProvider(dependencies.llm, request.provider);
   const warnings: string[] = [];
   const [retrieved, history] = await Promise.all([
@@ -88,14 +101,7 @@ export async function prepareChat(dependencies: ChatDependencies, request: ChatR
       minScore: settings.CHAT_MIN_SCORE,
       mode: request.retrievalMode,
     }),
-    request.includeHistory
-      ? withoutHistoryIfDown(
-          settings,
-          warnings,
-          () => recentTurns(dependencies, userName, settings.CHAT_HISTORY_TURNS),
-          [],
-        )
-      : Promise.resolve<HistoryMessage[]>([]),
+    conversation(dependencies, request, userName, warnings),
   ]);
   warnings.push(...retrieved.warnings);
   const prompt = buildPrompt({
@@ -109,18 +115,20 @@ export async function prepareChat(dependencies: ChatDependencies, request: ChatR
 
   const finish = async (response: string): Promise<ChatAnswer> => {
     const completed = new Date();
-    await withoutHistoryIfDown(
-      settings,
-      warnings,
-      () =>
-        saveExchange(dependencies, userName, {
-          question: request.message,
-          answer: response,
-          provider: provider.name,
-          at: completed,
-        }),
-      undefined,
-    );
+    if (userName !== undefined) {
+      await withoutHistoryIfDown(
+        settings,
+        warnings,
+        () =>
+          saveExchange(dependencies, userName, {
+            question: request.message,
+            answer: response,
+            provider: provider.name,
+            at: completed,
+          }),
+        undefined,
+      );
+    }
     return {
       response,
       sources: prompt.sources,
@@ -216,6 +224,24 @@ async function* replyDeltas(
   for await (const part of provider.stream(request, { signal })) {
     if (part.type === "text-delta" && part.text) yield part.text;
   }
+}
+
+/** The turns before the question: the caller's own, else the stored ones when asked for and a user is named. */
+async function conversation(
+  dependencies: ChatDependencies,
+  request: ChatRequest,
+  userName: string | undefined,
+  warnings: string[],
+): Promise<readonly ConversationTurn[]> {
+  const turns = dependencies.settings.CHAT_HISTORY_TURNS;
+  if (request.history) return turns > 0 ? request.history.slice(-2 * turns) : [];
+  if (!request.includeHistory || userName === undefined) return [];
+  return withoutHistoryIfDown(
+    dependencies.settings,
+    warnings,
+    () => recentTurns(dependencies, userName, turns),
+    [] as HistoryMessage[],
+  );
 }
 
 /**

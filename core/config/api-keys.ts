@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 
-export const apiScopes = ["chat", "admin"] as const;
+/** chat: /chat and search; query: POST /query (structured queries, no model); admin: everything. */
+export const apiScopes = ["chat", "query", "admin"] as const;
 export type ApiScope = (typeof apiScopes)[number];
 
 /** A user-name pattern: an exact name, `prefix*`, or `*` for every user. */

@@ -1,7 +1,7 @@
 export { type ApiKeyConfig, type ApiScope, apiScopes } from "./api-keys.js";
 export { ConfigError } from "./errors.js";
 export { type LoadConfigOptions, loadConfig, type Settings } from "./load.js";
-export { type BaseSettings, secretSettings, settingsSchema } from "./schema.js";
+export { type BaseSettings, llmProviderNames, secretSettings, settingsSchema } from "./schema.js";
 export {
   type FileSourceConfig,
   type MongoSourceConfig,

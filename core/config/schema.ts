@@ -30,6 +30,9 @@ const positiveInt = z.coerce.number().int().positive();
  * Every setting the service reads, with its default. Keys are env var names.
  * The README's settings table is generated from these descriptions (npm run settings-table).
  */
+/** Every LLM provider the service knows; which of them a deployment enables depends on its settings. */
+export const llmProviderNames = ["extractive", "gemini", "openai"] as const;
+
 export const settingsSchema = z.object({
   NODE_ENV: z.enum(["development", "test", "production"]).default("development").describe("Runtime mode"),
   LOG_LEVEL: z
@@ -130,7 +133,7 @@ export const settingsSchema = z.object({
     .describe("Let transformers.js download the model from the hub when it is not in the folder"),
 
   LLM_PROVIDER: z
-    .enum(["extractive", "gemini", "openai"])
+    .enum(llmProviderNames)
     .optional()
     .describe(
       "Default LLM provider; when unset: gemini if GEMINI_API_KEY is set, else openai if OPENAI_BASE_URL is set, else extractive",
@@ -227,6 +230,11 @@ export const settingsSchema = z.object({
     .default(20)
     .describe("Ids an audit report lists per kind (missing, extra, stale); the counts are always complete"),
 
+  QUERY_TIMEOUT_MS: positiveInt
+    .max(300_000)
+    .default(5_000)
+    .describe("Time a structured query (POST /query) may run on a database before it is cancelled"),
+
   HEALTH_TIMEOUT_MS: positiveInt.default(3_000).describe("Time each /health component check may take"),
 
   METRICS_MODE: z
@@ -243,6 +251,9 @@ export const settingsSchema = z.object({
     "JSON list of API keys as {name, sha256, scopes, users, rate_limit_per_minute} (npm run api-key makes one); unset: no authentication",
   ),
   API_KEYS_FILE: optionalText.describe("Path of a JSON file with the API keys, instead of API_KEYS"),
+  MCP_API_KEY: optionalText.describe(
+    "The API key `npm run mcp` (MCP over stdio) acts with when API keys are configured: its scopes, users and rate limit apply",
+  ),
   RATE_LIMIT_PER_MINUTE: z.coerce
     .number()
     .int()

@@ -17,10 +17,17 @@ const envReference = z
   .regex(/^[A-Z_][A-Z0-9_]*$/, "must name an environment variable")
   .optional();
 
+/**
+ * Tables (collections, files) POST /query may read; absent: the tables that have been ingested
+ * (those with sync state). An empty list closes the source to queries.
+ */
+const queryTables = z.array(z.string().min(1).max(256)).max(1_000).optional();
+
 const postgresSource = z.object({
   name: sourceNameSchema,
   kind: z.literal("postgresql"),
   description: z.string().optional(),
+  query_tables: queryTables,
   /** A full connection string; or host/port/database/user with the password from `password_env`. */
   url: z.string().optional(),
   url_env: envReference,
@@ -38,6 +45,7 @@ const mongoSource = z.object({
   name: sourceNameSchema,
   kind: z.literal("mongodb"),
   description: z.string().optional(),
+  query_tables: queryTables,
   url: z.string().optional(),
   url_env: envReference,
   database: z.string().min(1),
@@ -47,6 +55,7 @@ const fileSource = z.object({
   name: sourceNameSchema,
   kind: z.enum(["csv", "jsonl"]),
   description: z.string().optional(),
+  query_tables: queryTables,
   /** A folder under DATA_DIR; its files of this kind are the source's tables. */
   path: z.string().default("."),
 });

@@ -2,6 +2,7 @@ import type pg from "pg";
 import { metrics } from "../metrics/index.js";
 import type { StoredMetadata, VectorRecord } from "../vectors/index.js";
 import { KeywordIndexUnavailableError } from "./errors.js";
+import { pgJson, pgText } from "./pg-text.js";
 import { keywordSchemaStatements, keywordTable } from "./schema.js";
 import { type KeywordFilters, whereClause } from "./where.js";
 
@@ -17,7 +18,7 @@ export interface KeywordMatch {
 export type KeywordRecord = Pick<VectorRecord, "id" | "document" | "metadata">;
 
 /** PostgreSQL text cannot hold NUL; the vector store keeps the exact text, the index only its words. */
-const indexable = (text: string) => text.replaceAll("\u0000", " ");
+const indexable = (text: string) => pgText(text.replaceAll("\u0000", " "));
 
 /**
  * PostgreSQL full-text search over the stored chunks, kept in step with the vector store (which
@@ -36,7 +37,7 @@ export class KeywordIndex {
     if (records.length === 0) return;
     const field = (record: KeywordRecord, key: string) => {
       const value = record.metadata[key];
-      return value === undefined ? null : String(value);
+      return value === undefined ? null : pgText(String(value));
     };
     await this.run(
       "upsert",
@@ -54,7 +55,7 @@ export class KeywordIndex {
         records.map((record) => field(record, "table") ?? ""),
         records.map((record) => field(record, "row_key")),
         records.map((record) => field(record, "content_hash")),
-        records.map((record) => JSON.stringify(record.metadata)),
+        records.map((record) => pgJson(record.metadata)),
         records.map((record) => indexable(record.document)),
       ],
     );
@@ -71,7 +72,7 @@ export class KeywordIndex {
          content_hash = coalesce(r.metadata->>'content_hash', k.content_hash)
        from unnest($2::text[], $3::jsonb[]) as r(id, metadata)
        where k.source = $1 and k.id = r.id`,
-      [source, records.map((record) => record.id), records.map((record) => JSON.stringify(record.metadata))],
+      [source, records.map((record) => record.id), records.map((record) => pgJson(record.metadata))],
     );
   }
 

@@ -1,4 +1,5 @@
 import type { MetadataFilters } from "../vectors/index.js";
+import { pgJson, pgText } from "./pg-text.js";
 
 export type KeywordFilters = MetadataFilters;
 
@@ -16,14 +17,13 @@ export function whereClause(filters: KeywordFilters | undefined, params: unknown
   const clauses: string[] = [];
   for (const [key, value] of Object.entries(filters)) {
     if (key === "source") {
-      const sources = typeof value === "object" ? value.$in.map(String) : [String(value)];
+      const sources = (typeof value === "object" ? value.$in.map(String) : [String(value)]).map(pgText);
       clauses.push(`k.source = any(${bind(sources)}::text[])`);
     } else if (typeof value === "object") {
-      clauses.push(
-        `k.metadata -> ${bind(key)}::text = any(${bind(value.$in.map((item) => JSON.stringify(item)))}::jsonb[])`,
-      );
+      const values = value.$in.map((item) => JSON.stringify(typeof item === "string" ? pgText(item) : item));
+      clauses.push(`k.metadata -> ${bind(pgText(key))}::text = any(${bind(values)}::jsonb[])`);
     } else {
-      clauses.push(`k.metadata @> ${bind(JSON.stringify({ [key]: value }))}::jsonb`);
+      clauses.push(`k.metadata @> ${bind(pgJson({ [key]: value }))}::jsonb`);
     }
   }
   return clauses.length ? clauses.join(" and ") : undefined;

@@ -8,6 +8,7 @@ import {
 } from "./extractive-passages.js";
 import type { LlmCallOptions, LlmProvider, LlmRequest, LlmResult, LlmStreamPart } from "./provider.js";
 import type { LlmProviderName } from "./providers.js";
+import { quantityNotice, quantityRows, quantityWords } from "./quantity.js";
 
 export interface ExtractiveProviderOptions {
   /** Passages quoted at most. */
@@ -61,6 +62,14 @@ export class ExtractiveProvider implements LlmProvider {
     signal?.throwIfAborted();
     const question = (request.question ?? lastUserMessage(request)).trim();
     const documents = request.documents ?? [];
+    // Cheapest, how many, average…: quoting the closest rows would look like an answer and not be one.
+    const words = quantityWords(question);
+    if (words.length > 0) {
+      return [
+        quantityNotice(words),
+        ...(documents.length ? quantityRows(documents) : ["(no rows matched the question)"]),
+      ];
+    }
     const passages = splitIntoPassages(documents);
     if (!question || passages.length === 0) return [extractiveNoAnswer];
 

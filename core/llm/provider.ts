@@ -10,6 +10,8 @@ export interface LlmMessage {
 export interface LlmDocument {
   n: number;
   content: string;
+  /** The row's other fields (prices, dates); the extractive provider shows them for quantity questions. */
+  metadata?: Readonly<Record<string, unknown>>;
 }
 
 export interface LlmRequest {

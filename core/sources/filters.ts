@@ -18,6 +18,8 @@ export const rowFilterSchema = z
     /** Compare the value as a date: MongoDB orders Date fields apart from strings (PostgreSQL casts by column type). */
     as: z.enum(["date"]).optional(),
   })
+  // A misspelt `operator` must not quietly become "eq".
+  .strict()
   .superRefine((filter, context) => {
     const needsList = filter.op === "in";
     const needsNone = filter.op === "is_null" || filter.op === "not_null";

@@ -76,6 +76,46 @@ export class MongoConnector implements SourceConnector {
     }
   }
 
+  /** An aggregation pipeline built by core from a fixed set of stages; `maxTimeMS` bounds it on the server. */
+  async aggregate(table: string, pipeline: Document[], options: { maxTimeMS: number }): Promise<Document[]> {
+    await this.assertExists(table);
+    const collection = (await this.database()).collection(table);
+    return this.run(() => collection.aggregate(pipeline, { maxTimeMS: options.maxTimeMS }).toArray());
+  }
+
+  /** Documents matching a query built by core, with a projection, an optional sort and limit, one batch at a time. */
+  async *find(
+    table: string,
+    query: {
+      filter: Filter<Document>;
+      projection: Document;
+      sort?: Document;
+      limit?: number;
+      maxTimeMS: number;
+      signal?: AbortSignal;
+    },
+  ): AsyncIterable<Document> {
+    await this.assertExists(table);
+    const collection = (await this.database()).collection(table);
+    const cursor = collection.find(query.filter, {
+      projection: query.projection,
+      batchSize: 1_000,
+      maxTimeMS: query.maxTimeMS,
+      ...(query.sort ? { sort: query.sort } : {}),
+      ...(query.limit === undefined ? {} : { limit: query.limit }),
+    });
+    try {
+      for await (const document of cursor) {
+        if (query.signal?.aborted) break;
+        yield document;
+      }
+    } catch (error) {
+      throw this.translate(error);
+    } finally {
+      await cursor.close().catch(() => undefined);
+    }
+  }
+
   async close(): Promise<void> {
     this.connected = undefined;
     // FerretDB answers endSessions with an error the driver reports on close; nothing is lost.

@@ -131,11 +131,41 @@ export class PostgresConnector implements SourceConnector {
     }
   }
 
+  /**
+   * One statement built by core (quoted identifiers, bound values) in a READ ONLY transaction with
+   * a statement timeout and UTC as the session zone (so dates compare and print the same everywhere).
+   * A cancelled statement rejects with PostgreSQL's own error (code 57014) for the caller to name.
+   */
+  async readOnlyQuery(
+    sql: string,
+    values: readonly unknown[],
+    options: { timeoutMs: number; table: string },
+  ): Promise<SourceRow[]> {
+    const client = await this.connect();
+    let failed = false;
+    try {
+      // One round trip for all three. SET takes no parameters; the timeout is an integer from the
+      // settings, never from a request.
+      await client.query(
+        `BEGIN TRANSACTION READ ONLY; SET LOCAL statement_timeout = ${Math.max(1, Math.floor(options.timeoutMs))}; SET LOCAL TimeZone = 'UTC'`,
+      );
+      const { rows } = await client.query<SourceRow>(sql, [...values]);
+      await client.query("COMMIT");
+      return rows;
+    } catch (error) {
+      failed = true;
+      throw this.translate(error, options.table);
+    } finally {
+      client.release(failed);
+    }
+  }
+
   async close(): Promise<void> {
     await this.pool.end();
   }
 
-  private qualified(table: string): string {
+  /** `"schema"."table"`, quoted; the table must already be checked against describe(). */
+  qualified(table: string): string {
     return `${escapeIdentifier(this.schemaName)}.${escapeIdentifier(table)}`;
   }
 

@@ -33,6 +33,13 @@ export class SourceRegistry {
     }));
   }
 
+  /** The tables a source's configuration opens to structured queries; undefined when it names none. */
+  queryTables(name: string): readonly string[] | undefined {
+    const config = this.configs.get(name);
+    if (!config) throw new SourceNotFoundError(name);
+    return config.query_tables;
+  }
+
   get(name: string): SourceConnector {
     const existing = this.connectors.get(name);
     if (existing) return existing;

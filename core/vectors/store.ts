@@ -143,6 +143,21 @@ export class VectorStore {
     return counts.reduce((sum, count) => sum + count, 0);
   }
 
+  /** Vectors stored for one table of a source (a long row is several), counted a page of ids at a time. */
+  async countTable(source: string, table: string): Promise<number> {
+    const collection = await this.existing(this.collectionName(source));
+    if (!collection) return 0;
+    const pageSize = 5_000;
+    let total = 0;
+    for (let offset = 0; ; offset += pageSize) {
+      const page = await this.call(() =>
+        collection.get({ where: { table: { $eq: table } }, limit: pageSize, offset, include: [] }),
+      );
+      total += page.ids.length;
+      if (page.ids.length < pageSize) return total;
+    }
+  }
+
   /** Ids stored for a source, optionally only some of them; for tests and audits. */
   async get(
     source: string,

@@ -25,7 +25,9 @@ export const metadataFiltersSchema = z
     z.string().min(1).max(128).regex(/^[^$]/, "field names cannot start with '$'").refine(wellFormed, notWellFormed),
     z.union([scalar, z.object({ $in: inList }).strict()]),
   )
-  .refine((filters) => Object.keys(filters).length <= 10, "at most 10 filter fields");
+  .refine((filters) => Object.keys(filters).length <= 10, "at most 10 filter fields")
+  // The same rules in JSON Schema words, for the published API document (refinements are invisible there).
+  .meta({ propertyNames: { minLength: 1, maxLength: 128, pattern: "^[^$]" }, maxProperties: 10 });
 
 export type MetadataFilters = z.infer<typeof metadataFiltersSchema>;
 

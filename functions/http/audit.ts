@@ -4,7 +4,7 @@ import { auditTable } from "../../core/sync/index.js";
 import { VectorStoreUnavailableError } from "../../core/vectors/index.js";
 import { defaultContext } from "../shared/default-context.js";
 import { type ContextProvider, createFunctionApp } from "./shared/create-app.js";
-import { ErrorSchema, errorResponses } from "./shared/schemas.js";
+import { bodyErrorResponses, ErrorSchema, errorResponses } from "./shared/schemas.js";
 import { AuditReportSchema, sampleSizeBody, sampleSizeQuery, sourceParams, tableQuery } from "./shared/sync-schemas.js";
 
 const report = { description: "Drift found", content: { "application/json": { schema: AuditReportSchema } } };
@@ -30,16 +30,17 @@ const repairRoute = createRoute({
       required: true,
       content: {
         "application/json": {
-          schema: z.object({ table: tableQuery.shape.table, sample: sampleSizeBody }).openapi("RepairRequest"),
+          schema: z.object({ table: tableQuery.shape.table, sample: sampleSizeBody }).strict().openapi("RepairRequest"),
         },
       },
     },
   },
   responses: {
     200: { ...report, description: "Drift found and repaired" },
+    ...errorResponses,
+    ...bodyErrorResponses,
     404: notFound,
     409: { description: "A sync of this table is running", content: { "application/json": { schema: ErrorSchema } } },
-    ...errorResponses,
   },
 });
 

@@ -6,7 +6,7 @@ import type { AppContext } from "../../core/context/index.js";
 import { VectorStoreUnavailableError } from "../../core/vectors/index.js";
 import { defaultContext } from "../shared/default-context.js";
 import { type ContextProvider, createFunctionApp } from "./shared/create-app.js";
-import { ErrorSchema, errorResponses } from "./shared/schemas.js";
+import { bodyErrorResponses, ErrorSchema, errorResponses } from "./shared/schemas.js";
 import { fieldListSchema } from "./shared/source-schemas.js";
 
 const json = (schema: z.ZodType, description: string) => ({
@@ -34,6 +34,7 @@ const EnableCdcSchema = z
           "(rows already stored with the same content hash are not embedded again)",
       }),
   })
+  .strict()
   .openapi("EnableCdcRequest");
 
 const RegistrationSchema = z
@@ -127,9 +128,10 @@ const enableRoute = createRoute({
   },
   responses: {
     200: json(RegistrationSchema, "Connector registered"),
+    ...errorResponses,
+    ...bodyErrorResponses,
     404: notFound,
     503: unavailable,
-    ...errorResponses,
   },
 });
 
@@ -139,7 +141,7 @@ const statusRoute = createRoute({
   tags: ["cdc"],
   summary: "Connector state, replication lag and per-table progress of a source's CDC",
   request: { params: nameParams },
-  responses: { 200: json(StatusSchema, "CDC status"), 404: notFound, 503: unavailable, ...errorResponses },
+  responses: { 200: json(StatusSchema, "CDC status"), ...errorResponses, 404: notFound, 503: unavailable },
 });
 
 const disableRoute = createRoute({
@@ -148,7 +150,7 @@ const disableRoute = createRoute({
   tags: ["cdc"],
   summary: "Stop a source's CDC: delete the connector, drop its replication slot and publication",
   request: { params: nameParams },
-  responses: { 200: json(DisabledSchema, "CDC stopped"), 404: notFound, 503: unavailable, ...errorResponses },
+  responses: { 200: json(DisabledSchema, "CDC stopped"), ...errorResponses, 404: notFound, 503: unavailable },
 });
 
 function cdcDependencies(context: AppContext) {

@@ -1,13 +1,14 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
 import { streamSSE } from "hono/streaming";
 import { requireUser } from "../../core/auth/index.js";
 import { prepareChat } from "../../core/chat/index.js";
 import { defaultContext } from "../shared/default-context.js";
 import { chatBody, chatRequest, upstreamErrors } from "./shared/chat-schemas.js";
+import { ChatStreamEventSchema } from "./shared/chat-stream-schemas.js";
 import { type ContextProvider, createFunctionApp } from "./shared/create-app.js";
 import { mapError } from "./shared/errors.js";
 import { streamingHandler } from "./shared/lambda-stream.js";
-import { errorResponses } from "./shared/schemas.js";
+import { bodyErrorResponses, errorResponses } from "./shared/schemas.js";
 
 const chatStreamRoute = createRoute({
   method: "post",
@@ -18,10 +19,11 @@ const chatStreamRoute = createRoute({
   responses: {
     200: {
       description:
-        "Events `sources` ({type, sources}), `content` ({type, delta}), `done` ({type, response, timings}), `error` ({type, error}); then `data: [DONE]`",
-      content: { "text/event-stream": { schema: z.string() } },
+        "Events `sources`, then `content` deltas, then `done` (or `error`), then `data: [DONE]`; the schema describes one event",
+      content: { "text/event-stream": { schema: ChatStreamEventSchema } },
     },
     ...errorResponses,
+    ...bodyErrorResponses,
     ...upstreamErrors,
   },
 });
@@ -46,16 +48,27 @@ export function createChatStreamApp(getContext: ContextProvider) {
       stream.onAbort(abort);
       const send = <Event extends { type: string }>(event: Event) =>
         stream.writeSSE({ event: event.type, data: JSON.stringify(event) });
-      await send({ type: "sources", sources: chat.sources });
+      // The request's log line is written when the stream opens; this one marks its definite end
+      // (nothing of the request runs after it), and how often clients walk away.
+      let outcome = "done";
       try {
-        for await (const event of chat.stream(controller.signal)) await send(event);
-      } catch (error) {
-        if (controller.signal.aborted) return; // Nobody is listening; the model call is already cancelled.
-        const mapped = mapError(error);
-        if (mapped.status >= 500) logger.error({ err: error, route: "/chat/stream" }, "chat stream failed");
-        await send({ type: "error", error: { code: mapped.body.error.code, message: mapped.body.error.message } });
+        await send({ type: "sources", sources: chat.sources });
+        try {
+          for await (const event of chat.stream(controller.signal)) await send(event);
+        } catch (error) {
+          if (controller.signal.aborted) {
+            outcome = "client_disconnected"; // Nobody is listening; the model call is already cancelled.
+            return;
+          }
+          outcome = "error";
+          const mapped = mapError(error);
+          if (mapped.status >= 500) logger.error({ err: error, route: "/chat/stream" }, "chat stream failed");
+          await send({ type: "error", error: { code: mapped.body.error.code, message: mapped.body.error.message } });
+        }
+        await stream.writeSSE({ data: "[DONE]" });
+      } finally {
+        logger.info({ route: "/chat/stream", outcome }, "chat stream ended");
       }
-      await stream.writeSSE({ data: "[DONE]" });
     });
   });
 

@@ -12,7 +12,7 @@ import {
   userName,
 } from "./shared/chat-schemas.js";
 import { type ContextProvider, createFunctionApp } from "./shared/create-app.js";
-import { errorResponses } from "./shared/schemas.js";
+import { bodyErrorResponses, errorResponses } from "./shared/schemas.js";
 
 const chatRoute = createRoute({
   method: "post",
@@ -23,6 +23,7 @@ const chatRoute = createRoute({
   responses: {
     200: { description: "The answer and its sources", content: { "application/json": { schema: ChatAnswerSchema } } },
     ...errorResponses,
+    ...bodyErrorResponses,
     ...upstreamErrors,
   },
 });
@@ -73,7 +74,7 @@ export function createChatApp(getContext: ContextProvider) {
       {
         response: result.response,
         sources: result.sources,
-        user_name: result.userName,
+        user_name: body.user_name,
         provider: result.provider,
         timestamp: result.timestamp,
         ...(result.warnings.length ? { warnings: result.warnings } : {}),

@@ -3,7 +3,7 @@ import { handle } from "hono/aws-lambda";
 import { sampleCsv, validateCsv } from "../../core/sources/index.js";
 import { defaultContext } from "../shared/default-context.js";
 import { type ContextProvider, createFunctionApp } from "./shared/create-app.js";
-import { errorResponses } from "./shared/schemas.js";
+import { bodyErrorResponses, errorResponses } from "./shared/schemas.js";
 
 const filePath = z
   .string()
@@ -31,11 +31,12 @@ const validateRoute = createRoute({
   tags: ["files"],
   summary: "Check a CSV file in the data folder: header, row count, ragged rows",
   request: {
-    body: { required: true, content: { "application/json": { schema: z.object({ file_path: filePath }) } } },
+    body: { required: true, content: { "application/json": { schema: z.object({ file_path: filePath }).strict() } } },
   },
   responses: {
     200: { description: "Validation report", content: { "application/json": { schema: ValidationSchema } } },
     ...errorResponses,
+    ...bodyErrorResponses,
   },
 });
 

@@ -5,7 +5,7 @@ import { queueIngestion } from "../../core/ingest/index.js";
 import { defaultContext } from "../shared/default-context.js";
 import { type ContextProvider, createFunctionApp } from "./shared/create-app.js";
 import { IngestRequestSchema, toIngestRequest } from "./shared/ingest-schemas.js";
-import { ErrorSchema, errorResponses } from "./shared/schemas.js";
+import { bodyErrorResponses, ErrorSchema, errorResponses, sourceNotFoundResponse } from "./shared/schemas.js";
 import { recordSyncSpec } from "./shared/sync-spec.js";
 
 const BatchStatusSchema = z
@@ -37,6 +37,8 @@ const queueRoute = createRoute({
       content: { "application/json": { schema: z.object({ batch_id: z.string(), status: z.literal("queued") }) } },
     },
     ...errorResponses,
+    ...bodyErrorResponses,
+    ...sourceNotFoundResponse,
   },
 });
 

@@ -5,7 +5,7 @@ import { VectorStoreUnavailableError } from "../../core/vectors/index.js";
 import { defaultContext } from "../shared/default-context.js";
 import { type ContextProvider, createFunctionApp } from "./shared/create-app.js";
 import { IngestRequestSchema, toIngestRequest } from "./shared/ingest-schemas.js";
-import { ErrorSchema, errorResponses } from "./shared/schemas.js";
+import { bodyErrorResponses, errorResponse, errorResponses, sourceNotFoundResponse } from "./shared/schemas.js";
 import { recordSyncSpec } from "./shared/sync-spec.js";
 
 const IngestSummarySchema = z
@@ -28,8 +28,11 @@ const ingestRoute = createRoute({
   request: { body: { required: true, content: { "application/json": { schema: IngestRequestSchema } } } },
   responses: {
     200: { description: "Ingested", content: { "application/json": { schema: IngestSummarySchema } } },
-    413: { description: "Too many rows for one request", content: { "application/json": { schema: ErrorSchema } } },
     ...errorResponses,
+    ...sourceNotFoundResponse,
+    409: errorResponse("The store holds vectors of another embedding model"),
+    413: errorResponse("Too many rows for one request (use /ingest-data-async), or the body is over MAX_BODY_BYTES"),
+    415: bodyErrorResponses[415],
   },
 });
 

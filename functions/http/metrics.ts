@@ -5,7 +5,7 @@ import { refreshConsumerLag, renderMetrics } from "../../core/metrics/index.js";
 import { lagOptions } from "../events/shared/consumer-topics.js";
 import { defaultContext } from "../shared/default-context.js";
 import { type ContextProvider, createFunctionApp } from "./shared/create-app.js";
-import { ErrorSchema } from "./shared/schemas.js";
+import { ErrorSchema, errorResponses } from "./shared/schemas.js";
 
 const metricsRoute = createRoute({
   method: "get",
@@ -17,6 +17,7 @@ const metricsRoute = createRoute({
       description: "Every metric family of this process, and each consumer group's lag per topic-partition",
       content: { "text/plain": { schema: z.string() } },
     },
+    ...errorResponses,
     404: {
       description: "Metrics are off (METRICS_MODE=off)",
       content: { "application/json": { schema: ErrorSchema } },

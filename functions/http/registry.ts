@@ -8,7 +8,10 @@ import { app as healthApp } from "./health.js";
 import { app as ingestApp } from "./ingest.js";
 import { app as ingestAsyncApp } from "./ingest-async.js";
 import { app as llmApp } from "./llm.js";
+import { app as mcpApp } from "./mcp.js";
 import { app as metricsApp } from "./metrics.js";
+import { app as openAiApp } from "./openai.js";
+import { app as queryApp } from "./query.js";
 import { app as searchApp } from "./search.js";
 import { app as serviceInfoApp } from "./service-info.js";
 import type { AppEnv } from "./shared/create-app.js";
@@ -31,9 +34,12 @@ export const httpFunctions: ReadonlyArray<{ name: string; app: OpenAPIHono<AppEn
   { name: "cdc", app: cdcApp },
   { name: "audit", app: auditApp },
   { name: "search", app: searchApp },
+  { name: "query", app: queryApp },
   { name: "chat", app: chatApp },
   { name: "chat-stream", app: chatStreamApp },
   { name: "llm", app: llmApp },
+  { name: "mcp", app: mcpApp },
+  { name: "openai", app: openAiApp },
   { name: "metrics", app: metricsApp },
   { name: "web-app", app: webApp },
 ];

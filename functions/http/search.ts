@@ -4,7 +4,7 @@ import { retrievalModes, search } from "../../core/search/index.js";
 import { metadataFiltersSchema } from "../../core/vectors/index.js";
 import { defaultContext } from "../shared/default-context.js";
 import { type ContextProvider, createFunctionApp } from "./shared/create-app.js";
-import { errorResponses } from "./shared/schemas.js";
+import { bodyErrorResponses, errorResponses } from "./shared/schemas.js";
 import { retrievalModeSchema, SearchMatchSchema } from "./shared/search-schemas.js";
 
 const SearchRequestSchema = z
@@ -21,6 +21,7 @@ const SearchRequestSchema = z
       description: "Collapse the chunks of one row into its best chunk, so n results are n rows",
     }),
   })
+  .strict()
   .openapi("SearchRequest");
 
 const SearchResultSchema = z
@@ -47,6 +48,7 @@ const searchRoute = createRoute({
   responses: {
     200: { description: "Matches, best first", content: { "application/json": { schema: SearchResultSchema } } },
     ...errorResponses,
+    ...bodyErrorResponses,
   },
 });
 

@@ -19,6 +19,8 @@ const InfoSchema = z
     docs: z.string(),
     openapi: z.string(),
     health: z.string(),
+    mcp: z.string().openapi({ description: "The MCP server (Streamable HTTP); `npm run mcp` serves it over stdio" }),
+    openai: z.string().openapi({ description: "Base URL of the OpenAI-compatible API (chat/completions, models)" }),
   })
   .openapi("ServiceInfo");
 
@@ -74,6 +76,8 @@ export function createServiceInfoApp(getContext: ContextProvider) {
         docs: "/docs",
         openapi: "/openapi.json",
         health: "/health",
+        mcp: "/mcp",
+        openai: "/v1",
       },
       200,
     );

@@ -3,7 +3,7 @@ import { handle } from "hono/aws-lambda";
 import { describeSchema } from "../../core/sources/index.js";
 import { defaultContext } from "../shared/default-context.js";
 import { type ContextProvider, createFunctionApp } from "./shared/create-app.js";
-import { errorResponses } from "./shared/schemas.js";
+import { bodyErrorResponses, errorResponses, sourceNotFoundResponse } from "./shared/schemas.js";
 import { SchemaRequestSchema, SchemaResponseSchema } from "./shared/source-schemas.js";
 
 const SourcesSchema = z
@@ -18,7 +18,10 @@ const listRoute = createRoute({
   path: "/sources",
   tags: ["sources"],
   summary: "The configured sources: names and kinds, never connection settings",
-  responses: { 200: { description: "Configured sources", content: { "application/json": { schema: SourcesSchema } } } },
+  responses: {
+    200: { description: "Configured sources", content: { "application/json": { schema: SourcesSchema } } },
+    ...errorResponses,
+  },
 });
 
 const schemaRoute = createRoute({
@@ -30,6 +33,8 @@ const schemaRoute = createRoute({
   responses: {
     200: { description: "Schema", content: { "application/json": { schema: SchemaResponseSchema } } },
     ...errorResponses,
+    ...bodyErrorResponses,
+    ...sourceNotFoundResponse,
   },
 });
 

@@ -4,7 +4,7 @@ import { queueSync, readSyncState, syncTable } from "../../core/sync/index.js";
 import { VectorStoreUnavailableError } from "../../core/vectors/index.js";
 import { defaultContext } from "../shared/default-context.js";
 import { type ContextProvider, createFunctionApp } from "./shared/create-app.js";
-import { ErrorSchema, errorResponses } from "./shared/schemas.js";
+import { bodyErrorResponses, ErrorSchema, errorResponses } from "./shared/schemas.js";
 import {
   SyncRequestSchema,
   SyncStateSchema,
@@ -33,10 +33,14 @@ const syncRoute = createRoute({
   responses: {
     200: json(SyncSummarySchema, "Synced"),
     202: json(z.object({ sync_id: z.string(), status: z.literal("queued") }), "Queued on Kafka"),
-    404: json(ErrorSchema, "Unknown source or table"),
-    409: json(ErrorSchema, "A sync of this table is running"),
-    413: json(ErrorSchema, "Too many changed rows for one request; send async: true"),
     ...errorResponses,
+    ...bodyErrorResponses,
+    404: json(ErrorSchema, "Unknown source or table"),
+    409: json(ErrorSchema, "A sync of this table is running, or the store holds another embedding model's vectors"),
+    413: json(
+      ErrorSchema,
+      "Too many changed rows for one request (send async: true), or the body is over MAX_BODY_BYTES",
+    ),
   },
 });
 
@@ -48,8 +52,8 @@ const stateRoute = createRoute({
   request: { params: sourceParams, query: tableQuery },
   responses: {
     200: json(SyncStateSchema, "Sync state"),
-    404: json(ErrorSchema, "Unknown source, or nothing recorded for the table"),
     ...errorResponses,
+    404: json(ErrorSchema, "Unknown source, or nothing recorded for the table"),
   },
 });
 

@@ -2,6 +2,9 @@ import { answer } from "../../core/chat/index.js";
 import type { AppContext } from "../../core/context/index.js";
 import { sampleQuestion } from "../../core/ingest/index.js";
 
+/** What `npm start` suggests asking next; answered from the samples' delivery article (KB-0003). */
+export const suggestedQuestion = "How long does standard delivery take?";
+
 /**
  * The main job made visible: once the samples are in, `npm start` asks one question about them and
  * prints the answer with its sources, and how to ask another. Nothing is saved to any history.
@@ -26,7 +29,9 @@ export async function askSampleQuestion(context: AppContext, base: string): Prom
       (source) =>
         `  [${source.n}] ${String(source.metadata.name ?? source.metadata.title ?? "")} (score ${source.relevance_score.toFixed(2)})`,
     );
-    const ask = `curl -s ${base}/chat -H 'content-type: application/json' -d '{"user_name":"me","message":"What does the cheapest standing desk cost?"}'`;
+    // A question the default (extractive) setup answers from the samples; questions of quantity
+    // ("the cheapest…") need LLM_PROVIDER=gemini or openai, and the extractive answer says so.
+    const ask = `curl -s ${base}/chat -H 'content-type: application/json' -d '{"user_name":"me","message":"${suggestedQuestion}"}'`;
     const text = [
       `Asked the sample data: ${sampleQuestion.message}`,
       `Answer (${reply.provider}): ${reply.response}`,

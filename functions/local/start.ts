@@ -4,6 +4,7 @@ import { createLogger } from "../../core/logging/index.js";
 import { InProcessBus } from "../../core/messaging/index.js";
 import { setDefaultContext } from "../shared/default-context.js";
 import { listen } from "./http-server.js";
+import { portProblem, startupProblems } from "./preflight.js";
 import { askSampleQuestion } from "./sample-question.js";
 import { createLocalApp } from "./server.js";
 import { loadLocalSettings } from "./settings.js";
@@ -12,6 +13,12 @@ import { startWorkers, subscribeInProcess } from "./workers.js";
 /** `npm start`: every HTTP function on one port, configured from the environment and .env. */
 async function main(): Promise<void> {
   const settings = loadLocalSettings();
+  // Before any work (model load, sample ingestion): a newcomer's mistake is one line naming the setting, not a stack trace.
+  const problems = await startupProblems(settings);
+  if (problems.length) {
+    for (const problem of problems) console.error(problem);
+    process.exit(2);
+  }
   const logger = createLogger(settings);
   // Without a broker, async ingestion still works through an in-process bus (development only).
   const bus = settings.KAFKA_BROKERS
@@ -54,6 +61,11 @@ async function main(): Promise<void> {
     const metrics = settings.METRICS_MODE === "off" ? "" : `, metrics ${base}/metrics`;
     console.log(`Chat with your data on ${base}  (health ${base}/health, docs ${base}/docs${metrics})`);
     void askSampleQuestion(context, base);
+  });
+  // The port was free at the check; another process may have taken it during the start-up work.
+  server.once("error", (error: NodeJS.ErrnoException) => {
+    console.error(portProblem(error, settings.HOST, settings.PORT));
+    void (workers?.stop() ?? Promise.resolve()).finally(() => context.close().finally(() => process.exit(2)));
   });
 
   const shutdown = (signal: string) => {

@@ -28,6 +28,9 @@ const tinySizes = {
   BENCH_LOAD_STREAM_CLIENTS: "2",
   BENCH_LOAD_SEARCH_CLIENTS: "2",
   BENCH_LOAD_SETTLE_SECONDS: "0",
+  BENCH_QUERY_ROWS: "500",
+  BENCH_QUERY_DOCUMENTS: "100",
+  BENCH_QUERY_RUNS: "1",
   BENCH_RETRIEVAL_PAGES: "30",
   BENCH_RETRIEVAL_QUERIES: "6",
   BENCH_RETRIEVAL_CHUNKS: "200",
@@ -40,6 +43,9 @@ const expectedResults: Record<string, string[]> = {
   embed: ["embed-bare", "embed", "embed-mixed", "embed-concurrent", "embed-workers"],
   ingest: ["ingest"],
   query: ["query", "query-filtered"],
+  "query-spec": ["no-index", "category-index"]
+    .flatMap((index) => ["count+avg", "cheapest", "sum"].map((query) => `query-spec-postgres-${index}-${query}`))
+    .concat(["count+avg", "cheapest", "sum"].map((query) => `query-spec-mongo-${query}`)),
   chat: ["chat"],
   async: ["async"],
   sync: ["sync", "audit"],

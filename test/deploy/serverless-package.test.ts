@@ -6,12 +6,13 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import type { AppContext } from "../../core/context/index.js";
-import { topics } from "../../core/messaging/index.js";
+import { allTopics, deadLetterTopic, ensureTopics, topics } from "../../core/messaging/index.js";
 import { httpFunctions } from "../../functions/http/registry.js";
 import { consumerFunctions } from "../../functions/local/workers.js";
 import { seedProducts } from "../core/chat/chat-fixture.js";
 import { createTestContext } from "../support/app-context.js";
-import { httpApiEvent } from "../support/lambda.js";
+import { readTopic } from "../support/kafka.js";
+import { functionUrlEvent, httpApiEvent, mskEvent, readStreamedResponse } from "../support/lambda.js";
 import { testServices, uniqueName } from "../support/services.js";
 
 const run = promisify(execFile);
@@ -169,31 +170,60 @@ describe("serverless package (offline): every function bundled, routed, mapped a
 
   describe("the bundles run on their own, outside the repository", () => {
     const source = uniqueName("bundle").replace(/-/g, "_");
+    // Private names, so a bundle's writes (dead letters, history, status) never touch what others use.
+    const prefix = `${source}.`;
     let context: AppContext;
     let sandbox: string;
 
     beforeAll(async () => {
-      context = createTestContext();
+      context = createTestContext({ KAFKA_TOPIC_PREFIX: prefix });
       await seedProducts(context, source);
+      if (context.kafka) await ensureTopics(context.kafka, 1, prefix);
       // Outside the repository, so no node_modules can be found by walking up.
       sandbox = await mkdtemp(path.join(tmpdir(), "cwd-lambda-"));
       await writeFile(
         path.join(sandbox, "invoke.mjs"),
         `const [file, event] = process.argv.slice(2);
+// Response streaming: a stand-in for the runtime's awslambda global (test/support/lambda.ts has the same).
+if (process.env.LAMBDA_STREAMING === "1") {
+  const { Writable } = await import("node:stream");
+  globalThis.awslambda = {
+    streamifyResponse: (fn) => async (event, context) => {
+      const chunks = [];
+      const sink = new Writable({ write(chunk, _encoding, callback) { chunks.push(Buffer.from(chunk)); callback(); } });
+      sink.setContentType = () => {};
+      await fn(event, sink, context);
+      return { streamed: Buffer.concat(chunks).toString("base64") };
+    },
+    HttpResponseStream: {
+      from(stream, metadata) {
+        stream.write(Buffer.concat([Buffer.from(JSON.stringify(metadata)), Buffer.alloc(8)]));
+        return stream;
+      },
+    },
+  };
+}
 const { handler } = await import(file);
 const result = await handler(JSON.parse(event), { awsRequestId: "bundle-test", functionName: "bundle" });
-process.stdout.write(JSON.stringify(result));
+// On a line of its own: a function's log lines go to stdout too.
+process.stdout.write("\\n" + "RESULT " + JSON.stringify(result) + "\\n");
 process.exit(0);`,
       );
     }, 120_000);
 
     afterAll(async () => {
       await context?.vectors?.deleteSource(source);
+      const admin = context?.kafka?.admin();
+      if (admin) {
+        await admin.connect();
+        await admin.deleteTopics({ topics: allTopics.map((topic) => `${prefix}${topic}`) }).catch(() => undefined);
+        await admin.disconnect();
+      }
       await context?.close();
       if (sandbox) await rm(sandbox, { recursive: true, force: true });
     });
 
-    const invoke = async (name: string, handler: string, event: unknown, withLayer: boolean) => {
+    const invoke = async (name: string, handler: string, event: unknown, withLayer: boolean, streaming = false) => {
       const folder = path.join(sandbox, name);
       await run("unzip", ["-q", "-o", path.join(out, "package", `${name}.zip`), "-d", folder]);
       const env: Record<string, string> = {
@@ -203,6 +233,9 @@ process.exit(0);`,
         CHROMA_URL: testServices.chromaUrl,
         REDIS_URL: testServices.redisUrl,
         KAFKA_BROKERS: testServices.kafkaBrokers,
+        KAFKA_TOPIC_PREFIX: prefix,
+        REDIS_KEY_PREFIX: `${source}:`,
+        ...(streaming ? { LAMBDA_STREAMING: "1" } : {}),
         // What Lambda sets for a function with layers: /opt/nodejs/node_modules and /opt/models.
         ...(withLayer
           ? {
@@ -218,7 +251,11 @@ process.exit(0);`,
         timeout: 120_000,
         maxBuffer: 16 * MB,
       });
-      return JSON.parse(stdout) as { statusCode: number; body: string; headers: Record<string, string> };
+      const line = stdout.split("\n").find((candidate) => candidate.startsWith("RESULT "));
+      if (!line) throw new Error(`${name} printed no result: ${stdout.slice(-500)}`);
+      const result = JSON.parse(line.slice("RESULT ".length)) as { streamed?: string };
+      if (result.streamed) return readStreamedResponse({ raw: Buffer.from(result.streamed, "base64"), times: [] });
+      return result as { statusCode: number; body: string; headers: Record<string, string> };
     };
 
     it("search: embeds the query with the layer's ONNX runtime and model, and finds the row in Chroma", async () => {
@@ -257,6 +294,72 @@ process.exit(0);`,
       expect(result.statusCode, result.body).toBe(200);
       expect(result.headers["content-type"]).toContain("text/html");
       expect(result.body).toContain("<html");
+    });
+
+    it("every other bundle loads on its own and answers a Lambda event of its kind: HTTP, stream, Kafka, schedule", async () => {
+      const covered = ["search", "serviceInfo", "webApp"];
+      const answered: string[] = [];
+      for (const [name, definition] of Object.entries(config.functions)) {
+        if (covered.includes(name)) continue;
+        const withLayer = Boolean(definition.layers?.length);
+        const route = definition.events?.find((event) => event.httpApi)?.httpApi;
+        const consumer = /^functions\/events\/(.+)\.handler$/.exec(definition.handler)?.[1] ?? "";
+        if (definition.url) {
+          // The chat stream, through its function URL in RESPONSE_STREAM mode.
+          const body = JSON.stringify({ user_name: "ada", message: "a bag for rainy hikes", filters: { source } });
+          const event = functionUrlEvent({ method: "POST", path: "/chat/stream", body });
+          const result = await invoke(name, definition.handler, event, withLayer, true);
+          expect(result.statusCode, `${name}: ${result.body}`).toBe(200);
+          expect(result.body, name).toContain("event: sources");
+          expect(result.body.trimEnd().endsWith("data: [DONE]"), name).toBe(true);
+        } else if (route) {
+          // A body the schema refuses: the bundle's validation and error envelope answer, and nothing is changed.
+          const path = route.path.replace(/\{\w+\}/g, "bundle-probe");
+          const event = httpApiEvent({
+            method: route.method.toUpperCase(),
+            path,
+            route: route.path,
+            ...(route.method.toUpperCase() === "POST" ? { body: JSON.stringify({ unexpected_field: 1 }) } : {}),
+          });
+          const result = await invoke(name, definition.handler, event, withLayer);
+          expect(result.statusCode, `${name} ${route.method} ${path}: ${result.body}`).toBeLessThan(500);
+          if (result.statusCode >= 400) expect(JSON.parse(result.body).error.code, name).toBeTruthy();
+        } else if (consumer in consumerFunctions) {
+          // A record that is not JSON: handled, and dead-lettered to the consumer's own .dlq topic.
+          const topic = `${prefix}${consumerFunctions[consumer as keyof typeof consumerFunctions].topic}`;
+          const offset = 700 + answered.length;
+          const event = mskEvent(topic, [{ partition: 0, offset, key: "poison", value: Buffer.from([0xff, 0xfe]) }]);
+          const result = (await invoke(name, definition.handler, event, withLayer)) as unknown as {
+            outcomes: { offset: number; status: string }[];
+          };
+          expect(result.outcomes, name).toMatchObject([{ offset, status: "dead-lettered" }]);
+          if (!context.kafka) throw new Error("tests run with Kafka");
+          const letters = await readTopic(context.kafka, deadLetterTopic(topic), 1);
+          expect(
+            letters.some((letter) => JSON.parse(letter).offset === String(offset)),
+            name,
+          ).toBe(true);
+        } else {
+          // The schedule: an EventBridge event; nothing is recorded under this run's prefix, so nothing to sync.
+          const event = {
+            version: "0",
+            id: "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa",
+            "detail-type": "Scheduled Event",
+            source: "aws.events",
+            account: "123456789012",
+            time: "2026-11-24T02:00:00Z",
+            region: "eu-west-1",
+            resources: ["arn:aws:events:eu-west-1:123456789012:rule/sync"],
+            detail: {},
+          };
+          const result = (await invoke(name, definition.handler, event, withLayer)) as unknown as {
+            outcomes: unknown[];
+          };
+          expect(result.outcomes, name).toEqual([]);
+        }
+        answered.push(name);
+      }
+      expect(answered.length + covered.length).toBe(Object.keys(config.functions).length);
     });
   });
 });

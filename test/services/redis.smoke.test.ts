@@ -27,7 +27,8 @@ describe("Redis (real server from npm run services)", () => {
     const dead = createRedis("redis://127.0.0.1:1");
     const started = Date.now();
     await expect(pingRedis(dead)).rejects.toThrow();
-    expect(Date.now() - started).toBeLessThan(5_000);
+    // Well inside the test's own timeout: a retry loop that never gives up would cross it, a loaded machine would not.
+    expect(Date.now() - started).toBeLessThan(20_000);
     dead.disconnect();
   });
 });

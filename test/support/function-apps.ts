@@ -11,7 +11,10 @@ import { createHealthApp } from "../../functions/http/health.js";
 import { createIngestApp } from "../../functions/http/ingest.js";
 import { createIngestAsyncApp } from "../../functions/http/ingest-async.js";
 import { createLlmApp } from "../../functions/http/llm.js";
+import { createMcpApp } from "../../functions/http/mcp.js";
 import { createMetricsApp } from "../../functions/http/metrics.js";
+import { createOpenAiApp } from "../../functions/http/openai.js";
+import { createQueryApp } from "../../functions/http/query.js";
 import { httpFunctions } from "../../functions/http/registry.js";
 import { createSearchApp } from "../../functions/http/search.js";
 import { createServiceInfoApp } from "../../functions/http/service-info.js";
@@ -34,9 +37,12 @@ export const appFactories: Readonly<Record<string, AppFactory>> = {
   cdc: createCdcApp,
   audit: createAuditApp,
   search: createSearchApp,
+  query: createQueryApp,
   chat: createChatApp,
   "chat-stream": createChatStreamApp,
   llm: createLlmApp,
+  mcp: createMcpApp,
+  openai: createOpenAiApp,
   metrics: createMetricsApp,
   "web-app": createWebApp,
 };

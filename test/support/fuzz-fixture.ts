@@ -2,9 +2,10 @@ import { randomUUID } from "node:crypto";
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import type { Hono } from "hono";
+import { Hono } from "hono";
 import { MongoClient } from "mongodb";
 import { expect } from "vitest";
+import { generateApiKey } from "../../core/auth/index.js";
 import type { AppContext } from "../../core/context/index.js";
 import { allTopics, ensureTopics } from "../../core/messaging/index.js";
 import { createLocalApp } from "../../functions/local/server.js";
@@ -48,7 +49,11 @@ const pgRows = [
  * its own database, and the CSV/JSONL samples (their first rows, so a valid ingestion costs a
  * second) copied into a temporary DATA_DIR, next to canary files that lie outside it.
  */
-export async function createFuzzFixture(label: string): Promise<FuzzFixture> {
+export async function createFuzzFixture(
+  label: string,
+  /** API keys configured and a rate limit on, so the auth middleware and the limiter are fuzzed too. */
+  options: { withApiKeys?: boolean } = {},
+): Promise<FuzzFixture> {
   // Before anything is created: a missing factory would otherwise leave a schema, a database and topics behind.
   assertEveryFunctionHasAFactory();
   const run = uniqueName(label).replace(/-/g, "_");
@@ -96,13 +101,21 @@ export async function createFuzzFixture(label: string): Promise<FuzzFixture> {
     ]);
 
   const prefix = `${run}:`;
+  const key = options.withApiKeys ? generateApiKey() : undefined;
+  const access: Record<string, string> = key
+    ? {
+        API_KEYS: JSON.stringify([{ name: "fuzz", sha256: key.sha256, scopes: ["admin"], users: ["*"] }]),
+        // On, and counting in Redis for every request, but far above what a run sends.
+        RATE_LIMIT_PER_MINUTE: "1000000",
+      }
+    : // Fuzzing sends hundreds of requests a minute from one client; the limiter is not under test here.
+      { RATE_LIMIT_PER_MINUTE: "0" };
   const context = createTestContext({
+    ...access,
     REDIS_KEY_PREFIX: prefix,
     KAFKA_TOPIC_PREFIX: `${run}.`,
     LLM_PROVIDER: "extractive",
     DATA_DIR: dataDir,
-    // Fuzzing sends hundreds of requests a minute from one client; the limiter is not under test here.
-    RATE_LIMIT_PER_MINUTE: "0",
     // Out of reach on purpose: each fuzzed POST /sources/{name}/cdc would otherwise start a Debezium
     // connector and a replication slot on the shared services. Those requests stop at its client.
     KAFKA_CONNECT_URL: "http://127.0.0.1:9",
@@ -115,7 +128,8 @@ export async function createFuzzFixture(label: string): Promise<FuzzFixture> {
   });
   if (context.kafka) await ensureTopics(context.kafka, 1, `${run}.`);
   await context.embedder.warmUp();
-  const app = createTestLocalApp(context);
+  const routed = createTestLocalApp(context);
+  const app = key ? presentingKey(routed, key.key) : routed;
   const document = (await (await createLocalApp().request("/openapi.json")).json()) as OpenApiDocument;
 
   const common = {
@@ -124,6 +138,15 @@ export async function createFuzzFixture(label: string): Promise<FuzzFixture> {
     file_path: ["samples/products.csv", "samples/articles.jsonl"],
     query: ["a waterproof backpack", "how bright is the desk lamp"],
     message: ["Which backpack is waterproof?", "What does the tent weigh?"],
+    // An OpenAI conversation: history, then the user's question last.
+    messages: [
+      [{ role: "user", content: "Which backpack is waterproof?" }],
+      [
+        { role: "user", content: "Tell me about the tent." },
+        { role: "assistant", content: "The Summit Tent is a two-person tent [1]." },
+        { role: "user", content: "What does it weigh?" },
+      ],
+    ],
   };
   const scenario = (source: string, kind: string, table: string, text: string[], columns: string[]): Hints => ({
     ...common,
@@ -131,6 +154,8 @@ export async function createFuzzFixture(label: string): Promise<FuzzFixture> {
     // Path parameters naming a source are called `name` on some routes (/sources/{name}/cdc).
     name: [source],
     db_type: [kind],
+    // The OpenAI-compatible routes' models: this source first (data:all asks every collection on the shared Chroma), or every one.
+    model: [`data:${source}`, "data:all"],
     table: [table],
     table_or_collection: [table],
     text_fields: [text, text.slice(0, 1)],
@@ -185,6 +210,17 @@ export async function createFuzzFixture(label: string): Promise<FuzzFixture> {
   };
 }
 
+/** Every request reaches the functions with the key, unless it brings its own credentials. */
+function presentingKey(routed: Hono, apiKey: string): Hono {
+  const app = new Hono();
+  app.all("*", (c) => {
+    const headers = new Headers(c.req.raw.headers);
+    if (!headers.has("authorization") && !headers.has("x-api-key")) headers.set("x-api-key", apiKey);
+    return routed.fetch(new Request(c.req.raw, { headers }));
+  });
+  return app;
+}
+
 /**
  * Stored vectors, recorded sync specs and a real batch id, so valid requests reach past "not found".
  * Both the fuzz and the injection files start from this state.
@@ -217,6 +253,8 @@ export async function seedFuzzFixture(fixture: FuzzFixture): Promise<void> {
 }
 
 export interface Answer {
+  /** The path and query asked for: the OpenAI-compatible routes (/v1/…) answer errors in OpenAI's format. */
+  url?: string;
   status: number;
   headers: Headers;
   text: string;
@@ -245,7 +283,7 @@ export async function send(app: Hono, request: GeneratedRequest, boundMs = 10_00
   })();
   try {
     const answer = await Promise.race([exchange, bound]);
-    return { ...answer, ms: performance.now() - started };
+    return { ...answer, url: request.url, ms: performance.now() - started };
   } finally {
     clearTimeout(timer);
   }
@@ -290,6 +328,9 @@ function envelopeProblems(answer: Answer): string[] {
   }
   const record = body as { error?: Record<string, unknown> } | null;
   const error = record?.error;
+  // A path no function owns (`/v1/models/`) is answered by the router, in the envelope.
+  if (answer.url?.startsWith("/v1/") && !answer.text.includes("No route for"))
+    return openAiErrorProblems(answer, record);
   const wrong =
     record === null ||
     typeof record !== "object" ||
@@ -301,6 +342,24 @@ function envelopeProblems(answer: Answer): string[] {
     typeof error.message !== "string" ||
     Object.keys(error).some((key) => !["code", "message", "details"].includes(key));
   return wrong ? [`error ${answer.status} outside the envelope: ${answer.text.slice(0, 200)}`] : [];
+}
+
+/** OpenAI's error object: message, type, param and code, the code and message those of the envelope. */
+function openAiErrorProblems(answer: Answer, record: { error?: Record<string, unknown> } | null): string[] {
+  const error = record?.error;
+  const wrong =
+    record === null ||
+    typeof record !== "object" ||
+    Object.keys(record).join() !== "error" ||
+    typeof error !== "object" ||
+    error === null ||
+    Object.keys(error).sort().join() !== "code,message,param,type" ||
+    typeof error.message !== "string" ||
+    typeof error.type !== "string" ||
+    typeof error.code !== "string" ||
+    error.code === "" ||
+    (error.param !== null && typeof error.param !== "string");
+  return wrong ? [`error ${answer.status} is not an OpenAI error object: ${answer.text.slice(0, 200)}`] : [];
 }
 
 /** An error answer's code, message and named component, when it has the envelope. */

@@ -13,7 +13,11 @@ export async function consoleProduce(brokers: string, topic: string, lines: read
   await run("bash", ["-c", script, "produce", ...lines], { cwd: root, timeout: 60_000 });
 }
 
-/** Every message currently in a topic, read from the beginning by a throwaway consumer group. */
+/**
+ * Every message currently in a topic (and at least `expectAtLeast`), read from the beginning by a
+ * throwaway consumer group. Fails when they have not all arrived within `timeoutMs`: a check over
+ * what was read must never pass on a read that stopped short.
+ */
 export async function readTopic(kafka: Kafka, topic: string, expectAtLeast = 0, timeoutMs = 20_000): Promise<string[]> {
   const consumer = kafka.consumer({ groupId: uniqueName("reader") });
   const values: string[] = [];
@@ -27,8 +31,11 @@ export async function readTopic(kafka: Kafka, topic: string, expectAtLeast = 0, 
     const total = offsets.reduce((sum, partition) => sum + Number(partition.high) - Number(partition.low), 0);
     const wanted = Math.max(total, expectAtLeast);
     if (wanted === 0) return values;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, timeoutMs);
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`read ${values.length} of ${wanted} messages from ${topic} in ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       void consumer.run({
         eachMessage: async ({ message }) => {
           values.push(message.value?.toString("utf8") ?? "");

@@ -187,7 +187,10 @@ export class SchemaArbitraries extends SchemaDocument {
     const extra = schema.additionalProperties;
     if (typeof extra !== "object") return declared;
     // The document says nothing of key names here; plain identifiers are what clients send.
-    const keys = fc.stringMatching(/^[a-z_][a-z0-9_]{0,15}$/);
+    const names = schema.propertyNames;
+    const keys = fc
+      .stringMatching(/^[a-z_][a-z0-9_]{0,15}$/)
+      .filter((key) => !names || this.conforms(key, { type: "string", ...names }));
     const maxKeys = Math.min(3, schema.maxProperties ?? 3);
     return fc
       .tuple(declared, fc.dictionary(keys, this.valid(extra), { maxKeys }))

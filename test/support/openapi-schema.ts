@@ -10,6 +10,7 @@ export interface JsonSchema {
   properties?: Record<string, JsonSchema>;
   required?: string[];
   additionalProperties?: boolean | JsonSchema;
+  propertyNames?: JsonSchema;
   maxProperties?: number;
   items?: JsonSchema;
   minItems?: number;
@@ -35,6 +36,7 @@ export interface OpenApiParameter {
 export interface OpenApiOperation {
   parameters?: OpenApiParameter[];
   requestBody?: { required?: boolean; content: Record<string, { schema?: JsonSchema }> };
+  responses?: Record<string, { content?: Record<string, { schema?: JsonSchema }> }>;
 }
 
 export interface OpenApiDocument {
@@ -99,6 +101,8 @@ export class SchemaDocument {
       const properties = resolved.properties ?? {};
       if ((resolved.required ?? []).some((key) => !(key in record))) return false;
       if (Object.keys(record).length > (resolved.maxProperties ?? Infinity)) return false;
+      const names = resolved.propertyNames;
+      if (names && !Object.keys(record).every((key) => this.conforms(key, { type: "string", ...names }))) return false;
       for (const [key, item] of Object.entries(record)) {
         const declared = Object.hasOwn(properties, key) ? properties[key] : undefined;
         const extra = resolved.additionalProperties;

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { type ChatRequest, userNamePattern } from "../../../core/chat/index.js";
+import { llmProviderNames } from "../../../core/config/index.js";
 import { metadataFiltersSchema } from "../../../core/vectors/index.js";
 import { ErrorSchema } from "./schemas.js";
 import { matchExplanation, retrievalModeSchema } from "./search-schemas.js";
@@ -34,13 +35,15 @@ export const ChatRequestSchema = z
       example: { source: "samples" },
     }),
     provider: z
-      .string()
-      .min(1)
-      .max(32)
+      .enum(llmProviderNames, {
+        error: (issue) =>
+          `unknown LLM provider '${String(issue.input).slice(0, 40)}'; known: ${llmProviderNames.join(", ")}`,
+      })
       .optional()
       .openapi({ description: "A configured provider; see GET /api/llm/providers" }),
     retrieval_mode: retrievalModeSchema.optional(),
   })
+  .strict()
   .openapi("ChatRequest");
 
 export const SourceSchema = z

@@ -19,13 +19,22 @@ export interface AppEnv {
   };
 }
 
+/** Restates an error in another wire format (the OpenAI-compatible function's); the envelope as it is by default. */
+export type ErrorRenderer = (status: number, body: ErrorBody) => object;
+
+export interface FunctionAppOptions {
+  access?: Access;
+  renderError?: ErrorRenderer;
+}
+
 /**
  * The base every HTTP function builds on: request id, the core context, one JSON log line
  * per request, security (headers, CORS, body limit, API keys, rate limit; `access` says who may
  * call, "chat" unless said otherwise), zod failures as 400s in the error envelope, and errors
  * mapped in one place.
  */
-export function createFunctionApp(getContext: ContextProvider, options: { access?: Access } = {}): OpenAPIHono<AppEnv> {
+export function createFunctionApp(getContext: ContextProvider, options: FunctionAppOptions = {}): OpenAPIHono<AppEnv> {
+  const render: ErrorRenderer = options.renderError ?? ((_status, body) => body);
   const app = new OpenAPIHono<AppEnv>({
     defaultHook: (result, c) => {
       if (result.success) return;
@@ -36,7 +45,7 @@ export function createFunctionApp(getContext: ContextProvider, options: { access
       const body: ErrorBody = {
         error: { code: "validation_error", message: `Invalid request: ${summary}`, details: issues },
       };
-      return c.json(body, 400);
+      return c.json(render(400, body), 400);
     },
   });
 
@@ -60,17 +69,17 @@ export function createFunctionApp(getContext: ContextProvider, options: { access
   // After the logging (which sets the context), before security: a 401 or 429 is counted too.
   app.use("*", requestMetrics());
 
-  app.use("*", ...securityMiddleware(options.access ?? "chat"));
+  app.use("*", ...securityMiddleware(options.access ?? "chat", render));
 
   app.onError((error, c) => {
     const mapped = mapError(error);
     const logger = c.get("logger") ?? getContext().logger;
     if (mapped.status >= 500) logger.error({ err: error, route: c.req.routePath }, "request failed");
-    return c.json(mapped.body, mapped.status, mapped.headers);
+    return c.json(render(mapped.status, mapped.body), mapped.status, mapped.headers);
   });
 
   app.notFound((c) =>
-    c.json({ error: { code: "not_found", message: `No route for ${c.req.method} ${c.req.path}` } }, 404),
+    c.json(render(404, { error: { code: "not_found", message: `No route for ${c.req.method} ${c.req.path}` } }), 404),
   );
 
   return app;

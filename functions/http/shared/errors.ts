@@ -50,6 +50,8 @@ const statusByCode: Record<string, MappedError["status"]> = {
   llm_unavailable: 503,
   llm_timeout: 504,
   unknown_llm_provider: 400,
+  // A structured query cancelled at QUERY_TIMEOUT_MS: the database did not answer in time.
+  query_timeout: 504,
 };
 
 /** What a client is told about an upstream LLM failure: the provider's name, never its message (it may echo a key). */

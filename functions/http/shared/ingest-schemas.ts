@@ -16,6 +16,8 @@ export const IngestRequestSchema = z
     filters: filtersSchema.optional(),
     max_rows: z.number().int().positive().max(10_000_000).optional(),
   })
+  // A misspelt `filter` must not ingest the whole table: unknown fields are refused, by name.
+  .strict()
   .openapi("IngestRequest");
 
 /** The seed's field names to core's request. */

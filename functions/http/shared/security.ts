@@ -5,6 +5,7 @@ import { secureHeaders } from "hono/secure-headers";
 import { authenticate, RateLimiter, requireScope } from "../../../core/auth/index.js";
 import type { ApiKeyConfig, ApiScope } from "../../../core/config/index.js";
 import type { AppContext } from "../../../core/context/index.js";
+import type { ErrorBody } from "./errors.js";
 
 /** Who may call a function: anyone, or a key with this scope (when keys are configured). */
 export type Access = "public" | ApiScope;
@@ -46,7 +47,10 @@ export function requireAccess(access: Access): MiddlewareHandler<{
  * send credentials), the body size limit (413 in the envelope) and, for non-public functions,
  * the API key check (401/403) and the per-key rate limit shared through Redis (429).
  */
-export function securityMiddleware(access: Access): MiddlewareHandler<{
+export function securityMiddleware(
+  access: Access,
+  render: (status: number, body: ErrorBody) => object = (_status, body) => body,
+): MiddlewareHandler<{
   Variables: { context: AppContext; apiKey: ApiKeyConfig | undefined };
 }>[] {
   return [
@@ -68,12 +72,12 @@ export function securityMiddleware(access: Access): MiddlewareHandler<{
         maxSize: c.var.context.settings.MAX_BODY_BYTES,
         onError: (limited) =>
           limited.json(
-            {
+            render(413, {
               error: {
                 code: "payload_too_large",
                 message: `request bodies are limited to ${c.var.context.settings.MAX_BODY_BYTES} bytes`,
               },
-            },
+            }),
             413,
           ),
       })(c, next),

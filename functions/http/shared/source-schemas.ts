@@ -18,6 +18,7 @@ export const SchemaRequestSchema = z
     ...sourceReferenceFields,
     table_or_collection: identifier.optional().openapi({ description: "Omit to list the tables", example: "products" }),
   })
+  .strict()
   .openapi("SchemaRequest");
 
 export const ColumnSchemaSchema = z.object({

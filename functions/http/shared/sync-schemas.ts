@@ -69,6 +69,7 @@ export const SyncRequestSchema = z
     detect_deletes: z.boolean().default(true).openapi({ description: "Remove vectors of rows gone from the source" }),
     async: z.boolean().default(false).openapi({ description: "Queue on Kafka instead of syncing now" }),
   })
+  .strict()
   .openapi("SyncRequest");
 
 const DriftSchema = z.object({ count: z.number(), sample: z.array(z.string()) });

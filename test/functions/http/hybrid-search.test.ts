@@ -192,6 +192,16 @@ describe("hybrid retrieval: a PostgreSQL full-text index beside the vectors, on 
         if (status === 400) expect(body.error.message).toBeTruthy();
       }
     }
+    for (const filters of [
+      { source, category: "off\u0000ice" },
+      { source, "cat\u0000egory": { $in: ["a\ud800b", "office"] } },
+      { source: { $in: [source, "x\u0000y"] }, "t\u0000able": "lamps" },
+    ]) {
+      // Lone surrogates are refused up front (400); NUL reaches both stores and matches nothing.
+      const { status } = await search({ query: "desk lamp", mode: "hybrid", filters });
+      expect([200, 400], JSON.stringify(filters)).toContain(status);
+      if (!JSON.stringify(filters).includes("\\ud")) expect(status, JSON.stringify(filters)).toBe(200);
+    }
     const stopWords = await search({ query: "the of and a", mode: "keyword" });
     expect(stopWords.status).toBe(200);
     expect(stopWords.body.results).toEqual([]);

@@ -12,7 +12,10 @@ import { createHealthApp } from "../../../functions/http/health.js";
 import { createIngestApp } from "../../../functions/http/ingest.js";
 import { createIngestAsyncApp } from "../../../functions/http/ingest-async.js";
 import { createLlmApp } from "../../../functions/http/llm.js";
+import { createMcpApp } from "../../../functions/http/mcp.js";
 import { createMetricsApp } from "../../../functions/http/metrics.js";
+import { createOpenAiApp } from "../../../functions/http/openai.js";
+import { createQueryApp } from "../../../functions/http/query.js";
 import { httpFunctions } from "../../../functions/http/registry.js";
 import { createSearchApp } from "../../../functions/http/search.js";
 import { createServiceInfoApp } from "../../../functions/http/service-info.js";
@@ -43,7 +46,8 @@ interface Case {
   status: number;
   requestId?: false;
   contentType?: string;
-  check?: (body: Record<string, unknown>) => void;
+  /** What the answer must say, not only its status: the JSON body, and the raw text for other types. */
+  check?: (body: Record<string, unknown>, text: string) => void;
 }
 
 describe("every HTTP function behind Lambda's adapter, with API Gateway HTTP API (v2) events", {
@@ -136,6 +140,7 @@ describe("every HTTP function behind Lambda's adapter, with API Gateway HTTP API
       create: createIngestAsyncApp,
       request: { method: "GET", path: "/recent-batches" },
       status: 200,
+      check: (body) => expect(body).toEqual({ batches: expect.any(Array) }),
     },
     search: {
       create: createSearchApp,
@@ -147,6 +152,17 @@ describe("every HTTP function behind Lambda's adapter, with API Gateway HTTP API
       },
       status: 200,
       check: (body) => expect((body.results as { id: string }[])[0]?.id).toBe(`${source}:gear:1`),
+    },
+    // The ingest above opened the table to structured queries (no query_tables: ingested tables are open).
+    query: {
+      create: createQueryApp,
+      request: {
+        method: "POST",
+        path: "/query",
+        body: JSON.stringify({ source, table: "gear", filters: [{ column: "name", op: "contains", value: "tent" }] }),
+      },
+      status: 200,
+      check: (body) => expect(body).toMatchObject({ rows: [{ id: 3, name: "Summit Tent" }], truncated: false }),
     },
     // The ingest above recorded the table's sync spec, so a sync needs only the table.
     sync: {
@@ -190,12 +206,14 @@ describe("every HTTP function behind Lambda's adapter, with API Gateway HTTP API
       request: { method: "GET", path: "/metrics" },
       status: 200,
       contentType: "text/plain",
+      check: (_body, text) => expect(text).toMatch(/^# TYPE cwd_http_requests_total counter$/m),
     },
     "web-app": {
       create: createWebApp,
       request: { method: "GET", path: "/app", headers: { accept: "text/html" } },
       status: 200,
       contentType: "text/html",
+      check: (_body, text) => expect(text).toContain("<title>Chat with your data</title>"),
     },
     chat: {
       create: createChatApp,
@@ -211,6 +229,42 @@ describe("every HTTP function behind Lambda's adapter, with API Gateway HTTP API
       create: createLlmApp,
       request: { method: "GET", path: "/api/llm/providers" },
       status: 200,
+      check: (body) => expect(body.providers).toContainEqual(expect.objectContaining({ name: "extractive" })),
+    },
+    mcp: {
+      create: createMcpApp,
+      request: {
+        method: "POST",
+        path: "/mcp",
+        body: JSON.stringify({
+          jsonrpc: "2.0",
+          id: 1,
+          method: "tools/call",
+          params: { name: "search", arguments: { query: "a light tent", max_results: 1, filters: { source } } },
+        }),
+      },
+      status: 200,
+      check: (body) =>
+        expect(body).toMatchObject({
+          id: 1,
+          result: { structuredContent: { results: [{ id: `${source}:gear:3`, table: "gear" }] } },
+        }),
+    },
+    openai: {
+      create: createOpenAiApp,
+      request: {
+        method: "POST",
+        path: "/v1/chat/completions",
+        body: JSON.stringify({
+          model: `data:${source}`,
+          messages: [{ role: "user", content: "Which tent is light?" }],
+        }),
+      },
+      status: 200,
+      check: (body) => {
+        expect(body).toMatchObject({ object: "chat.completion", model: `data:${source}` });
+        expect((body.sources as { content: string }[])[0]?.content).toContain("Summit Tent");
+      },
     },
   };
 
@@ -220,7 +274,7 @@ describe("every HTTP function behind Lambda's adapter, with API Gateway HTTP API
       expect(result.statusCode, result.body).toBe(status);
       expect(result.headers?.["content-type"]).toContain(contentType ?? "application/json");
       if (requestId !== false) expect(result.headers?.["x-request-id"]).toBeTruthy();
-      check?.(result.json);
+      check?.(result.json, result.body ?? "");
     });
   }
 

@@ -10,6 +10,8 @@ import { allTopics } from "../../../core/messaging/index.js";
 import { createHealthApp } from "../../../functions/http/health.js";
 import { createIngestApp } from "../../../functions/http/ingest.js";
 import { createIngestAsyncApp } from "../../../functions/http/ingest-async.js";
+import { createMcpApp } from "../../../functions/http/mcp.js";
+import { createOpenAiApp } from "../../../functions/http/openai.js";
 import { createSearchApp } from "../../../functions/http/search.js";
 import { createServiceInfoApp } from "../../../functions/http/service-info.js";
 import { createSourcesApp } from "../../../functions/http/sources.js";
@@ -172,6 +174,35 @@ describe("no credential in logs, Kafka messages, Redis or any response", { timeo
         )
       ).status,
     ).toBe(200);
+    // MCP and the OpenAI-compatible API reach the same source (describe_table connects with the password).
+    const mcp = (id: number, name: string, args: Record<string, unknown>) =>
+      call(
+        createMcpApp(() => context).request(
+          "/mcp",
+          post({ jsonrpc: "2.0", id, method: "tools/call", params: { name, arguments: args } }),
+        ),
+      );
+    const described = await mcp(1, "describe_table", { source: runId, table: "customers" });
+    expect(described.body.result.structuredContent).toMatchObject({ table: "customers", indexed_vectors: 30 });
+    const asked = await mcp(2, "ask", { question: "Who prefers Tuesdays?", filters: { source: runId } });
+    expect(asked.body.result.structuredContent.error).toMatchObject({ code: "llm_unavailable" });
+    expect((await mcp(3, "get_row", { id: `${runId}:customers:7` })).body.result.isError).toBeFalsy();
+    // A connection refused mid-call is a tool error; its message must not carry what was sent either.
+    await mcp(4, "ingest_table", { source: runId, table: "nowhere", text_fields: ["name"] });
+    const completion = {
+      model: `data:${runId}`,
+      messages: [{ role: "user", content: "Who prefers Tuesday delivery?" }],
+    };
+    // The default provider here is Gemini with a key and no network: the failure must not echo the key.
+    const completed = await call(createOpenAiApp(() => context).request("/v1/chat/completions", post(completion)));
+    expect(completed.status).toBe(503);
+    expect(completed.body.error).toMatchObject({ type: "server_error", code: "llm_unavailable" });
+    const streamed = await createOpenAiApp(() => context).request(
+      "/v1/chat/completions",
+      post({ ...completion, stream: true }),
+    );
+    responses.push(JSON.stringify([...streamed.headers]), await streamed.text());
+    await call(createOpenAiApp(() => context).request("/v1/models"));
     await call(createSourcesApp(() => context).request("/sources"));
     await call(createServiceInfoApp(() => context).request("/status"));
     await call(createHealthApp(() => context).request("/health"));
@@ -180,7 +211,7 @@ describe("no credential in logs, Kafka messages, Redis or any response", { timeo
     const kafka = context.kafka;
     if (!kafka) throw new Error("tests run with Kafka");
     const messages: string[] = [];
-    for (const topic of allTopics) messages.push(...(await readTopic(kafka, `${topicPrefix}${topic}`, 0, 5_000)));
+    for (const topic of allTopics) messages.push(...(await readTopic(kafka, `${topicPrefix}${topic}`, 0, 20_000)));
     const redis = context.redis;
     if (!redis) throw new Error("tests run with Redis");
     const stored: string[] = [];

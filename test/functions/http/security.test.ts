@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { generateApiKey } from "../../../core/auth/index.js";
 import { loadConfig } from "../../../core/config/index.js";
 import type { AppContext } from "../../../core/context/index.js";
@@ -104,20 +104,27 @@ describe("authentication, scopes, per-user history, rate limits, body limit, COR
   });
 
   it("rate-limits per key across instances sharing Redis: 429 with Retry-After", async () => {
-    const one = createSearchApp(() => context);
-    const two = createSearchApp(() => otherInstance);
-    const statuses: number[] = [];
-    for (const app of [one, two, one, two]) {
-      const response = await app.request("/search", json(search, bearer(slowKey)));
-      statuses.push(response.status);
-      if (response.status === 429) {
-        expect(Number(response.headers.get("retry-after"))).toBeGreaterThan(0);
-        expect(await readJson(response)).toMatchObject({ error: { code: "rate_limited" } });
-      }
+    // The limiter counts in fixed one-minute windows of Date.now(): the clock (and only the clock, timers
+    // stay real) is pinned 20 s into a minute, so four requests can never straddle a window boundary.
+    const minute = Math.floor(Date.now() / 60_000) + 1;
+    vi.useFakeTimers({ toFake: ["Date"], now: minute * 60_000 + 20_000 });
+    try {
+      const one = createSearchApp(() => context);
+      const two = createSearchApp(() => otherInstance);
+      const answers = [];
+      for (const app of [one, two, one, two]) answers.push(await app.request("/search", json(search, bearer(slowKey))));
+      expect(answers.map((response) => response.status)).toEqual([200, 200, 200, 429]);
+      const limited = answers[3] as Response;
+      expect(limited.headers.get("retry-after")).toBe("40");
+      expect(await readJson(limited)).toMatchObject({ error: { code: "rate_limited" } });
+      // Another key has its own budget.
+      expect((await one.request("/search", json(search, bearer(chatKey)))).status).toBe(200);
+      // The next minute is a new window, on either instance.
+      vi.setSystemTime((minute + 1) * 60_000 + 1_000);
+      expect((await two.request("/search", json(search, bearer(slowKey)))).status).toBe(200);
+    } finally {
+      vi.useRealTimers();
     }
-    expect(statuses).toEqual([200, 200, 200, 429]);
-    // Another key has its own budget.
-    expect((await one.request("/search", json(search, bearer(chatKey)))).status).toBe(200);
   });
 
   it("refuses bodies over MAX_BODY_BYTES with 413 in the envelope", async () => {

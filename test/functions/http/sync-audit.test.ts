@@ -231,4 +231,18 @@ describe("POST /sync/{source}, GET /sync/{source}, GET /audit/{source}, POST /au
       await small.close();
     }
   });
+
+  it("keeps the vectors of deleted rows with detect_deletes: false, and removes them on the next sync that detects", async () => {
+    const stored = async () => (await context.vectors?.get(source, { limit: 100 }))?.map((record) => record.id) ?? [];
+    expect(await stored()).toContain(`${source}:faq:5`);
+    await fixture.admin.query(`DELETE FROM ${fixture.schema}.faq WHERE id = 5`);
+    const kept = await sync({ table: "faq", detect_deletes: false });
+    expect(kept.status, JSON.stringify(kept.body)).toBe(200);
+    expect(kept.body.deleted).toBe(0);
+    expect(await stored()).toContain(`${source}:faq:5`);
+    const detected = await sync({ table: "faq" });
+    expect(detected.status).toBe(200);
+    expect(detected.body.deleted).toBe(1);
+    expect(await stored()).not.toContain(`${source}:faq:5`);
+  });
 });

@@ -1,0 +1,2 @@
+export { createMcpServer, type McpServerOptions, mcpTools } from "./server.js";
+export { type McpCaller, type McpTool, mayUse } from "./tool.js";
