@@ -23,7 +23,7 @@ describe("the README's /query example on the bundled samples", () => {
         limit: 1,
       }),
     );
-    expect(result.rows).toEqual([{ name: "Solace Standing Desk Classic", price: 151.48 }]);
+    expect(result.rows).toEqual([{ name: "Solace Standing Desk Mini", price: 313.99 }]);
     expect(result.truncated).toBe(true);
     const counted = await runQuery(
       context,
@@ -34,7 +34,7 @@ describe("the README's /query example on the bundled samples", () => {
         aggregates: [{ function: "count" }, { function: "min", column: "price" }],
       }),
     );
-    expect(counted.rows).toEqual([{ count: 15, min_price: 151.48 }]);
+    expect(counted.rows).toEqual([{ count: 15, min_price: 313.99 }]);
     const described = await describeQueryTable(context, source, "products.csv");
     expect(described.columns).toEqual(
       expect.arrayContaining([
