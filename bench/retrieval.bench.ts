@@ -237,10 +237,14 @@ async function measureLatency(
   const { context } = project;
   const vectors = context.vectors;
   if (!vectors) throw new Error("the retrieval bench needs Chroma");
-  const table = await ensureNoiseTable(testServices.postgresUrl, corpus.table, latencyChunks);
-  const replica = new ReplicaEmbedder(context.embedder);
   const loadStarted = performance.now();
-  await replica.prepare(testServices.postgresUrl, corpus.table);
+  const table = await ensureNoiseTable(testServices.postgresUrl, corpus.table, latencyChunks, (texts) =>
+    context.embedder.countTokens(texts),
+  );
+  const replica = new ReplicaEmbedder(context.embedder);
+  await replica.prepare(testServices.postgresUrl, table);
+  // Rows of an older noise table (other ids) must not stay behind: the source holds this table alone.
+  await vectors.deleteSource(noiseSource);
   console.log(`  loading ${latencyChunks} chunks into ${noiseSource}…`);
   const loaded = await ingestTable(
     { ...context, embedder: replica, vectors },

@@ -2,8 +2,12 @@ import pg from "pg";
 import type { Embedder } from "../../core/embeddings/index.js";
 import { corpusSchema } from "./corpus.js";
 
-/** Characters of a page's DESCRIPTION each copy keeps: about 120 tokens, one chunk per row. */
+/** Characters of a page's DESCRIPTION each copy keeps at most: about 120 tokens of prose. */
 const copyChars = 600;
+/** Tokens a copy may have, so every copy stays one chunk (the tag the embedder reads is in its only chunk). */
+const copyTokens = 200;
+/** Bumped when copies change, so a stored noise table from older code is rebuilt. */
+const noiseVersion = 2;
 /** Per-dimension noise: cosine to the page's own vector about 0.9 (1/√(1 + 384σ²)). */
 const sigma = 0.025;
 
@@ -20,12 +24,33 @@ function gaussian(random: () => number): number {
   return Math.sqrt(-2 * Math.log(random() || Number.MIN_VALUE)) * Math.cos(2 * Math.PI * random());
 }
 
-/** The start of a page's text with about one word in ten dropped, tagged with which copy it is. */
-function copyText(page: string, body: string, copy: number): string {
+/** A page's start with about one word in ten dropped, tagged with which copy it is. */
+function copyText(page: string, start: string, copy: number): string {
   const random = generator(copy * 7_919 + page.length);
-  const start = body.length <= copyChars ? body : body.slice(0, body.lastIndexOf(" ", copyChars));
   const words = start.split(" ").filter(() => random() >= 0.1);
   return `[copy ${copy} of ${page}] ${words.join(" ")}`;
+}
+
+type TokenCounter = (texts: readonly string[]) => Promise<number[]>;
+
+/**
+ * Each page's start: at most `copyChars` characters, shortened word by word until the whole copy
+ * (tag and field label included) fits `copyTokens`; token-dense pages (option tables, cipher
+ * names) would otherwise become two chunks, the second without its tag.
+ */
+async function pageStarts(pages: { page: string; body: string }[], countTokens: TokenCounter) {
+  const starts = new Map<string, string>();
+  for (const { page, body } of pages) {
+    let start = body.length <= copyChars ? body : body.slice(0, body.lastIndexOf(" ", copyChars));
+    for (;;) {
+      const [tokens = 0] = await countTokens([`body: ${copyText(page, start, 99_999)}`]);
+      const shorter = start.lastIndexOf(" ", Math.floor(start.length * 0.8));
+      if (tokens <= copyTokens || shorter <= 0) break;
+      start = start.slice(0, shorter);
+    }
+    starts.set(page, start);
+  }
+  return starts;
 }
 
 /**
@@ -33,8 +58,13 @@ function copyText(page: string, body: string, copy: number): string {
  * i div n), each one chunk long, so a source of `rows` chunks can be built from a corpus of two
  * thousand pages. Recreated when its row count differs.
  */
-export async function ensureNoiseTable(postgresUrl: string, corpusTable: string, rows: number): Promise<string> {
-  const table = `${corpusTable}_noise_${rows}`;
+export async function ensureNoiseTable(
+  postgresUrl: string,
+  corpusTable: string,
+  rows: number,
+  countTokens: TokenCounter,
+): Promise<string> {
+  const table = `${corpusTable}_noise${noiseVersion}_${rows}`;
   const pool = new pg.Pool({ connectionString: postgresUrl, max: 1 });
   try {
     const exists = await pool.query("SELECT to_regclass($1) AS name", [`${corpusSchema}.${table}`]);
@@ -47,6 +77,7 @@ export async function ensureNoiseTable(postgresUrl: string, corpusTable: string,
         `SELECT page, body FROM ${corpusSchema}.${corpusTable} ORDER BY page`,
       )
     ).rows;
+    const starts = await pageStarts(pages, countTokens);
     await pool.query(`DROP TABLE IF EXISTS ${corpusSchema}.${table}`);
     await pool.query(
       `CREATE TABLE ${corpusSchema}.${table} (id int PRIMARY KEY, page text NOT NULL, body text NOT NULL)`,
@@ -58,7 +89,7 @@ export async function ensureNoiseTable(postgresUrl: string, corpusTable: string,
         ids,
         origins.map((origin) => origin.page),
         origins.map((origin, index) =>
-          copyText(origin.page, origin.body, Math.floor((ids[index] ?? 0) / pages.length)),
+          copyText(origin.page, starts.get(origin.page) ?? "", Math.floor((ids[index] ?? 0) / pages.length)),
         ),
       ]);
     }
@@ -85,18 +116,18 @@ export class ReplicaEmbedder implements Embedder {
     this.maxTokens = real.maxTokens;
   }
 
-  /** Embeds each page's copied text once with the real model. */
-  async prepare(postgresUrl: string, corpusTable: string): Promise<void> {
+  /** Embeds each page's copy 0 (as stored in the noise table) once with the real model. */
+  async prepare(postgresUrl: string, noiseTable: string): Promise<void> {
     const pool = new pg.Pool({ connectionString: postgresUrl, max: 1 });
     const pages = (
       await pool.query<{ page: string; body: string }>(
-        `SELECT page, body FROM ${corpusSchema}.${corpusTable} ORDER BY page`,
+        `SELECT DISTINCT ON (page) page, body FROM ${corpusSchema}.${noiseTable} ORDER BY page, id`,
       )
     ).rows;
     await pool.end();
     for (let start = 0; start < pages.length; start += 64) {
       const slice = pages.slice(start, start + 64);
-      const vectors = await this.real.embed(slice.map((page) => `body: ${copyText(page.page, page.body, 0)}`));
+      const vectors = await this.real.embed(slice.map((page) => `body: ${page.body}`));
       for (const [index, page] of slice.entries()) this.bases.set(page.page, vectors[index] as Float32Array);
     }
   }
