@@ -3,7 +3,7 @@ import { handle } from "hono/aws-lambda";
 import { querySpecSchema, runQuery } from "../../core/query/index.js";
 import { defaultContext } from "../shared/default-context.js";
 import { type ContextProvider, createFunctionApp } from "./shared/create-app.js";
-import { ErrorSchema, errorResponses } from "./shared/schemas.js";
+import { bodyErrorResponses, ErrorSchema, errorResponses } from "./shared/schemas.js";
 
 // No example object here: test generators would take it over the real sources they are given.
 const QueryRequestSchema = querySpecSchema.openapi("QuerySpec", {
@@ -43,11 +43,11 @@ const queryRoute = createRoute({
   responses: {
     200: { description: "The rows", content: { "application/json": { schema: QueryResultSchema } } },
     ...errorResponses,
+    ...bodyErrorResponses,
     400: error("Invalid spec, unknown column, or a table not open to queries"),
     401: error("API keys are configured and none (or an invalid one) was given"),
     403: error("The key lacks the `query` scope"),
     404: error("Unknown source"),
-    413: error("Body too large"),
     429: error("The key's rate limit is spent"),
     502: error("The source refused the configured credentials"),
     503: error("The source or Redis is unavailable"),

@@ -183,7 +183,7 @@ describe("serverless package (offline): every function bundled, routed, mapped a
       sandbox = await mkdtemp(path.join(tmpdir(), "cwd-lambda-"));
       await writeFile(
         path.join(sandbox, "invoke.mjs"),
-        `const [file, event] = process.argv.slice(2);
+        `const [file, event, exported = "handler"] = process.argv.slice(2);
 // Response streaming: a stand-in for the runtime's awslambda global (test/support/lambda.ts has the same).
 if (process.env.LAMBDA_STREAMING === "1") {
   const { Writable } = await import("node:stream");
@@ -203,7 +203,7 @@ if (process.env.LAMBDA_STREAMING === "1") {
     },
   };
 }
-const { handler } = await import(file);
+const handler = (await import(file))[exported];
 const result = await handler(JSON.parse(event), { awsRequestId: "bundle-test", functionName: "bundle" });
 // On a line of its own: a function's log lines go to stdout too.
 process.stdout.write("\\n" + "RESULT " + JSON.stringify(result) + "\\n");
@@ -244,8 +244,10 @@ process.exit(0);`,
             }
           : { EMBEDDING_MODEL_DIR: path.join(sandbox, "no-model") }),
       };
-      const file = path.join(folder, `${handler.replace(/\.handler$/, "")}.mjs`);
-      const { stdout } = await run("node", [path.join(sandbox, "invoke.mjs"), file, JSON.stringify(event)], {
+      // `functions/http/openai.streamHandler`: the module, then the name it exports.
+      const exported = handler.slice(handler.lastIndexOf(".") + 1);
+      const file = path.join(folder, `${handler.slice(0, handler.lastIndexOf("."))}.mjs`);
+      const { stdout } = await run("node", [path.join(sandbox, "invoke.mjs"), file, JSON.stringify(event), exported], {
         cwd: folder,
         env,
         timeout: 120_000,
@@ -305,12 +307,22 @@ process.exit(0);`,
         const route = definition.events?.find((event) => event.httpApi)?.httpApi;
         const consumer = /^functions\/events\/(.+)\.handler$/.exec(definition.handler)?.[1] ?? "";
         if (definition.url) {
-          // The chat stream, through its function URL in RESPONSE_STREAM mode.
-          const body = JSON.stringify({ user_name: "ada", message: "a bag for rainy hikes", filters: { source } });
-          const event = functionUrlEvent({ method: "POST", path: "/chat/stream", body });
+          // The streaming functions, through their function URLs in RESPONSE_STREAM mode: the chat stream,
+          // and the OpenAI-compatible completions streamed as chunks.
+          const openAi = definition.handler.startsWith("functions/http/openai.");
+          const body = openAi
+            ? JSON.stringify({
+                // The bundle runs with the default sources; `data:all` asks them all.
+                model: "data:all",
+                stream: true,
+                messages: [{ role: "user", content: "a bag for rainy hikes" }],
+              })
+            : JSON.stringify({ user_name: "ada", message: "a bag for rainy hikes", filters: { source } });
+          const path = openAi ? "/v1/chat/completions" : "/chat/stream";
+          const event = functionUrlEvent({ method: "POST", path, body });
           const result = await invoke(name, definition.handler, event, withLayer, true);
           expect(result.statusCode, `${name}: ${result.body}`).toBe(200);
-          expect(result.body, name).toContain("event: sources");
+          expect(result.body, name).toContain(openAi ? '"object":"chat.completion.chunk"' : "event: sources");
           expect(result.body.trimEnd().endsWith("data: [DONE]"), name).toBe(true);
         } else if (route) {
           // A body the schema refuses: the bundle's validation and error envelope answer, and nothing is changed.
