@@ -12,6 +12,19 @@ export interface KeywordMatch {
   metadata: Record<string, string | number | boolean>;
   /** `ts_rank` with length normalisation (flag 1): higher is better, unbounded above. */
   score: number;
+  /** The query is an identifier (a code, a constant, an option) and this chunk holds it verbatim. */
+  exact: boolean;
+}
+
+/**
+ * Whether a query is one identifier rather than words: a single token with a digit, an underscore,
+ * an inner hyphen, dot, colon or slash, a leading dash, or two capitals (`SKU-LM-4729`, `RWF_APPEND`,
+ * `EINVAL`, `--dry-run`, `tm_gmtoff`); plain words (`desk`, `Backpack`) are not.
+ */
+export function isIdentifier(query: string): boolean {
+  const token = query.trim();
+  if (token.length < 3 || token.length > 100 || /\s/.test(token)) return false;
+  return /[0-9_]|\w[-.:/]\w|^--?\w/.test(token) || (token.match(/\p{Lu}/gu)?.length ?? 0) >= 2;
 }
 
 /** What a keyword row holds of a stored chunk: the vector store's record without its vector. */
@@ -138,23 +151,39 @@ export class KeywordIndex {
    * and the cast to tsquery takes them as they are; a query of stop words alone matches nothing.
    */
   async query(text: string, options: { k: number; filters?: KeywordFilters | undefined }): Promise<KeywordMatch[]> {
-    const params: unknown[] = [this.textConfig, indexable(text), options.k];
+    const query = indexable(text);
+    // An identifier's parts are OR-ed like any words, so rows rich in one part would outrank the one row
+    // holding the identifier itself: rows containing it verbatim come first.
+    const params: unknown[] = [this.textConfig, query, options.k, isIdentifier(query)];
     const where = whereClause(options.filters, params);
-    const result = await this.run<{ id: string; content: string; metadata: KeywordMatch["metadata"]; score: number }>(
+    const result = await this.run<{
+      id: string;
+      content: string;
+      metadata: KeywordMatch["metadata"];
+      score: number;
+      exact: boolean;
+    }>(
       "query",
       `with q as (
          select string_agg('''' || replace(lexeme, '''', '''''') || '''', ' | ')::tsquery as query
          from unnest(tsvector_to_array(to_tsvector($1::regconfig, $2::text))) as lexeme
          where lexeme !~ '\\\\'
        )
-       select k.id, k.content, k.metadata, ts_rank(k.tsv, q.query, 1)::float8 as score
+       select k.id, k.content, k.metadata, ts_rank(k.tsv, q.query, 1)::float8 as score,
+         ($4::boolean and strpos(lower(k.content), lower($2::text)) > 0) as exact
        from ${keywordTable} k, q
        where q.query is not null and k.tsv @@ q.query${where ? ` and ${where}` : ""}
-       order by score desc, k.id
+       order by exact desc, score desc, k.id
        limit $3`,
       params,
     );
-    return result.rows.map((row) => ({ id: row.id, content: row.content, metadata: row.metadata, score: row.score }));
+    return result.rows.map((row) => ({
+      id: row.id,
+      content: row.content,
+      metadata: row.metadata,
+      score: row.score,
+      exact: row.exact,
+    }));
   }
 
   async ping(): Promise<string> {

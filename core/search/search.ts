@@ -119,6 +119,8 @@ export async function search(dependencies: SearchDependencies, request: SearchRe
     );
     const byId = new Map<string, SearchMatch>();
     for (const [index, match] of vectorFound.entries()) byId.set(match.id, vectorOnly(match, index));
+    // An identifier found verbatim outranks every looser match, whatever the vector side thought of it.
+    for (const match of keywordMatches) if (match.exact) fused.set(match.id, (fused.get(match.id) ?? 0) + exactBonus);
     for (const [index, match] of keywordMatches.entries()) {
       const known = byId.get(match.id);
       if (!known) byId.set(match.id, keywordOnly(match, index));
@@ -224,12 +226,15 @@ function vectorOnly(match: VectorMatch, index: number): SearchMatch {
   };
 }
 
+/** Added to the score of a chunk holding an identifier query verbatim, so it ranks first. */
+const exactBonus = 1;
+
 function keywordOnly(match: KeywordMatch, index: number): SearchMatch {
   return {
     id: match.id,
     content: match.content,
     metadata: match.metadata,
-    relevance_score: round(match.score),
+    relevance_score: round(match.score + (match.exact ? exactBonus : 0)),
     matched_by: ["keyword"],
     vector_similarity: null,
     vector_rank: null,

@@ -35,7 +35,7 @@ export const SearchMatchSchema = z
     metadata: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
     relevance_score: z.number().openapi({
       description:
-        "The score results are ranked by: the fused score in hybrid mode (0–1 with weighted fusion), cosine similarity in vector mode, ts_rank in keyword mode",
+        "The score results are ranked by: the fused score in hybrid mode (0–1 with weighted fusion), cosine similarity in vector mode, ts_rank in keyword mode; a row holding an identifier query (a code such as SKU-LM-4729) verbatim gets +1 in hybrid and keyword mode",
     }),
     ...matchExplanation,
   })

@@ -131,6 +131,37 @@ describe("hybrid retrieval: a PostgreSQL full-text index beside the vectors, on 
     expect(keyword.body.results[0]).toMatchObject({ matched_by: ["keyword"], vector_similarity: null });
   });
 
+  it("puts the one row holding an identifier verbatim first, however its parts are spread elsewhere", async () => {
+    const keywords = context.keywords;
+    if (!keywords) throw new Error("the keyword index is configured in tests");
+    const flags = `${source}_ids`;
+    const row = (key: string, text: string) => ({
+      id: `${flags}:flags:${key}`,
+      document: text,
+      metadata: { source: flags, table: "flags", row_key: key },
+    });
+    // Short rows dense with the identifier's parts: an OR of `rwf | append` ranks them above the real one.
+    await keywords.upsert(flags, [
+      row("exact", "The flag RWF_APPEND makes pwritev2 write at the end of the file, whatever the file offset says."),
+      ...["rwf append", "append rwf", "append append rwf", "rwf rwf append"].map((text, index) =>
+        row(`spam${index}`, text),
+      ),
+    ]);
+    try {
+      for (const mode of ["keyword", "hybrid"]) {
+        const { status, body } = await search({ query: "RWF_APPEND", mode, filters: { source: flags } });
+        expect(status).toBe(200);
+        expect(ids(body)[0], mode).toBe(`${flags}:flags:exact`);
+        expect(body.results[0].relevance_score).toBeGreaterThan(body.results[1].relevance_score);
+      }
+      // Words are not identifiers: no verbatim bonus, plain ranking.
+      const words = await search({ query: "append", mode: "keyword", filters: { source: flags } });
+      expect(words.body.results[0].relevance_score).toBeLessThan(1);
+    } finally {
+      await keywords.deleteSource(flags);
+    }
+  });
+
   it("explains each hybrid result: fused score, cosine when the vector side found it, keyword rank when that side did", async () => {
     const { body } = await search({ query: "a dimmable navy desk lamp", max_results: 8, mode: "hybrid" });
     expect(body.results.length).toBe(8);
