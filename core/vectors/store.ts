@@ -74,15 +74,24 @@ export class VectorStore {
   async upsert(source: string, records: readonly VectorRecord[]): Promise<void> {
     if (records.length === 0) return;
     const timed = metrics.vectorStoreSeconds.startTimer({ operation: "upsert" });
-    const collection = await this.collection(source, true);
-    await this.call(() =>
-      collection.upsert({
-        ids: records.map((record) => record.id),
-        embeddings: records.map((record) => Array.from(record.embedding)),
-        documents: records.map((record) => record.document),
-        metadatas: records.map((record) => record.metadata),
-      }),
-    );
+    const write = async () => {
+      const collection = await this.collection(source, true);
+      await this.call(() =>
+        collection.upsert({
+          ids: records.map((record) => record.id),
+          embeddings: records.map((record) => Array.from(record.embedding)),
+          documents: records.map((record) => record.document),
+          metadatas: records.map((record) => record.metadata),
+        }),
+      );
+    };
+    await write().catch(async (error: unknown) => {
+      // Another instance deleted the collection since this one cached it: create it afresh and write
+      // again, instead of failing every document until the process restarts.
+      if ((error as Error).name !== "ChromaNotFoundError") throw error;
+      this.collections.delete(this.collectionName(source));
+      await write();
+    });
     timed();
     await this.mirror?.upsert(source, records);
   }

@@ -38,6 +38,13 @@ describe("a VectorStore whose collections another instance deletes or recreates"
     expect(matches.map((match) => match.content)).toEqual(["new"]);
   });
 
+  it("writes into a collection created afresh when another instance deleted the cached one", async () => {
+    await first.upsert(source, [record(source, "before", 2)]);
+    await second.deleteSource(source);
+    await first.upsert(source, [record(source, "after", 3)]);
+    expect((await second.get(source)).map((stored) => stored.content)).toEqual(["after"]);
+  });
+
   it("answers nothing, not an error, for a collection deleted since it was cached", async () => {
     expect(await first.query(unit(1), { k: 1, filters: { source } })).toHaveLength(1);
     await second.deleteSource(source);
