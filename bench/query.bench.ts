@@ -54,15 +54,18 @@ export async function ensureQueryCollection(store: VectorStore): Promise<number>
   return (performance.now() - loadStarted) / 1000;
 }
 
-/** The query benchmark's collection, for the chat benchmark to search. */
-export async function prepareQueryCollection(): Promise<void> {
-  const embedder = new TransformersEmbedder({
+const benchEmbedder = () =>
+  new TransformersEmbedder({
     model: "Xenova/all-MiniLM-L6-v2",
     modelDir: ".services/models",
     dtype: "fp32",
     batchSize: 32,
     allowRemote: false,
   });
+
+/** The query benchmark's collection, for the chat benchmark to search. */
+export async function prepareQueryCollection(): Promise<void> {
+  const embedder = benchEmbedder();
   await ensureQueryCollection(createBenchStore(embedder));
   await embedder.close();
 }
@@ -72,13 +75,7 @@ export async function prepareQueryCollection(): Promise<void> {
  * same with a metadata filter matching a third of them (the slow path on this Chroma).
  */
 export async function benchQuery(): Promise<BenchResult[]> {
-  const embedder = new TransformersEmbedder({
-    model: "Xenova/all-MiniLM-L6-v2",
-    modelDir: ".services/models",
-    dtype: "fp32",
-    batchSize: 32,
-    allowRemote: false,
-  });
+  const embedder = benchEmbedder();
   const store = createBenchStore(embedder);
   const loadSeconds = await ensureQueryCollection(store);
   await embedder.warmUp();

@@ -135,16 +135,6 @@ export class KeywordIndex {
     return result.rows.map((row) => row.id);
   }
 
-  async count(source?: string, table?: string): Promise<number> {
-    const result = await this.run<{ count: string }>(
-      "get",
-      `select count(*)::text as count from ${keywordTable}
-       where ($1::text is null or source = $1) and ($2::text is null or "table" = $2)`,
-      [source ?? null, table ?? null],
-    );
-    return Number(result.rows[0]?.count ?? 0);
-  }
-
   /**
    * The chunks whose text shares words with the query, best first. The query's lexemes come from
    * `to_tsvector` of its text (so stemming and stop words match the index), each quoted and OR-ed,

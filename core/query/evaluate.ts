@@ -67,6 +67,16 @@ interface Accumulator {
   extremes: QueryValue[];
 }
 
+function emptyAccumulator(plan: QueryPlan): Accumulator {
+  return {
+    rows: 0,
+    values: plan.aggregates.map(() => 0),
+    sums: plan.aggregates.map(() => 0),
+    distinct: plan.aggregates.map(() => new Set<string>()),
+    extremes: plan.aggregates.map(() => null),
+  };
+}
+
 /**
  * Streaming evaluation in code: filters (unless the source applied them), then either the first
  * `limit + 1` rows in order (memory bounded by the limit) or groups with their aggregates (memory
@@ -115,13 +125,7 @@ export async function evaluate(
     if (!group) {
       group = {
         key,
-        accumulator: {
-          rows: 0,
-          values: plan.aggregates.map(() => 0),
-          sums: plan.aggregates.map(() => 0),
-          distinct: plan.aggregates.map(() => new Set<string>()),
-          extremes: plan.aggregates.map(() => null),
-        },
+        accumulator: emptyAccumulator(plan),
       };
       groups.set(id, group);
     }
@@ -131,13 +135,7 @@ export async function evaluate(
   if (plan.groupBy.length === 0 && groups.size === 0) {
     groups.set("[]", {
       key: [],
-      accumulator: {
-        rows: 0,
-        values: plan.aggregates.map(() => 0),
-        sums: plan.aggregates.map(() => 0),
-        distinct: plan.aggregates.map(() => new Set<string>()),
-        extremes: plan.aggregates.map(() => null),
-      },
+      accumulator: emptyAccumulator(plan),
     });
   }
   const results = [...groups.values()].map(({ key, accumulator }) => {

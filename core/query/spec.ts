@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { sourceNameSchema } from "../config/index.js";
-import { filterOperators } from "../sources/index.js";
+import { checkFilterValue, filterOperators, filterValueSchema } from "../sources/index.js";
 
 /** Rows one query may return; a larger `limit` is refused by the schema rather than silently cut. */
 export const queryRowCap = 1_000;
@@ -13,7 +13,6 @@ export const aggregateFunctions = ["count", "count_distinct", "sum", "avg", "min
 export type AggregateFunction = (typeof aggregateFunctions)[number];
 
 const columnName = z.string().min(1).max(256);
-const scalar = z.union([z.string().max(10_000), z.number(), z.boolean()]);
 /** Aliases become result keys and (quoted) SQL aliases: plain identifiers only. */
 const aliasSchema = z
   .string()
@@ -27,22 +26,10 @@ export const queryFilterSchema = z
   .object({
     column: columnName,
     op: z.enum(queryFilterOperators).default("eq"),
-    value: z.union([scalar, z.array(scalar).min(1).max(1_000), z.null()]).optional(),
+    value: filterValueSchema.optional(),
   })
   .strict()
-  .superRefine((filter, context) => {
-    const needsList = filter.op === "in";
-    const needsNone = filter.op === "is_null" || filter.op === "not_null";
-    if (needsList && !Array.isArray(filter.value)) {
-      context.addIssue({ code: "custom", path: ["value"], message: "'in' needs a list of values" });
-    } else if (
-      !needsList &&
-      !needsNone &&
-      (filter.value === undefined || filter.value === null || Array.isArray(filter.value))
-    ) {
-      context.addIssue({ code: "custom", path: ["value"], message: `'${filter.op}' needs one value` });
-    }
-  });
+  .superRefine(checkFilterValue);
 
 export const aggregateSchema = z
   .object({

@@ -1,6 +1,4 @@
-export { fuse, onePerRow, rowIdentity } from "./fusion.js";
 export {
-  defaultRetrievalMode,
   type RetrievalMode,
   retrievalModes,
   type SearchDependencies,

@@ -58,7 +58,7 @@ export interface SearchDependencies {
 }
 
 /** The mode a request gets when it names none. */
-export function defaultRetrievalMode(dependencies: Pick<SearchDependencies, "keywords" | "settings">): RetrievalMode {
+function defaultRetrievalMode(dependencies: Pick<SearchDependencies, "keywords" | "settings">): RetrievalMode {
   return dependencies.settings.SEARCH_DEFAULT_MODE ?? (dependencies.keywords ? "hybrid" : "vector");
 }
 

@@ -11,7 +11,13 @@ export {
   UnknownFieldsError,
 } from "./errors.js";
 export { FileConnector } from "./file-connector.js";
-export { filterOperators, type RowFilter, rowFilterSchema } from "./filters.js";
+export {
+  checkFilterValue,
+  filterOperators,
+  filterValueSchema,
+  type RowFilter,
+  rowFilterSchema,
+} from "./filters.js";
 export { type ConnectionParams, connectionParamsSchema, InlineConnectionsDisabledError } from "./inline.js";
 export { createMongoClient } from "./mongo-client.js";
 export { MongoConnector, mongoFilter } from "./mongo-connector.js";
