@@ -12,8 +12,11 @@ export interface KeywordMatch {
   metadata: Record<string, string | number | boolean>;
   /** `ts_rank` with length normalisation (flag 1): higher is better, unbounded above. */
   score: number;
-  /** The query is an identifier (a code, a constant, an option) and this chunk holds it verbatim. */
-  exact: boolean;
+  /**
+   * When the query is an identifier (a code, a constant, an option): 2 if this chunk holds it verbatim,
+   * 1 if only in another case (`EMPHASIS` in a row that says `emphasis`), else 0.
+   */
+  verbatim: 0 | 1 | 2;
 }
 
 /**
@@ -162,7 +165,7 @@ export class KeywordIndex {
       content: string;
       metadata: KeywordMatch["metadata"];
       score: number;
-      exact: boolean;
+      verbatim: 0 | 1 | 2;
     }>(
       "query",
       (ranking) => `with q as (
@@ -171,9 +174,10 @@ export class KeywordIndex {
          where lexeme !~ '\\\\'
        )
        select c.id, c.content, c.metadata, ts_rank(c.tsv, (select query from q), 1)::float8 as score,
-         ($4::boolean and strpos(lower(c.content), lower($2::text)) > 0) as exact
+         case when not $4::boolean then 0 when strpos(c.content, $2::text) > 0 then 2
+           when strpos(lower(c.content), lower($2::text)) > 0 then 1 else 0 end as verbatim
        from (select k.id, k.content, k.metadata, k.tsv from ${keywordTable} k where ${matching}${pool(ranking)}) c
-       order by exact desc, score desc, c.id
+       order by verbatim desc, score desc, c.id
        limit $3`,
       params,
     );
@@ -182,7 +186,7 @@ export class KeywordIndex {
       content: row.content,
       metadata: row.metadata,
       score: row.score,
-      exact: row.exact,
+      verbatim: row.verbatim,
     }));
   }
 
