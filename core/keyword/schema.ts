@@ -30,9 +30,7 @@ export type KeywordRanking = "gin" | "rum";
 
 export const textIndexStatements: Record<KeywordRanking, string[]> = {
   gin: [`create index if not exists ${keywordTable}_tsv on ${keywordTable} using gin (tsv)`],
-  // One text index is enough: the RUM index serves `@@` too, and a second would double every write.
-  rum: [
-    `create index if not exists ${keywordTable}_rum on ${keywordTable} using rum (tsv rum_tsvector_ops)`,
-    `drop index if exists ${keywordTable}_tsv`,
-  ],
+  // The GIN index is not dropped when RUM arrives: a process of an older version still creating it at start
+  // would otherwise take turns with this one building and dropping it, each time locking out writes.
+  rum: [`create index if not exists ${keywordTable}_rum on ${keywordTable} using rum (tsv rum_tsvector_ops)`],
 };
