@@ -28,7 +28,7 @@ const positiveInt = z.coerce.number().int().positive();
 
 /**
  * Every setting the service reads, with its default. Keys are env var names.
- * The README's settings table is generated from these descriptions (npm run settings-table).
+ * The settings table in docs/settings.md is generated from these descriptions (npm run settings-table).
  */
 /** Every LLM provider the service knows; which of them a deployment enables depends on its settings. */
 export const llmProviderNames = ["extractive", "gemini", "openai"] as const;
