@@ -1,22 +1,33 @@
 import type { Consumer, IHeaders } from "kafkajs";
 import type { AppContext } from "../../core/context/index.js";
-import { encodeKafkaEvent, ensureTopics, type InProcessBus, topics } from "../../core/messaging/index.js";
+import { encodeKafkaEvent, ensureTopics, type InProcessBus } from "../../core/messaging/index.js";
 import { createCdcConsumer } from "../events/cdc-consumer.js";
 import { createEmbeddingWorker } from "../events/embedding-worker.js";
 import { createIngestionWorker } from "../events/ingestion-worker.js";
+import { type ConsumerName, consumerTopicByName } from "../events/shared/consumer-topics.js";
 import { createStatusConsumer } from "../events/status-consumer.js";
 import { createSyncWorker } from "../events/sync-worker.js";
 
-/** Every Kafka consumer function with the topic its event-source mapping reads. */
-export const consumerFunctions = {
-  "ingestion-worker": { topic: topics.dataIngestion, create: createIngestionWorker },
-  "embedding-worker": { topic: topics.embeddingRequests, create: createEmbeddingWorker },
-  "status-consumer": { topic: topics.batchStatus, create: createStatusConsumer },
-  "sync-worker": { topic: topics.syncRequests, create: createSyncWorker },
-  "cdc-consumer": { topic: topics.cdcEvents, create: createCdcConsumer },
-} as const;
+type ConsumerFactory = (getContext: () => AppContext) => (event: unknown) => Promise<unknown>;
 
-export type ConsumerName = keyof typeof consumerFunctions;
+/** A handler for every consumer the list names: one missing, or one the list lacks, does not compile. */
+const consumerFactories: { [Name in ConsumerName]: ConsumerFactory } = {
+  "ingestion-worker": createIngestionWorker,
+  "embedding-worker": createEmbeddingWorker,
+  "status-consumer": createStatusConsumer,
+  "sync-worker": createSyncWorker,
+  "cdc-consumer": createCdcConsumer,
+};
+
+/** Every Kafka consumer function with the topic its event-source mapping reads. */
+export const consumerFunctions = Object.fromEntries(
+  (Object.keys(consumerTopicByName) as ConsumerName[]).map((name) => [
+    name,
+    { topic: consumerTopicByName[name], create: consumerFactories[name] },
+  ]),
+) as { [Name in ConsumerName]: { topic: (typeof consumerTopicByName)[Name]; create: ConsumerFactory } };
+
+export type { ConsumerName };
 
 /** kafkajs gives repeated headers as arrays; Lambda's event carries one value per entry. */
 function kafkaHeaders(headers: IHeaders | undefined): Record<string, string | Buffer> {

@@ -11,7 +11,7 @@ import { allTopics, ensureTopics } from "../../core/messaging/index.js";
 import { createLocalApp } from "../../functions/local/server.js";
 import { dropRedisPrefix } from "../core/chat/chat-fixture.js";
 import { createTestContext } from "./app-context.js";
-import { assertEveryFunctionHasAFactory, createTestLocalApp } from "./function-apps.js";
+import { createTestLocalApp } from "./function-apps.js";
 import { readJson } from "./http.js";
 import type { GeneratedRequest, Hints } from "./openapi-arbitraries.js";
 import type { OpenApiDocument } from "./openapi-schema.js";
@@ -54,8 +54,6 @@ export async function createFuzzFixture(
   /** API keys configured and a rate limit on, so the auth middleware and the limiter are fuzzed too. */
   options: { withApiKeys?: boolean } = {},
 ): Promise<FuzzFixture> {
-  // Before anything is created: a missing factory would otherwise leave a schema, a database and topics behind.
-  assertEveryFunctionHasAFactory();
   const run = uniqueName(label).replace(/-/g, "_");
   const sources = { postgres: `pg_${run}`, mongo: `mg_${run}`, csv: `csv_${run}`, jsonl: `jl_${run}` };
   const canary = `canary-${randomUUID()}`;
