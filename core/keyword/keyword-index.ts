@@ -241,9 +241,17 @@ export class KeywordIndex {
     params: unknown[],
   ): Promise<pg.QueryResult<Row>> {
     const timed = metrics.keywordIndexSeconds.startTimer({ operation });
-    try {
+    const attempt = async () => {
       const ranking = await this.ensureSchema();
-      const result = await this.pool.query<Row>(typeof sql === "string" ? sql : sql(ranking), params);
+      return this.pool.query<Row>(typeof sql === "string" ? sql : sql(ranking), params);
+    };
+    try {
+      // Every statement here is idempotent, so a connection that failed to open is tried once more: in a
+      // process that also embeds, a model batch can hold the event loop past the connect timeout.
+      const result = await attempt().catch((error: unknown) => {
+        if (!isConnectionFailure(error)) throw error;
+        return attempt();
+      });
       timed();
       return result;
     } catch (error) {
