@@ -1,10 +1,11 @@
-// `npm run bench -- [sources] [embed] [ingest] [query] [query-spec] [chat] [async] [sync] [cdc] [load] [retrieval]`: runs the
+// `npm run bench -- [sources] [embed] [ingest] [query] [query-spec] [chat] [async] [sync] [cdc] [load] [retrieval] [coldstart]`: runs the
 // named benchmarks (all when none is named), writes bench/results/<name>.json and prints a markdown table.
 // Needs `npm run services -- up`. A benchmark that fails, or whose figures are not all finite numbers, is
 // reported and makes the run exit 1; the others' results are still written.
 import { benchAsync } from "./async.bench.js";
 import { benchCdc } from "./cdc.bench.js";
 import { benchChat } from "./chat.bench.js";
+import { benchColdstart } from "./coldstart.bench.js";
 import { benchEmbedding } from "./embed.bench.js";
 import { benchIngest } from "./ingest.bench.js";
 import { benchLoad } from "./load.bench.js";
@@ -27,6 +28,7 @@ const suites: Record<string, () => Promise<BenchResult[]>> = {
   cdc: benchCdc,
   load: benchLoad,
   retrieval: benchRetrieval,
+  coldstart: benchColdstart,
 };
 
 const requested = process.argv.slice(2).filter((argument) => argument !== "--");
