@@ -1,10 +1,11 @@
-import { readPath, rowToDocument } from "../sources/index.js";
+import { loadRelated } from "../relations/index.js";
+import { readPath, rowToDocument, type SourceRow } from "../sources/index.js";
 import { removeVanishedRows } from "./deletes.js";
 import { SyncInProgressError, SyncSpecMissingError, SyncTooLargeError, WatermarkTypeError } from "./errors.js";
 import { applyPlan, type PageRow, planPage } from "./reconcile.js";
 import { mergeSpec, type SyncSpec, type SyncSpecChanges, sameSpec } from "./spec.js";
 import type { SyncState } from "./state.js";
-import { resolveTarget, type SyncDependencies, stateStore } from "./target.js";
+import { resolveTarget, type SyncDependencies, type SyncTarget, stateStore } from "./target.js";
 import { laterWatermark, type Watermark, watermarkFilter, watermarkOf } from "./watermark.js";
 
 export interface SyncRequest {
@@ -85,11 +86,12 @@ export async function syncTable(
     const chunking = { maxTokens: settings.CHUNK_MAX_TOKENS, overlapTokens: settings.CHUNK_OVERLAP_TOKENS };
     const counts = { changed: 0, reembedded: 0, metadata_only: 0, unchanged: 0, deleted: 0 };
     let watermark: Watermark | undefined = since;
-    let page: PageRow[] = [];
+    let rows: SourceRow[] = [];
     const flush = async () => {
-      if (page.length === 0) return;
+      if (rows.length === 0) return;
+      const page = await documentsOf(target, rows);
+      rows = [];
       const plan = await planPage(vectors, target.shape.source, page);
-      page = [];
       const applied = await applyPlan(dependencies, target.shape, plan, chunking);
       counts.reembedded += applied.embeddedRows;
       counts.metadata_only += applied.metadataRows;
@@ -106,8 +108,8 @@ export async function syncTable(
     })) {
       counts.changed++;
       if (column) watermark = laterWatermark(watermark, rowWatermark(connector.name, request.table, column, row));
-      page.push({ row, document: rowToDocument(row, target.shape) });
-      if (page.length >= settings.SYNC_PAGE_SIZE) await flush();
+      rows.push(row);
+      if (rows.length >= settings.SYNC_PAGE_SIZE) await flush();
     }
     await flush();
 
@@ -144,6 +146,12 @@ export async function syncTable(
   } finally {
     await lock.release().catch(() => undefined);
   }
+}
+
+/** A page of rows as documents, their related rows fetched first (one query per relation for the page). */
+export async function documentsOf(target: SyncTarget, rows: SourceRow[]): Promise<PageRow[]> {
+  await loadRelated(target.connector, target.relations, rows);
+  return rows.map((row) => ({ row, document: rowToDocument(row, target.shape) }));
 }
 
 /** The spec a run uses: the recorded one with the request's changes; a 400 when there is none. */

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { sourceNameSchema } from "../../../core/config/index.js";
+import { includeListSchema } from "../../../core/relations/index.js";
 import { fieldListSchema, filtersSchema } from "./source-schemas.js";
 
 const tableName = z.string().min(1).max(256);
@@ -41,6 +42,7 @@ export const SyncStateSchema = z
       fields: z.array(z.string()).optional(),
       filters: z.array(z.unknown()).optional(),
       watermark_column: z.string().optional(),
+      include: z.array(z.unknown()).optional(),
     }),
     primary_key: z.array(z.string()),
     watermark: z.object({ value: z.union([z.string(), z.number()]), as: z.literal("date").optional() }).nullable(),
@@ -65,6 +67,9 @@ export const SyncRequestSchema = z
     watermark_column: tableName.optional().openapi({
       description: "An updated_at-style column or an increasing key; remembered for later syncs",
       example: "updated_at",
+    }),
+    include: includeListSchema.optional().openapi({
+      description: "Related tables rendered into each document; omit: recorded. See docs/relations.md",
     }),
     detect_deletes: z.boolean().default(true).openapi({ description: "Remove vectors of rows gone from the source" }),
     async: z.boolean().default(false).openapi({ description: "Queue on Kafka instead of syncing now" }),
