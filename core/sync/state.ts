@@ -14,6 +14,8 @@ export interface SyncState {
   /** The table's key columns when the spec was last used (ids are built from them). */
   primary_key: string[];
   watermark: Watermark | null;
+  /** Where each related table's changes were last read, by relation path (`customer`, `lines.product`). */
+  related_watermarks: Record<string, Watermark>;
   last_sync_at: string | null;
   last_sync_id: string | null;
   last_result: Record<string, unknown> | null;
@@ -38,7 +40,7 @@ const json = <T>(schema: z.ZodType<T>, text: string | undefined): T | null => {
 const extendScript = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("expire", KEYS[1], ARGV[2]) else return 0 end`;
 const releaseScript = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) else return 0 end`;
 // A watermark belongs to the spec its run used: if a request changed the spec meanwhile, it is not kept.
-const watermarkScript = `if redis.call("hget", KEYS[1], "spec") == ARGV[1] then return redis.call("hset", KEYS[1], "watermark", ARGV[2]) else return 0 end`;
+const watermarkScript = `if redis.call("hget", KEYS[1], "spec") == ARGV[1] then return redis.call("hset", KEYS[1], ARGV[2], ARGV[3]) else return 0 end`;
 
 /**
  * Sync state in Redis, so any function instance can continue where another stopped: a hash per
@@ -66,6 +68,7 @@ export class SyncStateStore {
         spec,
         primary_key: json(z.array(z.string()), hash.primary_key) ?? [],
         watermark: json(watermarkSchema, hash.watermark),
+        related_watermarks: json(z.record(z.string(), watermarkSchema), hash.related_watermarks) ?? {},
         last_sync_at: hash.last_sync_at ?? null,
         last_sync_id: hash.last_sync_id || null,
         last_result: json(z.record(z.string(), z.unknown()), hash.last_result),
@@ -92,7 +95,7 @@ export class SyncStateStore {
           updated_at: new Date().toISOString(),
         })
         .sadd(this.tablesKey(), JSON.stringify([source, table]));
-      if (!sameSpec(previous ?? undefined, spec)) transaction.hdel(key, "watermark");
+      if (!sameSpec(previous ?? undefined, spec)) transaction.hdel(key, "watermark", "related_watermarks");
       await transaction.exec();
     });
   }
@@ -100,7 +103,13 @@ export class SyncStateStore {
   async recordRun(
     source: string,
     table: string,
-    run: { spec: SyncSpec; watermark: Watermark | undefined; result: object; syncId?: string | undefined },
+    run: {
+      spec: SyncSpec;
+      watermark: Watermark | undefined;
+      relatedWatermarks?: Record<string, Watermark> | undefined;
+      result: object;
+      syncId?: string | undefined;
+    },
   ): Promise<void> {
     await this.guard(async (redis) => {
       const now = new Date().toISOString();
@@ -113,8 +122,10 @@ export class SyncStateStore {
       });
       transaction.hdel(key, "last_error", "last_error_at");
       await transaction.exec();
-      if (run.watermark) {
-        await redis.eval(watermarkScript, 1, key, JSON.stringify(run.spec), JSON.stringify(run.watermark));
+      const spec = JSON.stringify(run.spec);
+      if (run.watermark) await redis.eval(watermarkScript, 1, key, spec, "watermark", JSON.stringify(run.watermark));
+      if (run.relatedWatermarks && Object.keys(run.relatedWatermarks).length > 0) {
+        await redis.eval(watermarkScript, 1, key, spec, "related_watermarks", JSON.stringify(run.relatedWatermarks));
       }
     });
   }

@@ -23,6 +23,10 @@ export const SyncSummarySchema = z
     source: z.string(),
     table: z.string(),
     changed: z.number().openapi({ description: "Rows read since the watermark (every row without one)" }),
+    dependents: z
+      .number()
+      .openapi({ description: "Rows read again because a related row they render changed (include)" }),
+    related_changed: z.number().openapi({ description: "Related rows changed since their watermarks" }),
     reembedded: z.number().openapi({ description: "Rows embedded: new, or their text changed" }),
     metadata_only: z.number().openapi({ description: "Rows whose metadata alone changed: no embedding" }),
     unchanged: z.number(),
@@ -46,6 +50,9 @@ export const SyncStateSchema = z
     }),
     primary_key: z.array(z.string()),
     watermark: z.object({ value: z.union([z.string(), z.number()]), as: z.literal("date").optional() }).nullable(),
+    related_watermarks: z
+      .record(z.string(), z.object({ value: z.union([z.string(), z.number()]), as: z.literal("date").optional() }))
+      .openapi({ description: "Where each related table's changes were last read, by include label path" }),
     last_sync_at: z.string().nullable(),
     last_sync_id: z.string().nullable(),
     last_result: z.record(z.string(), z.unknown()).nullable(),
