@@ -3,6 +3,7 @@ import { ingestTable } from "../../../core/ingest/index.js";
 import { UnknownRelationsError } from "../../../core/relations/index.js";
 import { searchDocuments } from "../../../core/search/index.js";
 import { createIngestApp } from "../../../functions/http/ingest.js";
+import { createSourcesApp } from "../../../functions/http/sources.js";
 import { readJson } from "../../support/http.js";
 import { openSyncFixture, type SyncFixture, syncNames } from "../../support/sync-fixture.js";
 import { storedRecords } from "../../support/sync-oracle.js";
@@ -158,6 +159,34 @@ describe("join-aware ingestion on PostgreSQL: relations from the catalogue's for
     });
     const [transfer] = await storedRecords(opened.context, pgSource, "transfers");
     expect(transfer?.content).toBe("note: rent share\npayee.owner: Grace Hopper");
+  });
+
+  it("lists a table's foreign keys both ways in POST /schema", async () => {
+    const response = await createSourcesApp(() => opened.context).request("/schema", {
+      method: "POST",
+      body: JSON.stringify({ source: pgSource, table_or_collection: "orders" }),
+      headers: { "content-type": "application/json" },
+    });
+    expect(response.status).toBe(200);
+    const { foreignKeys } = (await readJson(response)).table;
+    expect(foreignKeys.outgoing).toEqual([
+      {
+        name: "orders_customer_id_fkey",
+        table: "orders",
+        column: "customer_id",
+        referencedTable: "customers",
+        referencedColumn: "id",
+      },
+    ]);
+    expect(foreignKeys.incoming).toEqual([
+      {
+        name: "order_lines_order_id_fkey",
+        table: "order_lines",
+        column: "order_id",
+        referencedTable: "orders",
+        referencedColumn: "id",
+      },
+    ]);
   });
 
   it("answers an unknown relation over HTTP with a 400 naming it, and an unknown include key with a 400", async () => {
