@@ -14,6 +14,10 @@ export interface RelatedChanges {
 }
 
 /** Each relation with the chain of relations that leads to it from the main table. */
+export function relationChains(relations: readonly Relation[]): Relation[][] {
+  return chains(relations);
+}
+
 function chains(relations: readonly Relation[], above: Relation[] = []): Relation[][] {
   return relations.flatMap((relation) => [[...above, relation], ...chains(relation.children, [...above, relation])]);
 }
@@ -72,6 +76,17 @@ async function collectDependents(
   keys: unknown[],
   found: RelatedChanges,
 ): Promise<void> {
+  const values = await keysUpChain(connector, chain, keys);
+  const top = chain[0] as Relation;
+  if (values.length === 0) return;
+  found.dependentKeys.set(top.parentKey, [...(found.dependentKeys.get(top.parentKey) ?? []), ...values]);
+}
+
+/**
+ * Values of a chain's last `childKey` → the values of its first `parentKey` in the main table
+ * that lead to them, one query per step: `products.id` → `order_lines.order_id` → `orders.id`.
+ */
+export async function keysUpChain(connector: SourceConnector, chain: Relation[], keys: unknown[]): Promise<unknown[]> {
   let values = keys;
   for (let step = chain.length - 1; step > 0 && values.length > 0; step--) {
     const child = chain[step] as Relation;
@@ -84,9 +99,7 @@ async function collectDependents(
     });
     values = distinctKeys(rows, parent.childKey);
   }
-  const top = chain[0] as Relation;
-  if (values.length === 0) return;
-  found.dependentKeys.set(top.parentKey, [...(found.dependentKeys.get(top.parentKey) ?? []), ...values]);
+  return values;
 }
 
 /**
