@@ -4,6 +4,7 @@ import { type AppContext, createAppContext } from "../core/context/index.js";
 import { type IngestRequest, ingestTable } from "../core/ingest/index.js";
 import { createLogger } from "../core/logging/index.js";
 import { testServices } from "../test/support/services.js";
+import { benchRelationsCdc } from "./relations-cdc.bench.js";
 import { type BenchResult, expectMeasured } from "./support.js";
 
 const orders = Number(process.env.BENCH_RELATIONS_ORDERS ?? 50_000);
@@ -93,7 +94,7 @@ async function timedIngest(context: AppContext, include: IngestRequest["include"
  * so the model has more to embed; the lookup time is reported apart, so what the joins cost in
  * queries and what they cost in text can be told apart.
  */
-export async function benchRelations(): Promise<BenchResult[]> {
+async function benchRelationsIngest(): Promise<BenchResult[]> {
   await createShop(orders);
   const settings = loadConfig({
     env: {
@@ -148,4 +149,9 @@ export async function benchRelations(): Promise<BenchResult[]> {
     await context.vectors?.deleteSource(source).catch(() => undefined);
     await context.close();
   }
+}
+
+/** `npm run bench -- relations`: join-aware ingestion against plain, then CDC of a related table's rename. */
+export async function benchRelations(): Promise<BenchResult[]> {
+  return [...(await benchRelationsIngest()), ...(await benchRelationsCdc())];
 }
