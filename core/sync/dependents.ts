@@ -1,6 +1,14 @@
 import { distinctKeys, pagesOf, type Relation } from "../relations/index.js";
-import { type RowFilter, type SourceConnector, type SourceRow, toText } from "../sources/index.js";
+import {
+  type RowFilter,
+  readPath,
+  type SourceConnector,
+  type SourceRow,
+  toMetadataValue,
+  toText,
+} from "../sources/index.js";
 import { WatermarkTypeError } from "./errors.js";
+import type { SyncStateStore } from "./state.js";
 import { laterWatermark, type Watermark, watermarkFilter, watermarkOf } from "./watermark.js";
 
 /** What a scan of the related tables found: where each now stands, and the main-table keys whose documents depend on a change. */
@@ -130,4 +138,60 @@ export async function* dependentRows(
       });
     }
   }
+}
+
+/**
+ * Related rows deleted since the last sync, found by comparing each related table's keys now with
+ * those recorded then (the same full key scan the table's own delete detection makes), and with
+ * `collect`, the main-table keys of their dependents. Each relation's key set is recorded anew.
+ * Relations whose table has no single-column key are skipped (the audit still finds their dependents).
+ */
+export async function scanRelatedDeletes(
+  connector: SourceConnector,
+  relations: readonly Relation[],
+  state: SyncStateStore,
+  where: { source: string; table: string },
+  options: { collect: boolean; pageSize: number; signal?: AbortSignal | undefined },
+): Promise<{ dependentKeys: Map<string, unknown[]>; deletedRows: number; record(): Promise<void> }> {
+  const dependentKeys = new Map<string, unknown[]>();
+  const seen: [string, Map<string, string>][] = [];
+  let deletedRows = 0;
+  for (const chain of chains(relations)) {
+    const relation = chain.at(-1) as Relation;
+    const key = relation.primaryKey.length === 1 ? (relation.primaryKey[0] as string) : undefined;
+    if (!key) continue;
+    const current = new Map<string, string>();
+    for await (const row of connector.stream({
+      table: relation.table,
+      fields: [...new Set([key, relation.childKey])],
+      batchSize: options.pageSize,
+      ...(options.signal ? { signal: options.signal } : {}),
+    })) {
+      // JSON of the scalar, so a number comes back a number (a MongoDB key must match by type).
+      current.set(
+        toText(readPath(row, key)),
+        JSON.stringify(toMetadataValue(readPath(row, relation.childKey)) ?? null),
+      );
+    }
+    const previous = await state.relatedRows(where.source, where.table, relation.path);
+    const gone = [...previous]
+      .filter(([rowKey]) => !current.has(rowKey))
+      .map(([, joinValue]) => JSON.parse(joinValue) as unknown)
+      .filter((value) => value !== null);
+    deletedRows += gone.length;
+    if (options.collect && gone.length > 0) {
+      const top = chain[0] as Relation;
+      const keys = await keysUpChain(connector, chain, gone);
+      if (keys.length) dependentKeys.set(top.parentKey, [...(dependentKeys.get(top.parentKey) ?? []), ...keys]);
+    }
+    seen.push([relation.path, current]);
+  }
+  return {
+    dependentKeys,
+    deletedRows,
+    // Recorded once the run has re-rendered the dependents, so a failed run finds the deletions again.
+    record: async () => {
+      for (const [path, rows] of seen) await state.replaceRelatedRows(where.source, where.table, path, rows);
+    },
+  };
 }

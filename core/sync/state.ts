@@ -184,6 +184,40 @@ export class SyncStateStore {
     return new ScratchMap(redis, `${this.prefix}sync-scan:${randomUUID()}`, ttlSeconds);
   }
 
+  /**
+   * The rows a related table held at the last sync (its key → the join value its dependents hold),
+   * so the next sync can tell which were deleted: a deletion leaves no newer watermark behind.
+   */
+  async relatedRows(source: string, table: string, path: string): Promise<Map<string, string>> {
+    return this.guard(
+      async (redis) => new Map(Object.entries(await redis.hgetall(this.relatedKey(source, table, path)))),
+    );
+  }
+
+  async replaceRelatedRows(
+    source: string,
+    table: string,
+    path: string,
+    rows: ReadonlyMap<string, string>,
+  ): Promise<void> {
+    await this.guard(async (redis) => {
+      const key = this.relatedKey(source, table, path);
+      const staging = `${key}:next`;
+      await redis.del(staging);
+      const entries = [...rows];
+      for (let start = 0; start < entries.length; start += 5_000) {
+        await redis.hset(staging, Object.fromEntries(entries.slice(start, start + 5_000)));
+      }
+      // Swapped in at once, so a run that dies part-way leaves the previous set whole.
+      if (entries.length > 0) await redis.rename(staging, key);
+      else await redis.del(key);
+    });
+  }
+
+  private relatedKey(source: string, table: string, path: string): string {
+    return `${this.prefix}sync-related:${source}:${keyPart(table)}:${keyPart(path)}`;
+  }
+
   private key(source: string, table: string): string {
     return `${this.prefix}sync:${source}:${keyPart(table)}`;
   }

@@ -1,7 +1,7 @@
 import { flattenRelations, loadRelated } from "../relations/index.js";
 import { readPath, rowToDocument, type SourceRow } from "../sources/index.js";
 import { removeVanishedRows } from "./deletes.js";
-import { dependentRows, everyRelationWatermarked, scanRelatedChanges } from "./dependents.js";
+import { dependentRows, everyRelationWatermarked, scanRelatedChanges, scanRelatedDeletes } from "./dependents.js";
 import { SyncInProgressError, SyncSpecMissingError, SyncTooLargeError, WatermarkTypeError } from "./errors.js";
 import { applyPlan, type PageRow, planPage } from "./reconcile.js";
 import { mergeSpec, type SyncSpec, type SyncSpecChanges, sameSpec } from "./spec.js";
@@ -31,7 +31,7 @@ export interface SyncSummary {
   metadata_only: number;
   /** Rows read again because a related row they render changed since its watermark. */
   dependents: number;
-  /** Related rows changed since their watermarks. */
+  /** Related rows changed since their watermarks, or deleted since the last sync. */
   related_changed: number;
   /** Rows read whose stored documents were already right. */
   unchanged: number;
@@ -115,7 +115,21 @@ export async function syncTable(
             signal: options.signal,
           })
         : undefined;
-    counts.related_changed = related?.changedRows ?? 0;
+    // Deletions leave no newer watermark: the related tables' keys are compared with the last run's.
+    const deletes =
+      related && (request.detectDeletes ?? true)
+        ? await scanRelatedDeletes(
+            connector,
+            target.relations,
+            state,
+            { source: connector.name, table: request.table },
+            { collect: since !== undefined, pageSize: settings.SYNC_PAGE_SIZE, signal: options.signal },
+          )
+        : undefined;
+    for (const [column, values] of deletes?.dependentKeys ?? []) {
+      related?.dependentKeys.set(column, [...(related.dependentKeys.get(column) ?? []), ...values]);
+    }
+    counts.related_changed = (related?.changedRows ?? 0) + (deletes?.deletedRows ?? 0);
     const seen = new Set<string>();
     const tracking = (related?.dependentKeys.size ?? 0) > 0;
     let watermark: Watermark | undefined = since;
@@ -173,6 +187,7 @@ export async function syncTable(
     }
     // A cancelled run stopped reading part-way: its watermark must not be recorded.
     options.signal?.throwIfAborted();
+    await deletes?.record();
 
     const summary: SyncSummary = {
       source: connector.name,

@@ -26,7 +26,9 @@ export const SyncSummarySchema = z
     dependents: z
       .number()
       .openapi({ description: "Rows read again because a related row they render changed (include)" }),
-    related_changed: z.number().openapi({ description: "Related rows changed since their watermarks" }),
+    related_changed: z
+      .number()
+      .openapi({ description: "Related rows changed since their watermarks, or deleted since the last sync" }),
     reembedded: z.number().openapi({ description: "Rows embedded: new, or their text changed" }),
     metadata_only: z.number().openapi({ description: "Rows whose metadata alone changed: no embedding" }),
     unchanged: z.number(),

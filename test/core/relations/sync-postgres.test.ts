@@ -77,6 +77,19 @@ describe("sync and audit of documents with related rows, on PostgreSQL", () => {
     expect((await contents()).get(104)).toContain("lines: quantity: 1; product.name: Lumen Trail Pack 38");
   });
 
+  it("re-renders the order whose line was deleted, though a deletion leaves no newer watermark", async () => {
+    await opened.sql("DELETE FROM @order_lines WHERE id = 1001");
+    opened.embedder.reset();
+    const summary = await sync();
+    expect(summary).toMatchObject({ full_scan: false, reembedded: 1 });
+    expect(await embeddedOrders()).toEqual([100]);
+    expect((await contents()).get(100)).not.toContain("Kestrel Headlamp Pro");
+    opened.embedder.reset();
+    // Recorded: the next run finds nothing more to do.
+    expect(await sync()).toMatchObject({ reembedded: 0 });
+    expect(opened.embedder.texts).toEqual([]);
+  });
+
   it("audits a dependent left stale behind the sync's back, and repair re-embeds only it", async () => {
     // A change the sync cannot see: no newer updated_at on the customer.
     await opened.sql("UPDATE @customers SET city = 'Washington' WHERE id = 2");
