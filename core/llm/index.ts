@@ -23,4 +23,10 @@ export type {
   LlmStreamPart,
   LlmUsage,
 } from "./provider.js";
-export { configuredProviders, defaultProvider, type LlmProviderInfo, type LlmProviderName } from "./providers.js";
+export {
+  configuredProviders,
+  defaultProvider,
+  type LlmProviderInfo,
+  type LlmProviderName,
+  providersDefaultFirst,
+} from "./providers.js";
