@@ -1,5 +1,7 @@
-"""Generates the bundled sample data (data/samples) deterministically: a product catalogue (CSV)
-and support articles (JSONL). Run: python3 scripts/generate-samples.py
+"""Generates the bundled sample data (data/samples) deterministically: a product catalogue (CSV),
+support articles (JSONL), and a small normalised shop over the same products: customers, orders
+and order lines (CSV), whose rows only make sense joined (docs/relations.md).
+Run: python3 scripts/generate-samples.py
 
 Values are plausible for each kind of product (a backpack holds 20 to 65 litres and costs what
 backpacks cost), and every product has the identifiers people search by: a SKU such as
@@ -149,4 +151,55 @@ with (out / "articles.jsonl").open("w", encoding="utf-8") as handle:
                 "updated_at": f"2026-{random.randint(1, 11):02d}-{random.randint(1, 28):02d}T{random.randint(0, 23):02d}:00:00Z",
                 "tags": random.sample(["faq", "orders", "howto", "policy", "billing", "setup"], 2),
             }) + "\n")
+# The shop comes last and draws from its own generator, so the catalogue and articles above stay
+# exactly as they were (tests depend on their rows).
+shop = random.Random(20261201)
+first_names = ["Maren", "Tomás", "Ingrid", "Lukas", "Sofia", "Jonas", "Elif", "Matteo", "Hanna", "Piotr", "Chiara",
+               "Niels", "Aoife", "Mehmet", "Clara", "Rui", "Freya", "Bastien", "Lena", "Dario", "Saoirse", "Emil",
+               "Zofia", "Henrik", "Amélie", "Oskar", "Ilse", "Marco", "Agnes", "Viktor"]
+last_names = ["Holst", "Ferreira", "Lindqvist", "Becker", "Rossi", "Nowak", "Dubois", "Jansen", "Kowalski", "Moretti",
+              "Andersen", "Murphy", "Yilmaz", "Schmidt", "Costa", "Berg", "Laurent", "Visser", "Novak", "Keller",
+              "Brennan", "Svensson", "Horvat", "Richter", "Marchetti", "Dahl", "Fischer", "Lambert", "Quinn", "Weber"]
+cities = [("Copenhagen", "Denmark"), ("Lisbon", "Portugal"), ("Stockholm", "Sweden"), ("Munich", "Germany"),
+          ("Milan", "Italy"), ("Kraków", "Poland"), ("Lyon", "France"), ("Utrecht", "Netherlands"),
+          ("Dublin", "Ireland"), ("Vienna", "Austria"), ("Ghent", "Belgium"), ("Ljubljana", "Slovenia")]
+with (out / "products.csv").open(encoding="utf-8") as handle:
+    prices = {int(row["id"]): row["price"] for row in csv.DictReader(handle)}
+
+customers = []
+names_taken = set()
+while len(customers) < 60:
+    name = f"{shop.choice(first_names)} {shop.choice(last_names)}"
+    if name in names_taken:
+        continue
+    names_taken.add(name)
+    city, country = shop.choice(cities)
+    email = name.lower().replace(" ", ".").translate(str.maketrans("áéíóúàèìòùäöüåøçñ", "aeiouaeiouaouaocn"))
+    customers.append([len(customers) + 1, name, f"{email}@example.com", city, country,
+                      f"2025-{shop.randint(1, 12):02d}-{shop.randint(1, 28):02d}"])
+with (out / "customers.csv").open("w", newline="", encoding="utf-8") as handle:
+    writer = csv.writer(handle)
+    writer.writerow(["id", "name", "email", "city", "country", "joined_on"])
+    writer.writerows(customers)
+
+orders = []
+lines = []
+for number in range(150):
+    order_id = 5001 + number
+    customer = shop.choice(customers)
+    month = shop.randint(1, 11)
+    status = shop.choice(["delivered"] * 6 + ["shipped"] * 2 + ["processing", "cancelled"])
+    orders.append([order_id, customer[0], f"2026-{month:02d}-{shop.randint(1, 28):02d}", status,
+                   shop.choice(["standard", "standard", "express"])])
+    # Most orders hold one or two products, a few up to five; a product appears once per order.
+    for line_no, product_id in enumerate(shop.sample(sorted(prices), shop.choice([1, 1, 1, 2, 2, 2, 3, 4, 5])), start=1):
+        lines.append([len(lines) + 1, order_id, line_no, product_id, shop.choice([1, 1, 1, 1, 2, 2, 3]), prices[product_id]])
+with (out / "orders.csv").open("w", newline="", encoding="utf-8") as handle:
+    writer = csv.writer(handle)
+    writer.writerow(["id", "customer_id", "ordered_on", "status", "shipping"])
+    writer.writerows(orders)
+with (out / "order_lines.csv").open("w", newline="", encoding="utf-8") as handle:
+    writer = csv.writer(handle)
+    writer.writerow(["id", "order_id", "line_no", "product_id", "quantity", "unit_price"])
+    writer.writerows(lines)
 print(f"wrote {out}")

@@ -1,14 +1,17 @@
 import type { Settings } from "../config/index.js";
 import { InvalidInputError } from "../errors/index.js";
 import type { RowFilter, SourceRow } from "../sources/index.js";
-import { rowKey, rowToDocument } from "../sources/index.js";
-import { type SyncDependencies, SyncSpecMissingError, stateStore } from "../sync/index.js";
+import { rowKey } from "../sources/index.js";
+import { type SyncDependencies, stateStore } from "../sync/index.js";
 // The page reconciliation sync itself uses (core/sync's index exports only whole-table runs).
-import { applyPlan, type PageRow, planPage } from "../sync/reconcile.js";
-import { resolveTarget, type SyncTarget } from "../sync/target.js";
+import { applyPlan, planPage } from "../sync/reconcile.js";
+import { documentsOf } from "../sync/sync.js";
+import type { SyncTarget } from "../sync/target.js";
 import type { RowChange } from "./events.js";
 import { sourceOfTopicPrefix } from "./names.js";
+import { applyDependents } from "./related.js";
 import { type CdcCounts, CdcStateStore } from "./state.js";
+import { cachedTarget } from "./targets.js";
 
 export type CdcApplyDependencies = SyncDependencies & {
   settings: SyncDependencies["settings"] & Pick<Settings, "KAFKA_TOPIC_PREFIX">;
@@ -18,22 +21,6 @@ export interface TableOutcome {
   source: string;
   table: string;
   counts: CdcCounts;
-}
-
-const targetTtlMs = 30_000;
-// Resolving a table reads its schema (three catalog queries): per event that would be most of
-// the latency. Kept briefly, so a schema change is seen within seconds.
-const targets = new Map<string, { target: SyncTarget; at: number }>();
-
-async function cachedTarget(dependencies: CdcApplyDependencies, source: string, table: string): Promise<SyncTarget> {
-  const recorded = await stateStore(dependencies).get(source, table);
-  if (!recorded) throw new SyncSpecMissingError(source, table);
-  const key = JSON.stringify([source, table, recorded.spec]);
-  const cached = targets.get(key);
-  if (cached && performance.now() - cached.at < targetTtlMs) return cached.target;
-  const target = await resolveTarget(dependencies, source, table, recorded.spec);
-  targets.set(key, { target, at: performance.now() });
-  return target;
 }
 
 const opCount: Record<RowChange["op"], keyof CdcCounts | undefined> = {
@@ -74,8 +61,9 @@ async function applyTable(dependencies: CdcApplyDependencies, changes: readonly 
   if (!source)
     throw new InvalidInputError(`change event from '${first.origin}', which is no CDC source of this deployment`);
   const table = first.table;
-  const target = await cachedTarget(dependencies, source, table);
-  const { shape } = target;
+  const cdcState = new CdcStateStore(dependencies.redis, { prefix: dependencies.settings.REDIS_KEY_PREFIX });
+  // Tables whose documents render this one's rows (captured because they include it).
+  const including = (await cdcState.registration(source))?.related?.[table] ?? [];
   const counts: CdcCounts = {
     events: changes.length,
     created: 0,
@@ -92,6 +80,34 @@ async function applyTable(dependencies: CdcApplyDependencies, changes: readonly 
     const name = opCount[change.op];
     if (name) counts[name]++;
   }
+  if (including.length === 0 || (await stateStore(dependencies).get(source, table))) {
+    await applyOwnRows(dependencies, await cachedTarget(dependencies, source, table), changes, counts);
+  }
+  for (const main of including) {
+    const applied = await applyDependents(dependencies, await cachedTarget(dependencies, source, main), table, changes);
+    counts.reembedded += applied.reembedded;
+    counts.metadata_only += applied.metadata_only;
+    counts.unchanged += applied.unchanged;
+  }
+
+  const lsns = changes.flatMap((change) => (change.lsn === undefined ? [] : [change.lsn]));
+  const commits = changes.flatMap((change) => (change.commitMs === undefined ? [] : [change.commitMs]));
+  await cdcState.record(source, table, counts, {
+    lsn: lsns.length ? Math.max(...lsns) : undefined,
+    commitMs: commits.length ? Math.max(...commits) : undefined,
+  });
+  return { source, table, counts };
+}
+
+/** The table's own changed rows, read back by key and reconciled with the store. */
+async function applyOwnRows(
+  dependencies: CdcApplyDependencies,
+  target: SyncTarget,
+  changes: readonly RowChange[],
+  counts: CdcCounts,
+): Promise<void> {
+  const { shape } = target;
+  const { source, table } = shape;
   // A truncate empties the table: drop its vectors first, then rows the batch names (inserted after
   // it, or before it and now gone) are read back like any other.
   if (changes.some((change) => change.op === "t")) await dependencies.vectors.deleteTable(source, table);
@@ -102,7 +118,8 @@ async function applyTable(dependencies: CdcApplyDependencies, changes: readonly 
     keyed.set(rowKey(change.key, shape), change.key);
   }
   const rows = await readRows(target, [...keyed.values()]);
-  const page: PageRow[] = rows.map((row) => ({ row, document: rowToDocument(row, shape) }));
+  // Related rows come with them, so a changed order keeps its customer's lines.
+  const page = await documentsOf(target, rows);
   const found = new Set(page.map((entry) => String(entry.document.metadata.row_key)));
   const gone = [...keyed.keys()].filter((key) => !found.has(key));
 
@@ -117,19 +134,6 @@ async function applyTable(dependencies: CdcApplyDependencies, changes: readonly 
   counts.metadata_only = applied.metadataRows;
   counts.removed = applied.deletedRows + gone.length;
   counts.unchanged = plan.unchanged + plan.skipped;
-
-  const lsns = changes.flatMap((change) => (change.lsn === undefined ? [] : [change.lsn]));
-  const commits = changes.flatMap((change) => (change.commitMs === undefined ? [] : [change.commitMs]));
-  await new CdcStateStore(dependencies.redis, { prefix: dependencies.settings.REDIS_KEY_PREFIX }).record(
-    source,
-    table,
-    counts,
-    {
-      lsn: lsns.length ? Math.max(...lsns) : undefined,
-      commitMs: commits.length ? Math.max(...commits) : undefined,
-    },
-  );
-  return { source, table, counts };
 }
 
 const scalar = (value: unknown): string | number | boolean =>

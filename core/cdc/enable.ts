@@ -1,4 +1,5 @@
 import type { PostgresSourceConfig, Settings } from "../config/index.js";
+import { flattenRelations, type IncludeSpec } from "../relations/index.js";
 import { SourceNotFoundError } from "../sources/index.js";
 import { type SyncDependencies, stateStore, syncSpecSchema } from "../sync/index.js";
 import { resolveTarget } from "../sync/target.js";
@@ -25,6 +26,8 @@ export interface EnableCdcRequest {
   table: string;
   textFields: readonly string[];
   fields?: readonly string[] | undefined;
+  /** Related tables rendered into the documents; they are captured too, and their changes re-render the dependents. */
+  include?: readonly IncludeSpec[] | undefined;
   snapshot?: SnapshotMode | undefined;
 }
 
@@ -66,13 +69,19 @@ export async function enableCdc(
     ...recorded?.spec,
     text_fields: [...request.textFields],
     ...(request.fields?.length ? { fields: [...request.fields] } : {}),
+    ...(request.include ? { include: [...request.include] } : {}),
   });
   const target = await resolveTarget(dependencies, config.name, request.table, spec);
   if (target.selection.primaryKey.length === 0) throw new CdcTableWithoutKeyError(config.name, request.table);
   await sync.saveSpec(config.name, request.table, spec, target.selection.primaryKey);
 
   const snapshot = request.snapshot ?? "no_data";
-  const registration = await cdcState(dependencies).register(config.name, request.table, snapshot);
+  const related = flattenRelations(target.relations)
+    .map((relation) => relation.table)
+    .filter((table) => table !== request.table);
+  const registration = await cdcState(dependencies).register(config.name, request.table, snapshot, [
+    ...new Set(related),
+  ]);
   const names = cdcNames(config.name, dependencies.settings);
   await dependencies.connect.putConnector(
     names.connector,

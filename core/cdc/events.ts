@@ -39,6 +39,8 @@ export interface RowChange {
   table: string;
   /** The row's key columns as the event carries them. */
   key: Record<string, unknown>;
+  /** The row image after (insert, update) or before (delete: only the key, unless REPLICA IDENTITY FULL). */
+  image: Record<string, unknown>;
   lsn: number | undefined;
   commitMs: number | undefined;
 }
@@ -57,6 +59,7 @@ export function toRowChange(value: ChangeEventValue, recordKey: string | null): 
     schema: value.source.schema,
     table: value.source.table,
     key: parsedKey ?? image,
+    image,
     lsn: value.source.lsn ?? undefined,
     commitMs: value.source.ts_ms ?? undefined,
   };

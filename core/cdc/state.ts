@@ -7,6 +7,8 @@ const registrationSchema = z.object({
   tables: z.array(z.string()),
   snapshot: z.enum(["no_data", "initial"]),
   enabled_at: z.string(),
+  /** Tables captured because others include them: related table → the tables whose documents render it. */
+  related: z.record(z.string(), z.array(z.string())).optional(),
 });
 
 export type CdcRegistration = z.infer<typeof registrationSchema>;
@@ -80,12 +82,23 @@ export class CdcStateStore {
     return raw ? registrationSchema.parse(JSON.parse(raw)) : undefined;
   }
 
-  async register(source: string, table: string, snapshot: SnapshotMode): Promise<CdcRegistration> {
+  async register(
+    source: string,
+    table: string,
+    snapshot: SnapshotMode,
+    relatedTables: readonly string[] = [],
+  ): Promise<CdcRegistration> {
     const current = await this.registration(source);
+    const related = { ...current?.related };
+    // What the table included before is replaced by what it includes now.
+    for (const [name, mains] of Object.entries(related)) related[name] = mains.filter((main) => main !== table);
+    for (const name of relatedTables) related[name] = [...new Set([...(related[name] ?? []), table])].sort();
+    const captured = Object.entries(related).flatMap(([name, mains]) => (mains.length ? [name] : []));
     const registration: CdcRegistration = {
-      tables: [...new Set([...(current?.tables ?? []), table])].sort(),
+      tables: [...new Set([...(current?.tables ?? []), table, ...captured])].sort(),
       snapshot,
       enabled_at: current?.enabled_at ?? new Date().toISOString(),
+      ...(captured.length ? { related: Object.fromEntries(captured.map((name) => [name, related[name] ?? []])) } : {}),
     };
     await (await this.client()).set(this.key(source), JSON.stringify(registration));
     return registration;

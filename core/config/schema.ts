@@ -204,6 +204,15 @@ export const settingsSchema = z.object({
     .default(32)
     .describe("Tokens repeated between consecutive chunks"),
 
+  INCLUDE_MAX_DEPTH: positiveInt
+    .max(2)
+    .default(2)
+    .describe("Steps an ingestion's include may chain (orders → order_lines → products is 2); at most 2"),
+  INCLUDE_MAX_RELATED_ROWS: positiveInt
+    .max(1_000)
+    .default(100)
+    .describe("Most related rows one document may render, counted from the includes' limits (a 400 above)"),
+
   SYNC_INGEST_MAX_ROWS: positiveInt
     .default(100_000)
     .describe("Rows POST /ingest-data takes in one request; larger sources get a 413 pointing to /ingest-data-async"),

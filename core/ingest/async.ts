@@ -15,6 +15,7 @@ import {
   vectorUpdateSchema,
 } from "../messaging/index.js";
 import { metrics } from "../metrics/index.js";
+import { loadRelated, pagesOf, type RelationSettings, resolveRelations, withRelationKeys } from "../relations/index.js";
 import { resolveSelection, type SourceAccess } from "../sources/index.js";
 import type { BatchStatusStore } from "../status/index.js";
 import type { VectorStore } from "../vectors/index.js";
@@ -26,6 +27,7 @@ const now = () => new Date().toISOString();
 export interface QueueDependencies extends SourceAccess {
   publisher: MessagePublisher | undefined;
   batches: BatchStatusStore;
+  settings: SourceAccess["settings"] & RelationSettings;
 }
 
 /**
@@ -48,7 +50,9 @@ export async function queueIngestion(
   if (request.db_type && request.db_type !== connector.kind) {
     throw new InvalidInputError(`source '${request.source}' is ${connector.kind}, not ${request.db_type}`);
   }
-  resolveSelection(connector.name, await connector.describe(request.table), request);
+  const schema = await connector.describe(request.table);
+  resolveSelection(connector.name, schema, request);
+  await resolveRelations(connector, schema, request.include, dependencies.settings);
   const batchId = randomUUID();
   await dependencies.batches.create(batchId, { source: connector.name, table: request.table });
   const message: IngestionRequestMessage = {
@@ -60,6 +64,7 @@ export async function queueIngestion(
     text_fields: [...request.textFields],
     ...(request.filters?.length ? { filters: [...request.filters] } : {}),
     ...(request.maxRows ? { max_rows: request.maxRows } : {}),
+    ...(request.include?.length ? { include: [...request.include] } : {}),
     requested_at: now(),
   };
   await publishOrUnavailable(() =>
@@ -73,6 +78,7 @@ export interface WorkerDependencies extends SourceAccess {
   publisher: MessagePublisher;
   embedder: Embedder;
   settings: SourceAccess["settings"] &
+    RelationSettings &
     Pick<Settings, "CHUNK_MAX_TOKENS" | "CHUNK_OVERLAP_TOKENS" | "EMBEDDING_GROUP_SIZE">;
 }
 
@@ -96,7 +102,8 @@ export async function runIngestionRequest(
     textFields: message.text_fields,
     filters: message.filters,
   });
-  const shape = { source: connector.name, table: message.table, ...selection };
+  const relations = await resolveRelations(connector, schema, message.include, settings);
+  const shape = { source: connector.name, table: message.table, ...withRelationKeys(selection, relations) };
   const chunking = { maxTokens: settings.CHUNK_MAX_TOKENS, overlapTokens: settings.CHUNK_OVERLAP_TOKENS };
   let group: PreparedChunk[] = [];
   let groups = 0;
@@ -114,17 +121,21 @@ export async function runIngestionRequest(
     group = [];
     await publisher.publish(topics.embeddingRequests, message.batch_id, embeddingRequestSchema, [request]);
   };
-  for await (const row of connector.stream({
+  const rows = connector.stream({
     table: message.table,
-    fields: selection.readFields,
+    fields: shape.readFields,
     filters: selection.filters,
     maxRows: message.max_rows,
     batchSize: 1_000,
-  })) {
-    const chunks = await prepareRow(row, shape, dependencies.embedder, chunking);
-    total += chunks.length;
-    group.push(...chunks);
-    if (group.length >= settings.EMBEDDING_GROUP_SIZE) await flush();
+  });
+  for await (const page of pagesOf(rows, 1_000)) {
+    await loadRelated(connector, relations, page);
+    for (const row of page) {
+      const chunks = await prepareRow(row, shape, dependencies.embedder, chunking);
+      total += chunks.length;
+      group.push(...chunks);
+      if (group.length >= settings.EMBEDDING_GROUP_SIZE) await flush();
+    }
   }
   await flush();
   await status([{ schema_version: schemaVersion, batch_id: message.batch_id, type: "total", total, at: now() }]);

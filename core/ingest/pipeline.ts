@@ -1,6 +1,7 @@
 import type { Settings } from "../config/index.js";
 import type { Embedder } from "../embeddings/index.js";
 import { metrics } from "../metrics/index.js";
+import { type IncludeSpec, loadRelated, pagesOf, resolveRelations, withRelationKeys } from "../relations/index.js";
 import {
   type RowFilter,
   resolveSelection,
@@ -18,7 +19,12 @@ export interface IngestRequest extends SourceReference {
   textFields: readonly string[];
   filters?: readonly RowFilter[] | undefined;
   maxRows?: number | undefined;
+  /** Related tables rendered into each document (docs/relations.md). */
+  include?: readonly IncludeSpec[] | undefined;
 }
+
+/** Rows read before their related rows are fetched: one query per relation per this many rows. */
+export const relatedPageSize = 1_000;
 
 export interface IngestSummary {
   source: string;
@@ -44,7 +50,15 @@ export interface IngestDependencies extends SourceAccess {
   embedder: Embedder;
   vectors: VectorStore;
   settings: SourceAccess["settings"] &
-    Pick<Settings, "EMBEDDING_BATCH_SIZE" | "CHUNK_MAX_TOKENS" | "CHUNK_OVERLAP_TOKENS" | "SYNC_INGEST_MAX_ROWS">;
+    Pick<
+      Settings,
+      | "EMBEDDING_BATCH_SIZE"
+      | "CHUNK_MAX_TOKENS"
+      | "CHUNK_OVERLAP_TOKENS"
+      | "SYNC_INGEST_MAX_ROWS"
+      | "INCLUDE_MAX_DEPTH"
+      | "INCLUDE_MAX_RELATED_ROWS"
+    >;
 }
 
 /**
@@ -64,12 +78,13 @@ export async function ingestTable(
   return withConnector(dependencies, request, async (connector) => {
     const schema = await connector.describe(request.table);
     const selection = resolveSelection(connector.name, schema, request);
+    const relations = await resolveRelations(connector, schema, request.include, settings);
     const limit = options.limit ?? settings.SYNC_INGEST_MAX_ROWS;
     const rows = await connector.count(request.table, selection.filters);
     const toRead = request.maxRows === undefined ? rows : Math.min(rows, request.maxRows);
     if (toRead > limit) throw new IngestTooLargeError(toRead, limit);
 
-    const shape = { source: connector.name, table: request.table, ...selection };
+    const shape = { source: connector.name, table: request.table, ...withRelationKeys(selection, relations) };
     const chunking = { maxTokens: settings.CHUNK_MAX_TOKENS, overlapTokens: settings.CHUNK_OVERLAP_TOKENS };
     const summary = { documents: 0, chunks: 0, skipped: 0, failed: 0 };
     const progress: IngestProgress = { totalRows: toRead, rowsRead: 0, chunksStored: 0 };
@@ -105,20 +120,24 @@ export async function ingestTable(
       while (inFlight.length >= 2) await inFlight.shift();
     };
 
-    for await (const row of connector.stream({
+    const rowsRead = connector.stream({
       table: request.table,
-      fields: selection.readFields,
+      fields: shape.readFields,
       filters: selection.filters,
       maxRows: request.maxRows,
-      batchSize: 1_000,
+      batchSize: relatedPageSize,
       ...(options.signal ? { signal: options.signal } : {}),
-    })) {
-      progress.rowsRead++;
-      const chunks = await prepareRow(row, shape, embedder, chunking);
-      if (chunks.length === 0) summary.skipped++;
-      else summary.documents++;
-      batch.push(...chunks);
-      if (batch.length >= settings.EMBEDDING_BATCH_SIZE * 4) await flush();
+    });
+    for await (const page of pagesOf(rowsRead, relatedPageSize)) {
+      await loadRelated(connector, relations, page);
+      for (const row of page) {
+        progress.rowsRead++;
+        const chunks = await prepareRow(row, shape, embedder, chunking);
+        if (chunks.length === 0) summary.skipped++;
+        else summary.documents++;
+        batch.push(...chunks);
+        if (batch.length >= settings.EMBEDDING_BATCH_SIZE * 4) await flush();
+      }
     }
     await flush();
     for (const pending of inFlight) await pending;

@@ -1,9 +1,18 @@
+import type { IncludeSpec } from "../relations/index.js";
 import type { SourceRegistry } from "../sources/index.js";
 import type { IngestDependencies, IngestSummary } from "./pipeline.js";
 import { ingestTable } from "./pipeline.js";
 
+interface SampleIngestion {
+  source: string;
+  table: string;
+  fields: readonly string[];
+  textFields: readonly string[];
+  include?: readonly IncludeSpec[];
+}
+
 /** What `npm start` ingests on first start: the bundled sample data, when its sources are configured. */
-export const sampleIngestions = [
+export const sampleIngestions: readonly SampleIngestion[] = [
   {
     source: "samples",
     table: "products.csv",
@@ -18,14 +27,42 @@ export const sampleIngestions = [
     fields: ["id", "section", "title", "views", "updated_at"],
     textFields: ["title", "body"],
   },
-] as const;
+  {
+    // An order row alone is ids and a date; joined, it says who ordered what (docs/relations.md).
+    source: "samples",
+    table: "orders.csv",
+    fields: ["id", "customer_id", "ordered_on", "status", "shipping"],
+    textFields: ["status", "ordered_on", "shipping"],
+    include: [
+      {
+        table: "customers.csv",
+        local_field: "customer_id",
+        foreign_field: "id",
+        fields: ["name", "city", "country"],
+      },
+      {
+        table: "order_lines.csv",
+        label: "lines",
+        local_field: "id",
+        foreign_field: "order_id",
+        fields: ["quantity", "unit_price"],
+        order_by: "line_no",
+        include: [{ table: "products.csv", local_field: "product_id", foreign_field: "id", fields: ["name"] }],
+      },
+    ],
+  },
+];
 
 /** What `npm start` asks once the samples are in, so the first thing a user sees is an answer from them. */
-export const sampleQuestion = { source: "samples", message: "Which hiking backpacks come with a rain cover?" } as const;
+export const sampleQuestion = {
+  source: "samples",
+  table: "products.csv",
+  message: "Which hiking backpacks come with a rain cover?",
+} as const;
 
 /**
- * Ingests each sample whose source is configured and whose collection is still empty, so a
- * fresh start can answer questions at once and a restart costs nothing.
+ * Ingests each sample whose source is configured and whose table is not stored yet, so a fresh
+ * start can answer questions at once and a restart costs nothing.
  */
 export async function ingestSamplesIfEmpty(
   dependencies: IngestDependencies & { sources: SourceRegistry },
@@ -34,15 +71,9 @@ export async function ingestSamplesIfEmpty(
   const summaries: IngestSummary[] = [];
   for (const sample of sampleIngestions) {
     if (!configured.has(sample.source)) continue;
-    if ((await dependencies.vectors.count(sample.source)) > 0) continue;
-    summaries.push(
-      await ingestTable(dependencies, {
-        source: sample.source,
-        table: sample.table,
-        fields: sample.fields,
-        textFields: sample.textFields,
-      }),
-    );
+    const stored = await dependencies.vectors.pageTable(sample.source, sample.table, { limit: 1, offset: 0 });
+    if (stored.length > 0) continue;
+    summaries.push(await ingestTable(dependencies, sample));
   }
   return summaries;
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { sourceNameSchema } from "../config/index.js";
+import { includeListSchema } from "../relations/index.js";
 import { rowFilterSchema } from "../sources/index.js";
 
 /** Bumped when a message's meaning changes; consumers refuse versions they do not know. */
@@ -18,6 +19,7 @@ export const ingestionRequestSchema = z.object({
   text_fields: z.array(z.string()).min(1),
   filters: z.array(rowFilterSchema).optional(),
   max_rows: z.number().int().positive().optional(),
+  include: includeListSchema.optional(),
   requested_at: z.string(),
 });
 export type IngestionRequestMessage = z.infer<typeof ingestionRequestSchema>;

@@ -19,6 +19,13 @@ export interface SourceDocument {
   contentHash: string;
 }
 
+/**
+ * Lines rendered from a row's related rows (`customer.name: Ada Lovelace`), set by core/relations
+ * when it loads a page; rowToDocument appends them after the row's own fields, so they count in
+ * the content hash. Keyed by the row object, so nothing has to be threaded through every caller.
+ */
+export const relatedLines = new WeakMap<object, readonly string[]>();
+
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
 /**
@@ -33,6 +40,7 @@ export function rowToDocument(row: Record<string, unknown>, shape: DocumentShape
     const text = toText(readPath(row, field)).trim();
     if (text) lines.push(`${field}: ${text}`);
   }
+  lines.push(...(relatedLines.get(row) ?? []));
   const text = lines.join("\n");
   const metadata: Record<string, MetadataValue> = {};
   for (const field of shape.metadataFields) {

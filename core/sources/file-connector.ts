@@ -7,8 +7,10 @@ import type { FileSourceConfig } from "../config/index.js";
 import { TableNotFoundError } from "./errors.js";
 import type { RowFilter } from "./filters.js";
 import { inferFields } from "./infer-fields.js";
+import { limitPerKey } from "./related-rows.js";
 import { resolveFileInside, resolveInside } from "./safe-path.js";
-import type { SourceConnector, SourceRow, StreamRequest, TableSchema, TableSummary } from "./types.js";
+import type { RelatedRequest, SourceConnector, SourceRow, StreamRequest, TableSchema, TableSummary } from "./types.js";
+import { readPath, toText } from "./values.js";
 
 /**
  * CSV or JSONL files in one folder under the data folder; each file is a table named by its
@@ -63,6 +65,17 @@ export class FileConnector implements SourceConnector {
       emitted++;
       yield Object.fromEntries(request.fields.map((field) => [field, row[field]]));
     }
+  }
+
+  /** One pass over the related file per page of parents; keys compare as text (CSV values are text). */
+  async related(request: RelatedRequest): Promise<SourceRow[]> {
+    if (request.keys.length === 0) return [];
+    const keys = new Set(request.keys.map((key) => toText(key)));
+    const matched: SourceRow[] = [];
+    for await (const row of this.rows(request.table)) {
+      if (keys.has(toText(readPath(row, request.keyField)))) matched.push(row);
+    }
+    return limitPerKey(matched, request);
   }
 
   async close(): Promise<void> {}

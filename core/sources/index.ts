@@ -1,7 +1,7 @@
 export { type SourceAccess, type SourceReference, withConnector } from "./access.js";
 export { type ChunkOptions, chunkText, type TokenCounter } from "./chunking.js";
 export { type CsvValidation, sampleCsv, validateCsv } from "./csv-files.js";
-export { type DocumentShape, rowKey, rowToDocument, type SourceDocument } from "./documents.js";
+export { type DocumentShape, relatedLines, rowKey, rowToDocument, type SourceDocument } from "./documents.js";
 export {
   FilePathError,
   SourceAuthenticationError,
@@ -29,10 +29,13 @@ export { describeSchema, type SchemaResult } from "./schema-service.js";
 export { resolveSelection, type Selection, type SelectionRequest } from "./selection.js";
 export type {
   ColumnSchema,
+  ForeignKey,
+  RelatedRequest,
   SourceConnector,
   SourceKind,
   SourceRow,
   StreamRequest,
+  TableForeignKeys,
   TableSchema,
   TableSummary,
 } from "./types.js";

@@ -3,7 +3,8 @@ import type { MongoSourceConfig } from "../config/index.js";
 import { SourceAuthenticationError, SourceUnavailableError, TableNotFoundError } from "./errors.js";
 import type { RowFilter } from "./filters.js";
 import { inferFields } from "./infer-fields.js";
-import type { SourceConnector, SourceRow, StreamRequest, TableSchema, TableSummary } from "./types.js";
+import { limitPerKey } from "./related-rows.js";
+import type { RelatedRequest, SourceConnector, SourceRow, StreamRequest, TableSchema, TableSummary } from "./types.js";
 
 /**
  * MongoDB (or a wire-compatible server such as FerretDB) through the official driver.
@@ -74,6 +75,23 @@ export class MongoConnector implements SourceConnector {
     } finally {
       await cursor.close().catch(() => undefined);
     }
+  }
+
+  /** One `$in` find per page of parents; per-key limits are applied here (FerretDB lacks `$setWindowFields`). */
+  async related(request: RelatedRequest): Promise<SourceRow[]> {
+    if (request.keys.length === 0) return [];
+    await this.assertExists(request.table);
+    const collection = (await this.database()).collection(request.table);
+    const fields = [...new Set([...request.fields, request.keyField, ...(request.perKey?.tieBreak ?? [])])];
+    const rows = await this.run(() =>
+      collection
+        .find(
+          { [request.keyField]: { $in: [...request.keys] } },
+          { projection: Object.fromEntries(fields.map((field) => [field, 1])) },
+        )
+        .toArray(),
+    );
+    return limitPerKey(rows, request);
   }
 
   /** An aggregation pipeline built by core from a fixed set of stages; `maxTimeMS` bounds it on the server. */

@@ -4,7 +4,16 @@ import type { PostgresSourceConfig } from "../config/index.js";
 import { InvalidInputError } from "../errors/index.js";
 import { SourceAuthenticationError, SourceUnavailableError, TableNotFoundError } from "./errors.js";
 import type { RowFilter } from "./filters.js";
-import type { SourceConnector, SourceRow, StreamRequest, TableSchema, TableSummary } from "./types.js";
+import type {
+  ForeignKey,
+  RelatedRequest,
+  SourceConnector,
+  SourceRow,
+  StreamRequest,
+  TableForeignKeys,
+  TableSchema,
+  TableSummary,
+} from "./types.js";
 
 const { escapeIdentifier } = pg;
 
@@ -129,6 +138,59 @@ export class PostgresConnector implements SourceConnector {
       // A client whose transaction failed mid-way is discarded rather than returned to the pool.
       client.release(failed);
     }
+  }
+
+  /**
+   * `key = ANY($1)` lets PostgreSQL type the array from the column, so an index on the key serves
+   * it; with a per-key limit, a window function ranks each key's rows in the same single query.
+   */
+  async related(request: RelatedRequest): Promise<SourceRow[]> {
+    if (request.keys.length === 0) return [];
+    const columns = [...new Set([...request.fields, request.keyField])].map((field) => escapeIdentifier(field));
+    const key = escapeIdentifier(request.keyField);
+    const table = this.qualified(request.table);
+    const perKey = request.perKey;
+    let sql = `SELECT ${columns.join(", ")} FROM ${table} WHERE ${key} = ANY($1)`;
+    const values: unknown[] = [[...request.keys]];
+    if (perKey) {
+      const direction = perKey.order === "desc" ? "DESC" : "ASC";
+      const order = [
+        ...(perKey.orderBy ? [`${escapeIdentifier(perKey.orderBy)} ${direction}`] : []),
+        ...perKey.tieBreak.map((column) => escapeIdentifier(column)),
+      ];
+      const window = order.length ? ` ORDER BY ${order.join(", ")}` : "";
+      values.push(perKey.limit);
+      sql = `SELECT ${columns.join(", ")} FROM (SELECT ${columns.join(", ")}, row_number() OVER (PARTITION BY ${key}${window}) AS rank_in_key
+         FROM ${table} WHERE ${key} = ANY($1)) ranked WHERE rank_in_key <= $2 ORDER BY ${key}, rank_in_key`;
+    }
+    try {
+      const { rows } = await this.pool.query<SourceRow>(sql, values);
+      return rows;
+    } catch (error) {
+      throw this.translate(error, request.table);
+    }
+  }
+
+  /** Single-column foreign keys from the catalogue, both ways; composite ones are left out (see docs/relations.md). */
+  async foreignKeys(table: string): Promise<TableForeignKeys> {
+    const { rows } = await this.query<ForeignKey>(
+      `SELECT con.conname AS name, src.relname AS table, sa.attname AS column,
+              dst.relname AS "referencedTable", da.attname AS "referencedColumn"
+         FROM pg_constraint con
+         JOIN pg_class src ON src.oid = con.conrelid
+         JOIN pg_class dst ON dst.oid = con.confrelid
+         JOIN pg_namespace n ON n.oid = con.connamespace
+         JOIN pg_attribute sa ON sa.attrelid = con.conrelid AND sa.attnum = con.conkey[1]
+         JOIN pg_attribute da ON da.attrelid = con.confrelid AND da.attnum = con.confkey[1]
+        WHERE con.contype = 'f' AND n.nspname = $1 AND cardinality(con.conkey) = 1
+          AND (src.relname = $2 OR dst.relname = $2)
+        ORDER BY con.conname`,
+      [this.schemaName, table],
+    );
+    return {
+      outgoing: rows.filter((row) => row.table === table),
+      incoming: rows.filter((row) => row.referencedTable === table),
+    };
   }
 
   /**

@@ -40,6 +40,33 @@ export interface StreamRequest {
   signal?: AbortSignal;
 }
 
+/** A single-column foreign key: `table.column` references `referencedTable.referencedColumn`. */
+export interface ForeignKey {
+  name: string;
+  table: string;
+  column: string;
+  referencedTable: string;
+  referencedColumn: string;
+}
+
+/** A table's foreign keys both ways: those it holds, and those of other tables pointing at it. */
+export interface TableForeignKeys {
+  outgoing: ForeignKey[];
+  incoming: ForeignKey[];
+}
+
+/**
+ * Rows of a related table whose `keyField` is one of `keys`, for a whole page of parent rows in
+ * one round trip. With `perKey`, at most `limit` rows per key value, in the named order.
+ */
+export interface RelatedRequest {
+  table: string;
+  fields: readonly string[];
+  keyField: string;
+  keys: readonly unknown[];
+  perKey?: { limit: number; orderBy?: string | undefined; order: "asc" | "desc"; tieBreak: readonly string[] };
+}
+
 /**
  * What every data source offers. Names passed in must already be checked against `describe()`
  * (selection.ts does it); connectors still quote identifiers and bind values as parameters.
@@ -52,5 +79,9 @@ export interface SourceConnector {
   count(table: string, filters?: readonly RowFilter[]): Promise<number>;
   /** Rows with bounded memory: one cursor batch at a time. */
   stream(request: StreamRequest): AsyncIterable<SourceRow>;
+  /** Related rows for a page of parents (join-aware ingestion); names already checked against describe(). */
+  related(request: RelatedRequest): Promise<SourceRow[]>;
+  /** Declared foreign keys; only sources with a catalogue (PostgreSQL) have them. */
+  foreignKeys?(table: string): Promise<TableForeignKeys>;
   close(): Promise<void>;
 }

@@ -1,11 +1,11 @@
-import { rowToDocument } from "../sources/index.js";
+import type { SourceRow } from "../sources/index.js";
 import type { StoredMetadata } from "../vectors/index.js";
 import { sweepStore } from "./deletes.js";
 import { SyncInProgressError } from "./errors.js";
 import { auditKeywordIndex, type KeywordDrift } from "./keyword-audit.js";
-import { applyPlan, type PageRow, planPage } from "./reconcile.js";
+import { applyPlan, planPage } from "./reconcile.js";
 import type { ScratchMap, SyncLock } from "./state.js";
-import { requireSpec } from "./sync.js";
+import { documentsOf, requireSpec } from "./sync.js";
 import { resolveTarget, type SyncDependencies, type SyncTarget, stateStore, storedRowId } from "./target.js";
 
 export interface AuditRequest {
@@ -140,10 +140,10 @@ async function checkSourceSide(
   const { settings, vectors } = dependencies;
   const chunking = { maxTokens: settings.CHUNK_MAX_TOKENS, overlapTokens: settings.CHUNK_OVERLAP_TOKENS };
   let rows = 0;
-  let page: PageRow[] = [];
+  let page: SourceRow[] = [];
   const flush = async () => {
     // Rows without text should have no vectors: the store pass finds any they left as extra.
-    const withText = page.filter((entry) => entry.document.text);
+    const withText = (await documentsOf(target, page)).filter((entry) => entry.document.text);
     page = [];
     if (withText.length === 0) return;
     rows += withText.length;
@@ -169,7 +169,7 @@ async function checkSourceSide(
     filters: target.selection.filters,
     batchSize: 1_000,
   })) {
-    page.push({ row, document: rowToDocument(row, target.shape) });
+    page.push(row);
     if (page.length >= settings.SYNC_PAGE_SIZE) await flush();
   }
   await flush();

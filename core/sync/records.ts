@@ -1,5 +1,6 @@
 import { NotFoundError } from "../errors/index.js";
 import type { Logger } from "../logging/index.js";
+import type { IncludeSpec } from "../relations/index.js";
 import type { RowFilter } from "../sources/index.js";
 import { syncSpecSchema } from "./spec.js";
 import type { SyncState } from "./state.js";
@@ -19,6 +20,7 @@ export async function rememberIngestion(
     fields?: readonly string[] | undefined;
     textFields: readonly string[];
     filters?: readonly RowFilter[] | undefined;
+    include?: readonly IncludeSpec[] | undefined;
   },
 ): Promise<void> {
   // Inline connections have no name to keep state under, and are never stored.
@@ -31,6 +33,7 @@ export async function rememberIngestion(
     ...(ingestion.fields?.length ? { fields: [...ingestion.fields] } : {}),
     ...(ingestion.filters?.length ? { filters: [...ingestion.filters] } : {}),
     ...(recorded?.spec.watermark_column ? { watermark_column: recorded.spec.watermark_column } : {}),
+    ...(ingestion.include?.length ? { include: [...ingestion.include] } : {}),
   });
   const schema = await connector.describe(ingestion.table);
   await state.saveSpec(connector.name, ingestion.table, spec, schema.primaryKey);

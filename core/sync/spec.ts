@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { includeListSchema } from "../relations/index.js";
 import { rowFilterSchema } from "../sources/index.js";
 
 const identifier = z.string().min(1).max(256);
@@ -14,6 +15,8 @@ export const syncSpecSchema = z.object({
   filters: z.array(rowFilterSchema).max(20).optional(),
   /** An `updated_at`-style column or an increasing key; absent: every sync reads every row. */
   watermark_column: identifier.optional(),
+  /** Related tables rendered into each document; their changes re-render the dependents. */
+  include: includeListSchema.optional(),
 });
 
 export type SyncSpec = z.infer<typeof syncSpecSchema>;

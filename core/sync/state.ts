@@ -14,6 +14,8 @@ export interface SyncState {
   /** The table's key columns when the spec was last used (ids are built from them). */
   primary_key: string[];
   watermark: Watermark | null;
+  /** Where each related table's changes were last read, by relation path (`customer`, `lines.product`). */
+  related_watermarks: Record<string, Watermark>;
   last_sync_at: string | null;
   last_sync_id: string | null;
   last_result: Record<string, unknown> | null;
@@ -38,7 +40,7 @@ const json = <T>(schema: z.ZodType<T>, text: string | undefined): T | null => {
 const extendScript = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("expire", KEYS[1], ARGV[2]) else return 0 end`;
 const releaseScript = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) else return 0 end`;
 // A watermark belongs to the spec its run used: if a request changed the spec meanwhile, it is not kept.
-const watermarkScript = `if redis.call("hget", KEYS[1], "spec") == ARGV[1] then return redis.call("hset", KEYS[1], "watermark", ARGV[2]) else return 0 end`;
+const watermarkScript = `if redis.call("hget", KEYS[1], "spec") == ARGV[1] then return redis.call("hset", KEYS[1], ARGV[2], ARGV[3]) else return 0 end`;
 
 /**
  * Sync state in Redis, so any function instance can continue where another stopped: a hash per
@@ -66,6 +68,7 @@ export class SyncStateStore {
         spec,
         primary_key: json(z.array(z.string()), hash.primary_key) ?? [],
         watermark: json(watermarkSchema, hash.watermark),
+        related_watermarks: json(z.record(z.string(), watermarkSchema), hash.related_watermarks) ?? {},
         last_sync_at: hash.last_sync_at ?? null,
         last_sync_id: hash.last_sync_id || null,
         last_result: json(z.record(z.string(), z.unknown()), hash.last_result),
@@ -92,7 +95,7 @@ export class SyncStateStore {
           updated_at: new Date().toISOString(),
         })
         .sadd(this.tablesKey(), JSON.stringify([source, table]));
-      if (!sameSpec(previous ?? undefined, spec)) transaction.hdel(key, "watermark");
+      if (!sameSpec(previous ?? undefined, spec)) transaction.hdel(key, "watermark", "related_watermarks");
       await transaction.exec();
     });
   }
@@ -100,7 +103,13 @@ export class SyncStateStore {
   async recordRun(
     source: string,
     table: string,
-    run: { spec: SyncSpec; watermark: Watermark | undefined; result: object; syncId?: string | undefined },
+    run: {
+      spec: SyncSpec;
+      watermark: Watermark | undefined;
+      relatedWatermarks?: Record<string, Watermark> | undefined;
+      result: object;
+      syncId?: string | undefined;
+    },
   ): Promise<void> {
     await this.guard(async (redis) => {
       const now = new Date().toISOString();
@@ -113,8 +122,10 @@ export class SyncStateStore {
       });
       transaction.hdel(key, "last_error", "last_error_at");
       await transaction.exec();
-      if (run.watermark) {
-        await redis.eval(watermarkScript, 1, key, JSON.stringify(run.spec), JSON.stringify(run.watermark));
+      const spec = JSON.stringify(run.spec);
+      if (run.watermark) await redis.eval(watermarkScript, 1, key, spec, "watermark", JSON.stringify(run.watermark));
+      if (run.relatedWatermarks && Object.keys(run.relatedWatermarks).length > 0) {
+        await redis.eval(watermarkScript, 1, key, spec, "related_watermarks", JSON.stringify(run.relatedWatermarks));
       }
     });
   }
@@ -171,6 +182,40 @@ export class SyncStateStore {
   async scratch(ttlSeconds: number): Promise<ScratchMap> {
     const redis = await this.connected();
     return new ScratchMap(redis, `${this.prefix}sync-scan:${randomUUID()}`, ttlSeconds);
+  }
+
+  /**
+   * The rows a related table held at the last sync (its key → the join value its dependents hold),
+   * so the next sync can tell which were deleted: a deletion leaves no newer watermark behind.
+   */
+  async relatedRows(source: string, table: string, path: string): Promise<Map<string, string>> {
+    return this.guard(
+      async (redis) => new Map(Object.entries(await redis.hgetall(this.relatedKey(source, table, path)))),
+    );
+  }
+
+  async replaceRelatedRows(
+    source: string,
+    table: string,
+    path: string,
+    rows: ReadonlyMap<string, string>,
+  ): Promise<void> {
+    await this.guard(async (redis) => {
+      const key = this.relatedKey(source, table, path);
+      const staging = `${key}:next`;
+      await redis.del(staging);
+      const entries = [...rows];
+      for (let start = 0; start < entries.length; start += 5_000) {
+        await redis.hset(staging, Object.fromEntries(entries.slice(start, start + 5_000)));
+      }
+      // Swapped in at once, so a run that dies part-way leaves the previous set whole.
+      if (entries.length > 0) await redis.rename(staging, key);
+      else await redis.del(key);
+    });
+  }
+
+  private relatedKey(source: string, table: string, path: string): string {
+    return `${this.prefix}sync-related:${source}:${keyPart(table)}:${keyPart(path)}`;
   }
 
   private key(source: string, table: string): string {

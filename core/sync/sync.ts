@@ -1,10 +1,12 @@
-import { readPath, rowToDocument } from "../sources/index.js";
+import { flattenRelations, loadRelated } from "../relations/index.js";
+import { readPath, rowToDocument, type SourceRow } from "../sources/index.js";
 import { removeVanishedRows } from "./deletes.js";
+import { dependentRows, everyRelationWatermarked, scanRelatedChanges, scanRelatedDeletes } from "./dependents.js";
 import { SyncInProgressError, SyncSpecMissingError, SyncTooLargeError, WatermarkTypeError } from "./errors.js";
 import { applyPlan, type PageRow, planPage } from "./reconcile.js";
 import { mergeSpec, type SyncSpec, type SyncSpecChanges, sameSpec } from "./spec.js";
 import type { SyncState } from "./state.js";
-import { resolveTarget, type SyncDependencies, stateStore } from "./target.js";
+import { documentId, resolveTarget, type SyncDependencies, type SyncTarget, stateStore } from "./target.js";
 import { laterWatermark, type Watermark, watermarkFilter, watermarkOf } from "./watermark.js";
 
 export interface SyncRequest {
@@ -27,6 +29,10 @@ export interface SyncSummary {
   reembedded: number;
   /** Rows whose metadata alone changed: rewritten without embedding. */
   metadata_only: number;
+  /** Rows read again because a related row they render changed since its watermark. */
+  dependents: number;
+  /** Related rows changed since their watermarks, or deleted since the last sync. */
+  related_changed: number;
   /** Rows read whose stored documents were already right. */
   unchanged: number;
   /** Rows removed from the store: gone from the source, or left without text. */
@@ -72,7 +78,14 @@ export async function syncTable(
   try {
     const column = spec.watermark_column;
     // Another spec makes other documents of every row, so the watermark says nothing about them.
-    const since = column && recorded && sameSpec(recorded.spec, spec) ? (recorded.watermark ?? undefined) : undefined;
+    const unchangedSpec = recorded !== undefined && sameSpec(recorded.spec, spec);
+    const relatedSince = unchangedSpec ? recorded.related_watermarks : {};
+    // A related table that cannot say what changed (no watermark column, or none recorded yet)
+    // leaves only the hashes: every row is read and re-rendered, and only changed text is embedded.
+    const relationsIncremental =
+      everyRelationWatermarked(target.relations) &&
+      flattenRelations(target.relations).every((relation) => relatedSince[relation.path] !== undefined);
+    const since = column && unchangedSpec && relationsIncremental ? (recorded.watermark ?? undefined) : undefined;
     const filters = [...target.selection.filters, ...(column && since ? [watermarkFilter(column, since)] : [])];
     // Counting first proves the filters work on the source, so a bad one is refused, not remembered.
     const toRead = await connector.count(request.table, filters);
@@ -83,13 +96,49 @@ export async function syncTable(
     if (toRead > limit) throw new SyncTooLargeError(toRead, limit);
 
     const chunking = { maxTokens: settings.CHUNK_MAX_TOKENS, overlapTokens: settings.CHUNK_OVERLAP_TOKENS };
-    const counts = { changed: 0, reembedded: 0, metadata_only: 0, unchanged: 0, deleted: 0 };
+    const counts = {
+      changed: 0,
+      dependents: 0,
+      related_changed: 0,
+      reembedded: 0,
+      metadata_only: 0,
+      unchanged: 0,
+      deleted: 0,
+    };
+    // Read before the table itself: a related row changed while this run goes on is newer than
+    // the watermarks taken here, so the next run reads it.
+    const related =
+      target.relations.length > 0 && everyRelationWatermarked(target.relations)
+        ? await scanRelatedChanges(connector, target.relations, relatedSince, {
+            collect: since !== undefined,
+            pageSize: settings.SYNC_PAGE_SIZE,
+            signal: options.signal,
+          })
+        : undefined;
+    // Deletions leave no newer watermark: the related tables' keys are compared with the last run's.
+    const deletes =
+      related && (request.detectDeletes ?? true)
+        ? await scanRelatedDeletes(
+            connector,
+            target.relations,
+            state,
+            { source: connector.name, table: request.table },
+            { collect: since !== undefined, pageSize: settings.SYNC_PAGE_SIZE, signal: options.signal },
+          )
+        : undefined;
+    for (const [column, values] of deletes?.dependentKeys ?? []) {
+      related?.dependentKeys.set(column, [...(related.dependentKeys.get(column) ?? []), ...values]);
+    }
+    counts.related_changed = (related?.changedRows ?? 0) + (deletes?.deletedRows ?? 0);
+    const seen = new Set<string>();
+    const tracking = (related?.dependentKeys.size ?? 0) > 0;
     let watermark: Watermark | undefined = since;
-    let page: PageRow[] = [];
+    let rows: SourceRow[] = [];
     const flush = async () => {
-      if (page.length === 0) return;
+      if (rows.length === 0) return;
+      const page = await documentsOf(target, rows);
+      rows = [];
       const plan = await planPage(vectors, target.shape.source, page);
-      page = [];
       const applied = await applyPlan(dependencies, target.shape, plan, chunking);
       counts.reembedded += applied.embeddedRows;
       counts.metadata_only += applied.metadataRows;
@@ -106,8 +155,20 @@ export async function syncTable(
     })) {
       counts.changed++;
       if (column) watermark = laterWatermark(watermark, rowWatermark(connector.name, request.table, column, row));
-      page.push({ row, document: rowToDocument(row, target.shape) });
-      if (page.length >= settings.SYNC_PAGE_SIZE) await flush();
+      if (tracking) seen.add(documentId(target.shape, row));
+      rows.push(row);
+      if (rows.length >= settings.SYNC_PAGE_SIZE) await flush();
+    }
+    if (related && tracking) {
+      const request = { table: target.shape.table, fields: target.readFields, filters: target.selection.filters };
+      for await (const row of dependentRows(connector, { ...request, signal: options.signal }, related.dependentKeys)) {
+        const id = documentId(target.shape, row);
+        if (seen.has(id)) continue;
+        seen.add(id);
+        counts.dependents++;
+        rows.push(row);
+        if (rows.length >= settings.SYNC_PAGE_SIZE) await flush();
+      }
     }
     await flush();
 
@@ -126,6 +187,7 @@ export async function syncTable(
     }
     // A cancelled run stopped reading part-way: its watermark must not be recorded.
     options.signal?.throwIfAborted();
+    await deletes?.record();
 
     const summary: SyncSummary = {
       source: connector.name,
@@ -135,7 +197,13 @@ export async function syncTable(
       full_scan: !since,
       duration_ms: Math.round(performance.now() - started),
     };
-    await state.recordRun(connector.name, request.table, { spec, watermark, result: summary, syncId: request.syncId });
+    await state.recordRun(connector.name, request.table, {
+      spec,
+      watermark,
+      relatedWatermarks: related?.watermarks,
+      result: summary,
+      syncId: request.syncId,
+    });
     return summary;
   } catch (error) {
     const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
@@ -144,6 +212,12 @@ export async function syncTable(
   } finally {
     await lock.release().catch(() => undefined);
   }
+}
+
+/** A page of rows as documents, their related rows fetched first (one query per relation for the page). */
+export async function documentsOf(target: SyncTarget, rows: SourceRow[]): Promise<PageRow[]> {
+  await loadRelated(target.connector, target.relations, rows);
+  return rows.map((row) => ({ row, document: rowToDocument(row, target.shape) }));
 }
 
 /** The spec a run uses: the recorded one with the request's changes; a 400 when there is none. */

@@ -2,6 +2,7 @@ import type { Redis } from "ioredis";
 import type { Settings } from "../config/index.js";
 import type { Embedder } from "../embeddings/index.js";
 import type { KeywordIndex } from "../keyword/index.js";
+import { type Relation, type RelationSettings, resolveRelations, withRelationKeys } from "../relations/index.js";
 import {
   type DocumentShape,
   resolveSelection,
@@ -17,12 +18,8 @@ import type { SyncSpec } from "./spec.js";
 import { SyncStateStore } from "./state.js";
 
 export interface SyncDependencies extends SourceAccess {
-  embedder: Embedder;
-  vectors: VectorStore;
-  /** Checked by the audit; writes reach it through the vector store. */
-  keywords?: KeywordIndex | undefined;
-  redis: Redis | undefined;
   settings: SourceAccess["settings"] &
+    RelationSettings &
     Pick<
       Settings,
       | "EMBEDDING_BATCH_SIZE"
@@ -35,6 +32,11 @@ export interface SyncDependencies extends SourceAccess {
       | "SYNC_WAIT_SECONDS"
       | "AUDIT_SAMPLE_SIZE"
     >;
+  embedder: Embedder;
+  vectors: VectorStore;
+  /** Checked by the audit; writes reach it through the vector store. */
+  keywords?: KeywordIndex | undefined;
+  redis: Redis | undefined;
 }
 
 /** A table checked against its schema and ready to read: what to read, how rows become documents. */
@@ -42,6 +44,8 @@ export interface SyncTarget {
   connector: SourceConnector;
   selection: Selection;
   shape: DocumentShape;
+  /** The spec's includes, checked; their rows are loaded per page before documents are built. */
+  relations: Relation[];
   /** The selection's fields plus the watermark column. */
   readFields: string[];
   /** Enough to build each row's id: the key columns, or every selected field when the table has none. */
@@ -53,19 +57,25 @@ export const stateStore = (dependencies: Pick<SyncDependencies, "redis" | "setti
 
 /** Checks every name the spec uses against the table's schema (unknown names are one 400), like ingestion does. */
 export async function resolveTarget(
-  dependencies: SourceAccess,
+  dependencies: Pick<SyncDependencies, "sources" | "settings">,
   source: string,
   table: string,
   spec: SyncSpec,
 ): Promise<SyncTarget> {
   const connector = dependencies.sources.get(source);
   const schema = await connector.describe(table);
-  const selection = resolveSelection(connector.name, schema, {
-    fields: spec.fields,
-    textFields: spec.text_fields,
-    filters: spec.filters,
-  });
   const watermark = spec.watermark_column;
+  const relations = await resolveRelations(connector, schema, spec.include, dependencies.settings, {
+    watermarkColumn: watermark,
+  });
+  const selection = withRelationKeys(
+    resolveSelection(connector.name, schema, {
+      fields: spec.fields,
+      textFields: spec.text_fields,
+      filters: spec.filters,
+    }),
+    relations,
+  );
   if (watermark && !schema.columns.some((column) => column.name === watermark)) {
     throw new UnknownFieldsError(connector.name, table, [watermark]);
   }
@@ -76,6 +86,7 @@ export async function resolveTarget(
     connector,
     selection,
     shape: { source: connector.name, table, ...selection },
+    relations,
     readFields,
     keyFields: selection.primaryKey.length > 0 ? selection.primaryKey : selection.readFields,
   };

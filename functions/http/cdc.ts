@@ -3,6 +3,7 @@ import { handle } from "hono/aws-lambda";
 import { cdcStatus, connectClientFor, disableCdc, enableCdc } from "../../core/cdc/index.js";
 import { sourceNameSchema } from "../../core/config/index.js";
 import type { AppContext } from "../../core/context/index.js";
+import { includeListSchema } from "../../core/relations/index.js";
 import { VectorStoreUnavailableError } from "../../core/vectors/index.js";
 import { defaultContext } from "../shared/default-context.js";
 import { type ContextProvider, createFunctionApp } from "./shared/create-app.js";
@@ -25,6 +26,10 @@ const EnableCdcSchema = z
     table: z.string().min(1).max(256).openapi({ example: "products" }),
     text_fields: fieldListSchema.min(1).openapi({ example: ["name", "description"] }),
     columns_or_fields: fieldListSchema.optional().openapi({ description: "Columns kept as metadata; default all" }),
+    include: includeListSchema.optional().openapi({
+      description:
+        "Related tables rendered into each document (docs/relations.md); they are captured too, and a change to one re-renders its dependents. Omit: the recorded ones",
+    }),
     snapshot: z
       .enum(["no_data", "initial"])
       .default("no_data")
@@ -169,6 +174,7 @@ export function createCdcApp(getContext: ContextProvider) {
       table: body.table,
       textFields: body.text_fields,
       fields: body.columns_or_fields,
+      include: body.include,
       snapshot: body.snapshot,
     };
     return c.json(await enableCdc(cdcDependencies(c.var.context), request), 200);

@@ -72,6 +72,7 @@ export function createSyncApp(getContext: ContextProvider) {
         fields: body.columns_or_fields,
         filters: body.filters,
         watermark_column: body.watermark_column,
+        include: body.include,
       },
     };
     if (body.async) return c.json(await queueSync(c.var.context, request), 202);

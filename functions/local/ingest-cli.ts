@@ -1,13 +1,16 @@
-// `npm run ingest -- --source NAME --table T --text-fields a,b [--fields x,y] [--max-rows N]`
+// `npm run ingest -- --source NAME --table T --text-fields a,b [--fields x,y] [--max-rows N] [--include JSON]`
 // Local use: runs the same ingestion as POST /ingest-data, with a progress line on the terminal.
 import { parseArgs } from "node:util";
 import { createAppContext } from "../../core/context/index.js";
 import { type IngestProgress, ingestTable } from "../../core/ingest/index.js";
 import { createLogger } from "../../core/logging/index.js";
+import { type IncludeSpec, includeListSchema } from "../../core/relations/index.js";
 import { recordSyncSpec } from "../../core/sync/index.js";
 import { loadLocalSettings } from "./settings.js";
 
-const usage = "usage: npm run ingest -- --source NAME --table TABLE --text-fields a,b [--fields x,y] [--max-rows N]";
+const usage =
+  "usage: npm run ingest -- --source NAME --table TABLE --text-fields a,b [--fields x,y] [--max-rows N] " +
+  `[--include '[{"table":"customers","fields":["name"]}]']`;
 
 function progressLine(progress: IngestProgress, started: number): string {
   const seconds = (performance.now() - started) / 1000;
@@ -20,6 +23,18 @@ function progressLine(progress: IngestProgress, started: number): string {
   return `[${bar}] ${progress.rowsRead}/${progress.totalRows} rows read, ${progress.chunksStored} embedded, ${rate.toFixed(1)} docs/s, ETA ${eta}`;
 }
 
+/** The same include list the HTTP body takes, as JSON, checked by the same schema. */
+function parseInclude(text: string | undefined): IncludeSpec[] | undefined | Error {
+  if (text === undefined) return undefined;
+  try {
+    const parsed = includeListSchema.safeParse(JSON.parse(text));
+    if (parsed.success) return parsed.data;
+    return new Error(parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; "));
+  } catch (error) {
+    return error as Error;
+  }
+}
+
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
@@ -28,6 +43,7 @@ async function main(): Promise<number> {
       "text-fields": { type: "string" },
       fields: { type: "string" },
       "max-rows": { type: "string" },
+      include: { type: "string" },
     },
   });
   const list = (value: string | undefined) =>
@@ -38,6 +54,11 @@ async function main(): Promise<number> {
   const textFields = list(values["text-fields"]);
   if (!values.source || !values.table || !textFields?.length) {
     console.error(usage);
+    return 2;
+  }
+  const include = parseInclude(values.include);
+  if (include instanceof Error) {
+    console.error(`--include: ${include.message}\n${usage}`);
     return 2;
   }
   const settings = loadLocalSettings();
@@ -55,6 +76,7 @@ async function main(): Promise<number> {
       textFields,
       fields: list(values.fields),
       maxRows: values["max-rows"] ? Number(values["max-rows"]) : undefined,
+      include,
     };
     const summary = await ingestTable({ ...context, vectors: context.vectors }, request, {
       limit: Number.MAX_SAFE_INTEGER,

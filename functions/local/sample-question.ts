@@ -22,7 +22,8 @@ export async function askSampleQuestion(context: AppContext, base: string): Prom
         message: sampleQuestion.message,
         maxResults: 3,
         includeHistory: false,
-        filters: { source: sampleQuestion.source },
+        // Orders name products too (their lines); the question is about the catalogue.
+        filters: { source: sampleQuestion.source, table: sampleQuestion.table },
       },
     );
     const sources = reply.sources.map(

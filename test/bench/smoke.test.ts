@@ -35,6 +35,8 @@ const tinySizes = {
   BENCH_RETRIEVAL_QUERIES: "6",
   BENCH_RETRIEVAL_CHUNKS: "200",
   BENCH_RETRIEVAL_LATENCY_QUERIES: "3",
+  BENCH_RELATIONS_ORDERS: "40",
+  BENCH_RELATIONS_RENAMES: "2",
 };
 
 /** What each benchmark writes, so a bench that silently returns nothing is caught too. */
@@ -52,6 +54,7 @@ const expectedResults: Record<string, string[]> = {
   cdc: ["cdc"],
   load: ["load-chat-stream", "load-search", "load-memory"],
   retrieval: ["retrieval-quality", "retrieval-fusion", "retrieval-latency"],
+  relations: ["relations", "relations-cdc"],
 };
 const benches = Object.keys(expectedResults);
 /**

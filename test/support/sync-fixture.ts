@@ -59,6 +59,8 @@ export async function openSyncFixture(
     close: async () => {
       await context.vectors?.deleteSource(names.pgSource);
       await context.vectors?.deleteSource(names.mongoSource);
+      // A test that never touched Redis left the lazy client unconnected; it refuses commands until connected.
+      if (context.redis?.status === "wait") await context.redis.connect();
       const keys = await context.redis?.keys(`${names.run}:*`);
       if (keys?.length) await context.redis?.del(...keys);
       await context.close();

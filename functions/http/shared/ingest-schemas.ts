@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import type { IngestRequest } from "../../../core/ingest/index.js";
+import { includeListSchema } from "../../../core/relations/index.js";
 import { fieldListSchema, filtersSchema, sourceReferenceFields } from "./source-schemas.js";
 
 /** The seed's ingestion body, plus `source`, `filters` and `max_rows`. */
@@ -15,6 +16,11 @@ export const IngestRequestSchema = z
       .openapi({ description: "Fields whose text is embedded", example: ["name", "description"] }),
     filters: filtersSchema.optional(),
     max_rows: z.number().int().positive().max(10_000_000).optional(),
+    include: includeListSchema.optional().openapi({
+      description:
+        "Related tables rendered into each document (`customer.name: …`): foreign keys on PostgreSQL, local_field/foreign_field elsewhere; see docs/relations.md",
+      example: [{ table: "customers", fields: ["name", "city"] }],
+    }),
   })
   // A misspelt `filter` must not ingest the whole table: unknown fields are refused, by name.
   .strict()
@@ -31,5 +37,6 @@ export function toIngestRequest(body: z.infer<typeof IngestRequestSchema>): Inge
     textFields: body.text_fields,
     filters: body.filters,
     maxRows: body.max_rows,
+    include: body.include,
   };
 }

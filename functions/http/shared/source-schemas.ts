@@ -28,6 +28,14 @@ export const ColumnSchemaSchema = z.object({
   presence: z.number().optional().openapi({ description: "Share of sampled documents with the field" }),
 });
 
+const ForeignKeySchema = z.object({
+  name: z.string(),
+  table: z.string(),
+  column: z.string(),
+  referencedTable: z.string(),
+  referencedColumn: z.string(),
+});
+
 export const SchemaResponseSchema = z
   .object({
     source: z.string(),
@@ -39,6 +47,13 @@ export const SchemaResponseSchema = z
         columns: z.array(ColumnSchemaSchema),
         primaryKey: z.array(z.string()),
         rowEstimate: z.number().optional(),
+        foreignKeys: z
+          .object({ outgoing: z.array(ForeignKeySchema), incoming: z.array(ForeignKeySchema) })
+          .optional()
+          .openapi({
+            description:
+              "PostgreSQL: single-column foreign keys this table holds (outgoing, many-to-one includes) and those pointing at it (incoming, one-to-many)",
+          }),
       })
       .optional(),
   })

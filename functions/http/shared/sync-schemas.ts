@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { sourceNameSchema } from "../../../core/config/index.js";
+import { includeListSchema } from "../../../core/relations/index.js";
 import { fieldListSchema, filtersSchema } from "./source-schemas.js";
 
 const tableName = z.string().min(1).max(256);
@@ -22,6 +23,12 @@ export const SyncSummarySchema = z
     source: z.string(),
     table: z.string(),
     changed: z.number().openapi({ description: "Rows read since the watermark (every row without one)" }),
+    dependents: z
+      .number()
+      .openapi({ description: "Rows read again because a related row they render changed (include)" }),
+    related_changed: z
+      .number()
+      .openapi({ description: "Related rows changed since their watermarks, or deleted since the last sync" }),
     reembedded: z.number().openapi({ description: "Rows embedded: new, or their text changed" }),
     metadata_only: z.number().openapi({ description: "Rows whose metadata alone changed: no embedding" }),
     unchanged: z.number(),
@@ -41,9 +48,13 @@ export const SyncStateSchema = z
       fields: z.array(z.string()).optional(),
       filters: z.array(z.unknown()).optional(),
       watermark_column: z.string().optional(),
+      include: z.array(z.unknown()).optional(),
     }),
     primary_key: z.array(z.string()),
     watermark: z.object({ value: z.union([z.string(), z.number()]), as: z.literal("date").optional() }).nullable(),
+    related_watermarks: z
+      .record(z.string(), z.object({ value: z.union([z.string(), z.number()]), as: z.literal("date").optional() }))
+      .openapi({ description: "Where each related table's changes were last read, by include label path" }),
     last_sync_at: z.string().nullable(),
     last_sync_id: z.string().nullable(),
     last_result: z.record(z.string(), z.unknown()).nullable(),
@@ -65,6 +76,9 @@ export const SyncRequestSchema = z
     watermark_column: tableName.optional().openapi({
       description: "An updated_at-style column or an increasing key; remembered for later syncs",
       example: "updated_at",
+    }),
+    include: includeListSchema.optional().openapi({
+      description: "Related tables rendered into each document; omit: recorded. See docs/relations.md",
     }),
     detect_deletes: z.boolean().default(true).openapi({ description: "Remove vectors of rows gone from the source" }),
     async: z.boolean().default(false).openapi({ description: "Queue on Kafka instead of syncing now" }),

@@ -11,6 +11,8 @@ const tableSelect = document.getElementById("ingest-table");
 const fieldset = document.getElementById("ingest-fields");
 const fieldsHint = document.getElementById("ingest-fields-hint");
 const maxRows = document.getElementById("ingest-max-rows");
+const relations = document.getElementById("ingest-relations");
+const includeJson = document.getElementById("ingest-include");
 const start = document.getElementById("ingest-start");
 const batchList = document.getElementById("batch-list");
 const batchesEmpty = document.getElementById("batches-empty");
@@ -108,6 +110,7 @@ async function loadFields() {
       fieldset.append(label);
     }
     fieldset.disabled = false;
+    showRelations(table?.foreignKeys);
   } catch (error) {
     resetFields("The fields could not be loaded.");
     showError(error, `Reading the fields of ${tableSelect.value} failed`);
@@ -118,6 +121,51 @@ function resetFields(hint) {
   fieldset.disabled = true;
   for (const label of fieldset.querySelectorAll("label")) label.remove();
   fieldsHint.textContent = hint;
+  showRelations(undefined);
+}
+
+/** A checkbox per foreign key, both ways (PostgreSQL's /schema lists them); other sources use the JSON box. */
+function showRelations(foreignKeys) {
+  for (const label of relations.querySelectorAll("label")) label.remove();
+  const offered = [
+    ...(foreignKeys?.outgoing ?? []).map((key) => ({ table: key.referencedTable, via: key.column, kind: "one" })),
+    ...(foreignKeys?.incoming ?? []).map((key) => ({ table: key.table, via: key.column, kind: "many" })),
+  ];
+  relations.hidden = offered.length === 0;
+  for (const relation of offered) {
+    const label = document.createElement("label");
+    label.className = "check";
+    const box = document.createElement("input");
+    box.type = "checkbox";
+    box.name = "include";
+    box.value = `${relation.table}:${relation.via}`;
+    box.dataset.table = relation.table;
+    box.dataset.via = relation.via;
+    const hint = document.createElement("span");
+    hint.className = "hint";
+    hint.textContent = relation.kind === "one" ? "one per row" : "up to 20 per row";
+    label.append(box, ` ${relation.table} (via ${relation.via}) `, hint);
+    relations.append(label);
+  }
+}
+
+/** The include list: checked foreign keys with their table's text fields, then whatever the JSON box holds. */
+async function includeList() {
+  const include = [];
+  for (const box of relations.querySelectorAll("input:checked")) {
+    const { table } = await sendJson("POST", "/schema", {
+      source: sourceSelect.value,
+      table_or_collection: box.dataset.table,
+    });
+    const fields = (table?.columns ?? []).filter((column) => textTypes.test(column.type)).map((column) => column.name);
+    if (fields.length === 0) throw new Error(`${box.dataset.table} has no text fields to render`);
+    include.push({ table: box.dataset.table, via: box.dataset.via, fields });
+  }
+  if (includeJson.value.trim()) {
+    const parsed = JSON.parse(includeJson.value);
+    include.push(...(Array.isArray(parsed) ? parsed : [parsed]));
+  }
+  return include;
 }
 
 async function startIngestion() {
@@ -128,6 +176,8 @@ async function startIngestion() {
   if (maxRows.value) body.max_rows = Number(maxRows.value);
   start.disabled = true;
   try {
+    const include = await includeList();
+    if (include.length > 0) body.include = include;
     const queued = await sendJson("POST", "/ingest-data-async", body);
     showNotice(`Batch ${queued.batch_id} queued.`, { kind: "info" });
     await loadBatches();

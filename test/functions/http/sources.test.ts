@@ -64,7 +64,12 @@ describe("GET /sources and POST /schema", () => {
     expect(table.table.primaryKey).toEqual(["id"]);
     expect(table.table.columns.map((column: { name: string }) => column.name)).toEqual(["id", "title", "price"]);
     const listing = await readJson(await post({ source: "samples" }));
-    expect(listing.tables.map((entry: { name: string }) => entry.name)).toEqual(["products.csv"]);
+    expect(listing.tables.map((entry: { name: string }) => entry.name)).toEqual([
+      "customers.csv",
+      "order_lines.csv",
+      "orders.csv",
+      "products.csv",
+    ]);
   });
 
   it("answers unknown sources and tables with 404 naming them", async () => {

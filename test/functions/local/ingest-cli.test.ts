@@ -26,6 +26,7 @@ describe("npm run ingest: the CLI over the same ingestion as POST /ingest-data",
       (_, n) => `${n + 1},Lamp ${n + 1},A desk lamp with ${n + 1} brightness levels`,
     );
     await writeFile(path.join(dataDir, "shop", "lamps.csv"), `id,name,description\n${rows.join("\n")}\n`);
+    await writeFile(path.join(dataDir, "shop", "reviews.csv"), "id,lamp_id,verdict\n1,3,Bright and steady\n");
     environment = {
       DATA_DIR: dataDir,
       CHROMA_URL: testServices.chromaUrl,
@@ -73,6 +74,36 @@ describe("npm run ingest: the CLI over the same ingestion as POST /ingest-data",
     // Recorded as /ingest-data records it, so a later sync names only the table.
     const state = await readSyncState(context, source, "lamps.csv");
     expect(state.spec).toMatchObject({ text_fields: ["name", "description"] });
+  });
+
+  it("takes --include as the same JSON the API takes, and exits 2 naming a malformed one", async () => {
+    const include = [{ table: "lamps.csv", local_field: "lamp_id", foreign_field: "id", fields: ["name"] }];
+    const result = await ingest(
+      "--source",
+      source,
+      "--table",
+      "reviews.csv",
+      "--text-fields",
+      "verdict",
+      "--include",
+      JSON.stringify(include),
+    );
+    expect(result.code, result.stderr).toBe(0);
+    const [review] =
+      (await context.vectors?.get(source, { where: { table: { $eq: "reviews.csv" } }, limit: 10 })) ?? [];
+    expect(review?.content).toBe("verdict: Bright and steady\nlamp.name: Lamp 3");
+    const malformed = await ingest(
+      "--source",
+      source,
+      "--table",
+      "reviews.csv",
+      "--text-fields",
+      "verdict",
+      "--include",
+      '[{"table":"lamps.csv"}]',
+    );
+    expect(malformed.code).toBe(2);
+    expect(malformed.stderr).toMatch(/--include: 0\.fields/);
   });
 
   it("exits 1 naming the problem for an unknown source, and 2 with its usage without text fields", async () => {

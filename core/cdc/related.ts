@@ -1,0 +1,92 @@
+import type { Relation } from "../relations/index.js";
+import type { SourceConnector, SourceRow } from "../sources/index.js";
+import { dependentRows, keysUpChain, relationChains } from "../sync/index.js";
+// The page reconciliation sync itself uses (core/sync's index exports only whole-table runs).
+import { applyPlan, planPage } from "../sync/reconcile.js";
+import { documentsOf } from "../sync/sync.js";
+import type { SyncTarget } from "../sync/target.js";
+import type { CdcApplyDependencies } from "./apply.js";
+import type { RowChange } from "./events.js";
+
+export interface DependentsApplied {
+  reembedded: number;
+  metadata_only: number;
+  unchanged: number;
+}
+
+/**
+ * Changes to a table another one includes → that table's documents that render the changed rows,
+ * re-rendered: each changed row's join value is walked up its chain to the including table's keys
+ * (`select … from orders where customer_id = any($1)`), those rows are read and reconciled like
+ * any change, so only documents whose text changed are embedded again.
+ */
+export async function applyDependents(
+  dependencies: CdcApplyDependencies,
+  target: SyncTarget,
+  table: string,
+  changes: readonly RowChange[],
+): Promise<DependentsApplied> {
+  const { connector } = target;
+  const dependentKeys = new Map<string, unknown[]>();
+  for (const chain of relationChains(target.relations).filter((candidate) => candidate.at(-1)?.table === table)) {
+    const relation = chain.at(-1) as Relation;
+    const top = chain[0] as Relation;
+    const keys = await keysUpChain(connector, chain, await changedJoinValues(connector, relation, changes));
+    if (keys.length) dependentKeys.set(top.parentKey, [...(dependentKeys.get(top.parentKey) ?? []), ...keys]);
+  }
+  const counts: DependentsApplied = { reembedded: 0, metadata_only: 0, unchanged: 0 };
+  const chunking = {
+    maxTokens: dependencies.settings.CHUNK_MAX_TOKENS,
+    overlapTokens: dependencies.settings.CHUNK_OVERLAP_TOKENS,
+  };
+  let rows: SourceRow[] = [];
+  const flush = async () => {
+    if (rows.length === 0) return;
+    const page = await documentsOf(target, rows);
+    rows = [];
+    const plan = await planPage(dependencies.vectors, target.shape.source, page);
+    const applied = await applyPlan(dependencies, target.shape, plan, chunking);
+    counts.reembedded += applied.embeddedRows;
+    counts.metadata_only += applied.metadataRows;
+    counts.unchanged += plan.unchanged;
+  };
+  const request = { table: target.shape.table, fields: target.readFields, filters: target.selection.filters };
+  for await (const row of dependentRows(connector, request, dependentKeys)) {
+    rows.push(row);
+    if (rows.length >= dependencies.settings.SYNC_PAGE_SIZE) await flush();
+  }
+  await flush();
+  return counts;
+}
+
+/**
+ * The join column's values of the changed rows: from the event's row image, or its key (a
+ * many-to-one joins on the related key itself). A delete's image holds only the key unless the
+ * table has REPLICA IDENTITY FULL, so a deleted one-to-many row whose join value the event lacks
+ * is left to the next sync or audit; rows that still exist are read back by key.
+ */
+async function changedJoinValues(
+  connector: SourceConnector,
+  relation: Relation,
+  changes: readonly RowChange[],
+): Promise<unknown[]> {
+  const values: unknown[] = [];
+  const readBack: unknown[] = [];
+  const key = relation.primaryKey.length === 1 ? (relation.primaryKey[0] as string) : undefined;
+  for (const change of changes) {
+    if (change.op === "t" || change.op === "m") continue;
+    const value = change.image[relation.childKey] ?? change.key[relation.childKey];
+    if (value !== undefined && value !== null) values.push(value);
+    else if (change.op !== "d" && key && change.key[key] !== undefined) readBack.push(change.key[key]);
+  }
+  if (readBack.length > 0 && key) {
+    const rows = await connector.related({
+      table: relation.table,
+      fields: [relation.childKey],
+      keyField: key,
+      keys: readBack,
+    });
+    values.push(...rows.map((row) => row[relation.childKey]).filter((value) => value !== null && value !== undefined));
+  }
+  return values;
+}

@@ -1,0 +1,160 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type CdcStatus, closeCdcPools } from "../../../core/cdc/index.js";
+import type { AppContext } from "../../../core/context/index.js";
+import { searchDocuments } from "../../../core/search/index.js";
+import { syncTable } from "../../../core/sync/index.js";
+import { createCdcApp } from "../../../functions/http/cdc.js";
+import { startWorkers } from "../../../functions/local/workers.js";
+import { createTestContext } from "../../support/app-context.js";
+import { createPostgresFixture } from "../../support/postgres-fixture.js";
+import { waitFor } from "../../support/processes.js";
+import { testServices, uniqueName } from "../../support/services.js";
+import { countingEmbedder, storedRecords } from "../../support/sync-oracle.js";
+import { orderIncludes, shopSql } from "./shop-fixture.js";
+
+/**
+ * CDC for a table with includes: enabling it captures the related tables too, and a change to a
+ * related row re-renders exactly its dependents (found through the join keys) within seconds.
+ * Uses the Kafka Connect already running (scripts/services.sh); names are this run's own.
+ */
+describe("change data capture of related rows: Debezium → cdc-consumer → dependents re-rendered", () => {
+  const runId = uniqueName("rel-cdc").replace(/-/g, "_");
+  const source = `rel_cdc_${runId}`;
+  let fixture: Awaited<ReturnType<typeof createPostgresFixture>>;
+  let context: AppContext;
+  let embedder: ReturnType<typeof countingEmbedder>;
+  let workers: { stop(): Promise<void> } | undefined;
+  const app = createCdcApp(() => context);
+  const sql = (text: string, values: unknown[] = []) =>
+    fixture.admin.query(text.replaceAll("@", `${fixture.schema}.`), values);
+  const status = async () => {
+    const response = await app.request(`/sources/${source}/cdc`);
+    expect(response.status).toBe(200);
+    return (await response.json()) as CdcStatus;
+  };
+  const contents = async () =>
+    new Map(
+      (await storedRecords(context, source, "orders")).map((record) => [
+        Number(record.id.split(":").at(-1)),
+        record.content,
+      ]),
+    );
+  /** Which orders the embedder was given since the last reset, told by the texts it embedded. */
+  const embeddedOrders = async () => {
+    const byText = new Map([...(await contents())].map(([id, content]) => [content, id]));
+    return embedder.texts.map((text) => byText.get(text)).sort();
+  };
+
+  beforeAll(async () => {
+    fixture = await createPostgresFixture(shopSql);
+    const base = createTestContext({
+      REDIS_KEY_PREFIX: `${runId}:`,
+      KAFKA_TOPIC_PREFIX: `${runId}.`,
+      KAFKA_GROUP_PREFIX: runId,
+      SOURCES: JSON.stringify([
+        { name: source, kind: "postgresql", url: testServices.postgresUrl, schema: fixture.schema },
+      ]),
+    });
+    embedder = countingEmbedder(base.embedder);
+    context = { ...base, embedder };
+    const vectors = context.vectors;
+    if (!vectors) throw new Error("chroma is configured in tests");
+    await syncTable(
+      { ...context, vectors },
+      { source, table: "orders", spec: { text_fields: ["status"], include: orderIncludes } },
+    );
+    workers = await startWorkers(context, ["cdc-consumer"]);
+    // The include is the recorded one (from the sync above): the related tables are captured with the table.
+    const response = await app.request(`/sources/${source}/cdc`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ table: "orders", text_fields: ["status"] }),
+    });
+    expect(response.status).toBe(200);
+    const registered = (await response.json()) as { tables: string[] };
+    expect(registered.tables).toEqual(["customers", "order_lines", "orders", "products"]);
+    await waitFor(
+      async () => {
+        const current = await status();
+        return current.connector.tasks[0]?.state === "RUNNING" && current.slot.active;
+      },
+      60_000,
+      "the connector to stream",
+    );
+  }, 120_000);
+
+  afterAll(async () => {
+    await workers?.stop();
+    if (context) {
+      await app.request(`/sources/${source}/cdc`, { method: "DELETE" });
+      const admin = context.kafka?.admin();
+      await admin?.connect();
+      const created = (await admin?.listTopics())?.filter((topic) => topic.includes(runId)) ?? [];
+      await admin?.deleteTopics({ topics: created }).catch(() => undefined);
+      await admin?.disconnect();
+      await context.vectors?.deleteSource(source);
+      const keys = await context.redis?.keys(`${runId}:*`);
+      if (keys?.length) await context.redis?.del(...keys);
+      await context.close();
+    }
+    await closeCdcPools();
+    await fixture?.drop();
+  }, 60_000);
+
+  it("a renamed customer reaches exactly their orders, searchable under the new name", async () => {
+    embedder.reset();
+    await sql("UPDATE @customers SET name = 'Grace Brewster Hopper' WHERE id = 2");
+    const committed = performance.now();
+    await waitFor(
+      async () =>
+        [...(await contents()).values()].filter((text) => text.includes("Grace Brewster Hopper")).length === 2,
+      30_000,
+      "the rename to reach both orders",
+    );
+    console.info(`related rename commit-to-searchable ms: ${Math.round(performance.now() - committed)}`);
+    expect(await embeddedOrders()).toEqual([101, 105]);
+    const found = await searchDocuments(context, {
+      query: "Grace Brewster Hopper",
+      maxResults: 2,
+      filters: { source, table: "orders" },
+    });
+    expect(found.map((match) => match.id).sort()).toEqual([`${source}:orders:101`, `${source}:orders:105`]);
+  }, 60_000);
+
+  it("a renamed product reaches the orders whose lines render it, through the two-step chain", async () => {
+    embedder.reset();
+    await sql("UPDATE @products SET name = 'Aster Espresso Machine Plus II' WHERE id = 12");
+    await waitFor(
+      async () => (await contents()).get(101)?.includes("product.name: Aster Espresso Machine Plus II") ?? false,
+      30_000,
+      "the product rename to reach order 101",
+    );
+    // Orders 101 and 102 hold it within their first three lines.
+    await waitFor(async () => (await embeddedOrders()).length >= 2, 10_000, "both orders embedded");
+    expect(await embeddedOrders()).toEqual([101, 102]);
+  }, 60_000);
+
+  it("a new order line re-renders its order; the order's own change keeps its related lines", async () => {
+    await sql("INSERT INTO @order_lines (id, order_id, line_no, product_id, quantity) VALUES (1010, 103, 2, 10, 1)");
+    await waitFor(
+      async () => (await contents()).get(103)?.includes("product.name: Orbit Standing Desk Max") ?? false,
+      30_000,
+      "the new line to reach order 103",
+    );
+    await sql("UPDATE @orders SET status = 'shipped' WHERE id = 103");
+    await waitFor(
+      async () => (await contents()).get(103)?.startsWith("status: shipped") ?? false,
+      30_000,
+      "the status change",
+    );
+    expect((await contents()).get(103)).toBe(
+      [
+        "status: shipped",
+        "customer.name: Katherine Johnson",
+        "customer.city: Hampton",
+        "lines: quantity: 2; product.name: Solace Kettle Mini",
+        "lines: quantity: 1; product.name: Orbit Standing Desk Max",
+      ].join("\n"),
+    );
+  }, 60_000);
+});
