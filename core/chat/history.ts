@@ -63,7 +63,7 @@ export function storedToolCalls(calls: readonly ChatToolCall[]): StoredToolCall[
       stored.rows = call.result.rows.slice(0, storedQueryRows);
       stored.row_count = call.result.rows.length;
       stored.truncated = call.result.truncated;
-    } else if (call.result) stored.cited_sources = call.result.sources.map((source) => source.n);
+    } else if (call.result) stored.cited_sources = call.result.sources.map((source: { n: number }) => source.n);
     return stored;
   });
 }

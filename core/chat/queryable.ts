@@ -9,6 +9,8 @@ export interface QueryableTable {
   source: string;
   table: string;
   columns: OutputColumn[];
+  /** Set when the source takes the model's own SQL (PostgreSQL with allow_sql): the schema it may read. */
+  sqlSchema?: string | undefined;
 }
 
 /** Tables described to a model at most: each costs prompt tokens in the tool's description. */
@@ -49,7 +51,7 @@ export async function queryableTables(
     candidates.map(async ({ source, table }) => {
       try {
         const { columns } = await describeQueryTable(dependencies, source, table);
-        return [{ source, table, columns }];
+        return [{ source, table, columns, sqlSchema: dependencies.sources.sqlSchema(source) }];
       } catch {
         warnings.push(`table '${table}' of source '${source}' could not be described now: it is not offered to query`);
         return [];

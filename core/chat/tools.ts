@@ -1,6 +1,14 @@
 import { z } from "zod";
 import type { LlmToolCall, LlmToolDefinition } from "../llm/index.js";
-import { type QueryResult, queryRowCap, querySpecSchema, runQuery } from "../query/index.js";
+import {
+  allowedSqlFunctions,
+  type QueryResult,
+  queryRowCap,
+  querySpecSchema,
+  runQuery,
+  runSql,
+  type SqlResult,
+} from "../query/index.js";
 import { search } from "../search/index.js";
 import type { MetadataFilters } from "../vectors/index.js";
 import { allowedValues } from "./filters.js";
@@ -8,11 +16,11 @@ import { type ChatSource, chatSource, rowFields } from "./prompt.js";
 import type { QueryableTable } from "./queryable.js";
 import { type ToolFailure, toolFailure } from "./tool-errors.js";
 
-/** A query the model ran, numbered so the answer can cite it as [Qn]. */
-export interface ChatQueryResult extends QueryResult {
+/** A query (a spec, or SQL where allowed) the model ran, numbered so the answer can cite it as [Qn]. */
+export type ChatQueryResult = (QueryResult | SqlResult) & {
   /** "Q1", "Q2", …: cited in the answer as [Q1]. */
   label: string;
-}
+};
 
 /** One call the model made and what came of it: a result, or an error it was told about (and nothing ran). */
 export interface ChatToolCall {
@@ -63,7 +71,12 @@ export class ChatToolbox {
     this.options = options;
     for (const source of options.sources) this.numbered.set(sourceKey(source), source.n);
     this.nextSource = Math.max(0, ...options.sources.map((source) => source.n)) + 1;
-    this.definitions = [searchDefinition(options), ...(options.tables.length ? [queryDefinition(options.tables)] : [])];
+    const sqlTables = options.tables.filter((table) => table.sqlSchema !== undefined);
+    this.definitions = [
+      searchDefinition(options),
+      ...(options.tables.length ? [queryDefinition(options.tables)] : []),
+      ...(sqlTables.length ? [sqlDefinition(sqlTables)] : []),
+    ];
   }
 
   /** Runs one call; `id` is the loop's number for it. */
@@ -77,6 +90,9 @@ export class ChatToolbox {
         });
       }
       if (call.name === "query") return await this.query(record, call.arguments);
+      if (call.name === "sql" && this.definitions.some((tool) => tool.name === "sql")) {
+        return await this.sql(record, call.arguments);
+      }
       if (call.name === "search" && this.definitions.some((tool) => tool.name === "search")) {
         return await this.search(record, call.arguments);
       }
@@ -101,7 +117,28 @@ export class ChatToolbox {
         message: `table '${spec.table}' of source '${spec.source}' is not open to queries in this chat; open: ${tableList(this.options.tables)}`,
       });
     }
-    const result = await runQuery(this.options.dependencies, spec);
+    return this.labelled(record, await runQuery(this.options.dependencies, spec));
+  }
+
+  /** A model's own SELECT, on a PostgreSQL source with allow_sql, over the tables open to queries there. */
+  private async sql(record: ChatToolCall, args: unknown): Promise<ToolOutcome> {
+    const parsed = sqlArguments.parse(args);
+    const tables = this.options.tables.filter((table) => table.source === parsed.source && table.sqlSchema);
+    const schema = tables[0]?.sqlSchema;
+    if (!schema) {
+      return failed(record, {
+        code: "source_not_allowed",
+        message: `source '${parsed.source}' does not take SQL in this chat; these do: ${[...new Set(this.options.tables.filter((table) => table.sqlSchema).map((table) => table.source))].join(", ")}`,
+      });
+    }
+    const allowance = {
+      schema,
+      tables: new Map(tables.map((table) => [table.table, new Set(table.columns.map((column) => column.name))])),
+    };
+    return this.labelled(record, await runSql(this.options.dependencies, parsed.source, parsed.sql, allowance));
+  }
+
+  private labelled(record: ChatToolCall, result: QueryResult | SqlResult): ToolOutcome {
     const numbered: ChatQueryResult = { label: `Q${this.queries.length + 1}`, ...result };
     this.queries.push(numbered);
     record.result = numbered;
@@ -155,6 +192,10 @@ export class ChatToolbox {
     };
   }
 }
+
+const sqlArguments = z
+  .object({ source: z.string().min(1).max(64), sql: z.string().trim().min(1).max(20_000) })
+  .strict();
 
 const searchArguments = z
   .object({
@@ -248,5 +289,34 @@ function queryDefinition(tables: readonly QueryableTable[]): LlmToolDefinition {
       described,
     ].join("\n"),
     parameters: { ...schema, properties, type: "object" },
+  };
+}
+
+/** The SQL tool: one SELECT over the tables of PostgreSQL sources that allow it, with their columns and the allowed functions. */
+function sqlDefinition(tables: readonly QueryableTable[]): LlmToolDefinition {
+  const described = tables
+    .map(
+      (table) =>
+        `- source "${table.source}", table "${table.table}": ${table.columns.map((column) => `${column.name} (${column.type})`).join(", ")}`,
+    )
+    .join("\n");
+  return {
+    name: "sql",
+    description: [
+      "Runs one read-only PostgreSQL SELECT that you write, for what `query` cannot express (joins, expressions, subqueries).",
+      `Only these tables and columns; no WITH, no INTO, no locking, no second statement; at most ${queryRowCap} rows come back.`,
+      `Functions allowed: ${[...allowedSqlFunctions].join(", ")}.`,
+      "A refused statement comes back as an error naming what to change. Cite the result by its label, like [Q1].",
+      described,
+    ].join("\n"),
+    parameters: {
+      type: "object",
+      properties: {
+        source: { type: "string", enum: [...new Set(tables.map((table) => table.source))] },
+        sql: { type: "string", description: "One SELECT statement" },
+      },
+      required: ["source", "sql"],
+      additionalProperties: false,
+    },
   };
 }

@@ -106,7 +106,7 @@ export const askTool = defineTool({
     const cited = sources.map((source) => `[${source.n}] ${source.source}/${source.table} key ${source.row_key}`);
     const queried = result.queries.map(
       (query) =>
-        `[${query.label}] ${query.spec.source}/${query.spec.table}: ${JSON.stringify(query.rows.slice(0, 20))}${query.truncated ? " (more rows matched)" : ""}`,
+        `[${query.label}] ${"table" in query.spec ? `${query.spec.source}/${query.spec.table}` : `${query.spec.source} (SQL)`}: ${JSON.stringify(query.rows.slice(0, 20))}${query.truncated ? " (more rows matched)" : ""}`,
     );
     const sections = [
       result.response,
