@@ -1,5 +1,7 @@
-import { loadModule, parseSync } from "libpg-query";
+import { ComponentUnavailableError } from "../errors/index.js";
 import { InvalidSqlError } from "./errors.js";
+
+type Parser = typeof import("libpg-query");
 
 /** What a model's SQL may touch: tables of one schema and, per table, the columns it may read. */
 export interface SqlAllowance {
@@ -123,7 +125,27 @@ const allowedNodes = new Set([
 /** Date and time keywords only: CURRENT_USER, CURRENT_SCHEMA and the like say things about the server. */
 const allowedValueFunctions = /^SVFOP_(CURRENT|LOCAL)(DATE|TIME|TIMESTAMP)/;
 
-let parserReady: Promise<void> | undefined;
+/**
+ * Imported on first use, under a name a bundler leaves alone: bundled, the parser's emscripten glue
+ * looks for `__dirname` and its .wasm beside the bundle, and would break every chat function at load.
+ * Where the package is missing (a Lambda bundle without it), only the `sql` tool fails, saying so.
+ */
+const parserPackage = "libpg-query";
+let parserLoaded: Promise<Parser> | undefined;
+
+function parser(): Promise<Parser> {
+  parserLoaded ??= (import(parserPackage) as Promise<Parser>).then(async (module) => {
+    await module.loadModule();
+    return module;
+  });
+  return parserLoaded.catch((error: unknown) => {
+    parserLoaded = undefined;
+    throw new ComponentUnavailableError("sql parser", {
+      cause: error,
+      message: "the PostgreSQL parser (libpg-query) is not available here",
+    });
+  });
+}
 
 /**
  * Checks a model's SQL with PostgreSQL's own parser and returns the one statement's text: a single
@@ -132,8 +154,7 @@ let parserReady: Promise<void> | undefined;
  * @example const text = await checkSql("SELECT name, price FROM products ORDER BY price LIMIT 1", allowance)
  */
 export async function checkSql(sql: string, allowance: SqlAllowance): Promise<string> {
-  parserReady ??= loadModule();
-  await parserReady;
+  const { parseSync } = await parser();
   let parsed: { stmts?: { stmt?: Record<string, unknown>; stmt_location?: number; stmt_len?: number }[] };
   try {
     parsed = parseSync(sql) as typeof parsed;
