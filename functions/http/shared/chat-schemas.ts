@@ -69,7 +69,7 @@ export const ToolFailureSchema = z
 export const ChatToolCallSchema = z
   .object({
     id: z.string().openapi({ description: "call_1, call_2, … in the order the model made them" }),
-    name: z.string().openapi({ description: "`search` or `query` (or a name the model made up, refused)" }),
+    name: z.string().openapi({ description: "`search`, `query` or `sql` (or a name the model made up, refused)" }),
     arguments: z.unknown().openapi({ description: "As the model wrote them (null when they were not JSON)" }),
     result: z
       .union([ChatQueryResultSchema, z.object({ sources: z.array(SourceSchema) }).strict()])

@@ -21,5 +21,9 @@ export const QueryResultSchema = z
 
 /** A query the model ran in chat: the same result, numbered so the answer cites it as [Qn]. */
 export const ChatQueryResultSchema = QueryResultSchema.extend({
+  spec: z.record(z.string(), z.unknown()).openapi({
+    description:
+      "What ran: the spec, defaults filled in; for the `sql` tool, `{source, sql}` with the statement as run",
+  }),
   label: z.string().openapi({ description: "Cited in the answer as [label], e.g. [Q1]", example: "Q1" }),
 }).openapi("ChatQueryResult");
