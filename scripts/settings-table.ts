@@ -1,4 +1,4 @@
-// Prints the README's settings table from core/config's schema (`npm run settings-table`).
+// Prints docs/settings.md's settings table from core/config's schema (`npm run settings-table`).
 import { settingsTable } from "../core/config/index.js";
 
 console.log(settingsTable());

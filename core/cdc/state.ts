@@ -1,7 +1,6 @@
 import type { Redis } from "ioredis";
 import { z } from "zod";
-import { ComponentUnavailableError } from "../errors/index.js";
-import { ensureRedisReady } from "../redis/index.js";
+import { readyRedis } from "../redis/index.js";
 import type { SnapshotMode } from "./connector-config.js";
 
 const registrationSchema = z.object({
@@ -60,27 +59,20 @@ return 0`;
 
 /** CDC registrations (which tables of a source stream changes) and per-table progress, in Redis. */
 export class CdcStateStore {
-  private readonly redis: Redis;
   private readonly prefix: string;
 
-  constructor(redis: Redis | undefined, options: { prefix: string }) {
-    if (!redis)
-      throw new ComponentUnavailableError("redis", { message: "change data capture keeps its state in Redis" });
-    this.redis = redis;
+  constructor(
+    private readonly redis: Redis | undefined,
+    options: { prefix: string },
+  ) {
     this.prefix = options.prefix;
   }
 
   private key = (source: string) => `${this.prefix}cdc:${source}`;
   private progressKey = (source: string, table: string) => `${this.prefix}cdc:${source}:progress:${table}`;
 
-  /** The shared client connects lazily and queues nothing offline: wait for it, or report Redis as down. */
-  private async client(): Promise<Redis> {
-    try {
-      await ensureRedisReady(this.redis);
-    } catch (error) {
-      throw new ComponentUnavailableError("redis", { cause: error });
-    }
-    return this.redis;
+  private client(): Promise<Redis> {
+    return readyRedis(this.redis, { purpose: "change data capture" });
   }
 
   async registration(source: string): Promise<CdcRegistration | undefined> {

@@ -1,7 +1,7 @@
 import type { Redis } from "ioredis";
 import { z } from "zod";
-import { ComponentUnavailableError, InvalidInputError } from "../errors/index.js";
-import { ensureRedisReady, guardRedis as guard } from "../redis/index.js";
+import { InvalidInputError } from "../errors/index.js";
+import { guardRedis as guard, readyRedis } from "../redis/index.js";
 import type { ChatToolCall } from "./tools.js";
 
 /**
@@ -180,9 +180,7 @@ async function open(dependencies: HistoryDependencies, user: string) {
       field: "user_name",
     });
   }
-  const { redis } = dependencies;
-  if (!redis) throw new ComponentUnavailableError("redis", { message: "redis is not configured" });
-  await guard(() => ensureRedisReady(redis));
+  const redis = await readyRedis(dependencies.redis, { purpose: "chat history" });
   const prefix = dependencies.settings.REDIS_KEY_PREFIX;
   return { redis, keys: { list: historyKey(prefix, parsed.data), sequence: `${prefix}history-seq:${parsed.data}` } };
 }

@@ -7,7 +7,7 @@ import { resolveSources, type SourceConfig } from "./sources.js";
 
 export type Settings = BaseSettings & {
   sources: readonly SourceConfig[];
-  /** Empty: authentication is off (local use); see README "Security". */
+  /** Empty: authentication is off (local use); see docs/security.md. */
   apiKeys: readonly ApiKeyConfig[];
 };
 

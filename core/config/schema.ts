@@ -28,7 +28,7 @@ const positiveInt = z.coerce.number().int().positive();
 
 /**
  * Every setting the service reads, with its default. Keys are env var names.
- * The README's settings table is generated from these descriptions (npm run settings-table).
+ * The settings table in docs/settings.md is generated from these descriptions (npm run settings-table).
  */
 /** Every LLM provider the service knows; which of them a deployment enables depends on its settings. */
 export const llmProviderNames = ["extractive", "gemini", "openai"] as const;
@@ -67,6 +67,15 @@ export const settingsSchema = z.object({
     .regex(/^[a-z_][a-z0-9_]*$/, "a PostgreSQL text search configuration name, e.g. english or simple")
     .default("english")
     .describe("PostgreSQL text search configuration of the keyword index (stemming and stop words)"),
+  SEARCH_RANK_POOL: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(100_000)
+    .default(200)
+    .describe(
+      "With the rum extension, how many of the index's best matches a keyword query ranks by ts_rank (at least 4 × the results asked for); 0 ranks every match",
+    ),
   SEARCH_DEFAULT_MODE: z
     .enum(["hybrid", "vector", "keyword"])
     .optional()

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
+import { unreachable } from "../errors/index.js";
 
 /**
  * Source names appear in ids, metadata, Kafka keys and collection names: keep them plain.
@@ -121,19 +122,28 @@ export function resolveSources(
       if (!value) problems.push(`${label}: ${what} variable ${key} is not set`);
       return value;
     };
-    if (definition.kind === "postgresql") {
-      const { url, url_env, password, password_env, ...rest } = definition;
-      const connectionString =
-        fromEnv(url_env, "url") ?? url ?? buildPostgresUrl(definition, fromEnv(password_env, "password") ?? password);
-      if (!connectionString) problems.push(`${label}: give url, url_env, or host and database`);
-      else sources.push({ ...rest, connectionString });
-    } else if (definition.kind === "mongodb") {
-      const { url, url_env, ...rest } = definition;
-      const resolved = fromEnv(url_env, "url") ?? url;
-      if (!resolved) problems.push(`${label}: give url or url_env`);
-      else sources.push({ ...rest, url: resolved });
-    } else {
-      sources.push(definition);
+    switch (definition.kind) {
+      case "postgresql": {
+        const { url, url_env, password, password_env, ...rest } = definition;
+        const connectionString =
+          fromEnv(url_env, "url") ?? url ?? buildPostgresUrl(definition, fromEnv(password_env, "password") ?? password);
+        if (!connectionString) problems.push(`${label}: give url, url_env, or host and database`);
+        else sources.push({ ...rest, connectionString });
+        break;
+      }
+      case "mongodb": {
+        const { url, url_env, ...rest } = definition;
+        const resolved = fromEnv(url_env, "url") ?? url;
+        if (!resolved) problems.push(`${label}: give url or url_env`);
+        else sources.push({ ...rest, url: resolved });
+        break;
+      }
+      case "csv":
+      case "jsonl":
+        sources.push(definition);
+        break;
+      default:
+        unreachable(definition, "source kind");
     }
   }
   return { sources, problems };

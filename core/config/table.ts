@@ -2,7 +2,7 @@ import type { z } from "zod";
 import { loadConfig } from "./load.js";
 import { secretSettings, settingsSchema } from "./schema.js";
 
-/** The markdown table of every setting, its default and meaning; the README embeds it verbatim. */
+/** The markdown table of every setting, its default and meaning; docs/settings.md embeds it verbatim. */
 export function settingsTable(): string {
   const defaults: Record<string, unknown> = loadConfig({ env: {} });
   const rows = Object.entries(settingsSchema.shape).map(([key, schema]) => {

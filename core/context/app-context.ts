@@ -91,6 +91,7 @@ export function createAppContext(settings: Settings, logger: Logger, options: Ap
     ? createKeywordIndex({
         SEARCH_DATABASE_URL: settings.SEARCH_DATABASE_URL,
         SEARCH_TEXT_CONFIG: settings.SEARCH_TEXT_CONFIG,
+        SEARCH_RANK_POOL: settings.SEARCH_RANK_POOL,
       })
     : undefined;
   const vectors =

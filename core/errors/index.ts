@@ -56,3 +56,11 @@ export class NotFoundError extends AppError {
     this.name = "NotFoundError";
   }
 }
+
+/**
+ * The `default` of a switch over a closed union (source kinds, providers): a member without its own
+ * branch leaves `value` not `never`, so adding a kind without handling it does not compile.
+ */
+export function unreachable(value: never, what: string): never {
+  throw new Error(`unhandled ${what}: ${String(value)}`);
+}

@@ -5,9 +5,11 @@ import { KeywordIndex } from "./keyword-index.js";
 export function createKeywordIndex(settings: {
   SEARCH_DATABASE_URL: string;
   SEARCH_TEXT_CONFIG: string;
+  /** Default 200; 0 ranks every match. */
+  SEARCH_RANK_POOL?: number;
 }): KeywordIndex {
   const pool = createPostgresPool(settings.SEARCH_DATABASE_URL, { max: 4 });
   // An idle connection dropped by the server must not end the process; the next query reconnects.
   pool.on("error", () => undefined);
-  return new KeywordIndex(pool, settings.SEARCH_TEXT_CONFIG);
+  return new KeywordIndex(pool, settings.SEARCH_TEXT_CONFIG, settings.SEARCH_RANK_POOL ?? 200);
 }

@@ -3,7 +3,7 @@ import { metrics } from "../metrics/index.js";
 import type { StoredMetadata, VectorRecord } from "../vectors/index.js";
 import { KeywordIndexUnavailableError } from "./errors.js";
 import { pgJson, pgText } from "./pg-text.js";
-import { keywordSchemaStatements, keywordTable } from "./schema.js";
+import { type KeywordRanking, keywordSchemaStatements, keywordTable, textIndexStatements } from "./schema.js";
 import { type KeywordFilters, whereClause } from "./where.js";
 
 export interface KeywordMatch {
@@ -12,8 +12,11 @@ export interface KeywordMatch {
   metadata: Record<string, string | number | boolean>;
   /** `ts_rank` with length normalisation (flag 1): higher is better, unbounded above. */
   score: number;
-  /** The query is an identifier (a code, a constant, an option) and this chunk holds it verbatim. */
-  exact: boolean;
+  /**
+   * When the query is an identifier (a code, a constant, an option): 2 if this chunk holds it verbatim,
+   * 1 if only in another case (`EMPHASIS` in a row that says `emphasis`), else 0.
+   */
+  verbatim: 0 | 1 | 2;
 }
 
 /**
@@ -39,11 +42,13 @@ const indexable = (text: string) => pgText(text.replaceAll("\u0000", " "));
  * lexemes, OR-ed and ranked by length-normalised `ts_rank`: user text never reaches tsquery syntax.
  */
 export class KeywordIndex {
-  private ready: Promise<void> | undefined;
+  private ready: Promise<KeywordRanking> | undefined;
 
   constructor(
     private readonly pool: pg.Pool,
     private readonly textConfig: string,
+    /** RUM-ordered matches ranked by ts_rank; 0: every match. */
+    private readonly rankPool: number,
   ) {}
 
   async upsert(source: string, records: readonly KeywordRecord[]): Promise<void> {
@@ -143,27 +148,36 @@ export class KeywordIndex {
   async query(text: string, options: { k: number; filters?: KeywordFilters | undefined }): Promise<KeywordMatch[]> {
     const query = indexable(text);
     // An identifier's parts are OR-ed like any words, so rows rich in one part would outrank the one row
-    // holding the identifier itself: rows containing it verbatim come first.
-    const params: unknown[] = [this.textConfig, query, options.k, isIdentifier(query)];
+    // holding the identifier itself: rows containing it verbatim come first, an order no index serves.
+    const identifier = isIdentifier(query);
+    const params: unknown[] = [this.textConfig, query, options.k, identifier];
     const where = whereClause(options.filters, params);
+    const matching = `k.tsv @@ (select query from q)${where ? ` and ${where}` : ""}`;
+    // RUM hands over matches in its own rank order (ts_rank without length normalisation, which ranks
+    // worse on its own), so only a bounded pool of them is ranked by ts_rank: on the retrieval corpus
+    // that pool gave the same hit@1, hit@5 and MRR as ranking every match (docs/retrieval.md).
+    const pool = (ranking: KeywordRanking) =>
+      ranking === "rum" && !identifier && this.rankPool > 0
+        ? ` order by k.tsv <=> (select query from q) limit ${Math.max(this.rankPool, 4 * options.k)}`
+        : "";
     const result = await this.run<{
       id: string;
       content: string;
       metadata: KeywordMatch["metadata"];
       score: number;
-      exact: boolean;
+      verbatim: 0 | 1 | 2;
     }>(
       "query",
-      `with q as (
+      (ranking) => `with q as (
          select string_agg('''' || replace(lexeme, '''', '''''') || '''', ' | ')::tsquery as query
          from unnest(tsvector_to_array(to_tsvector($1::regconfig, $2::text))) as lexeme
          where lexeme !~ '\\\\'
        )
-       select k.id, k.content, k.metadata, ts_rank(k.tsv, q.query, 1)::float8 as score,
-         ($4::boolean and strpos(lower(k.content), lower($2::text)) > 0) as exact
-       from ${keywordTable} k, q
-       where q.query is not null and k.tsv @@ q.query${where ? ` and ${where}` : ""}
-       order by exact desc, score desc, k.id
+       select c.id, c.content, c.metadata, ts_rank(c.tsv, (select query from q), 1)::float8 as score,
+         case when not $4::boolean then 0 when strpos(c.content, $2::text) > 0 then 2
+           when strpos(lower(c.content), lower($2::text)) > 0 then 1 else 0 end as verbatim
+       from (select k.id, k.content, k.metadata, k.tsv from ${keywordTable} k where ${matching}${pool(ranking)}) c
+       order by verbatim desc, score desc, c.id
        limit $3`,
       params,
     );
@@ -172,24 +186,25 @@ export class KeywordIndex {
       content: row.content,
       metadata: row.metadata,
       score: row.score,
-      exact: row.exact,
+      verbatim: row.verbatim,
     }));
   }
 
   async ping(): Promise<string> {
-    const result = await this.run<{ version: string }>(
+    const result = await this.run<{ version: string; ranking: KeywordRanking }>(
       "get",
-      "select current_setting('server_version') as version",
+      (ranking) => `select current_setting('server_version') as version, '${ranking}' as ranking`,
       [],
     );
-    return `postgresql ${result.rows[0]?.version ?? "?"} (${this.textConfig})`;
+    const { version = "?", ranking = "?" } = result.rows[0] ?? {};
+    return `postgresql ${version} (${this.textConfig}, ${ranking})`;
   }
 
   async close(): Promise<void> {
     await this.pool.end().catch(() => undefined);
   }
 
-  private ensureSchema(): Promise<void> {
+  private ensureSchema(): Promise<KeywordRanking> {
     if (!this.ready) {
       const creating = (async () => {
         const client = await this.pool.connect();
@@ -198,6 +213,12 @@ export class KeywordIndex {
           await client.query("select pg_advisory_lock(hashtext($1))", [keywordTable]);
           try {
             for (const statement of keywordSchemaStatements) await client.query(statement);
+            const { rows } = await client.query<{ rum: boolean }>(
+              "select exists (select 1 from pg_extension where extname = 'rum') as rum",
+            );
+            const ranking: KeywordRanking = rows[0]?.rum ? "rum" : "gin";
+            for (const statement of textIndexStatements[ranking]) await client.query(statement);
+            return ranking;
           } finally {
             await client.query("select pg_advisory_unlock(hashtext($1))", [keywordTable]);
           }
@@ -216,13 +237,13 @@ export class KeywordIndex {
   /** Connection failures become the typed 503 error; anything else (a bug, bad SQL) keeps its own error. */
   private async run<Row extends pg.QueryResultRow>(
     operation: string,
-    sql: string,
+    sql: string | ((ranking: KeywordRanking) => string),
     params: unknown[],
   ): Promise<pg.QueryResult<Row>> {
     const timed = metrics.keywordIndexSeconds.startTimer({ operation });
     try {
-      await this.ensureSchema();
-      const result = await this.pool.query<Row>(sql, params);
+      const ranking = await this.ensureSchema();
+      const result = await this.pool.query<Row>(typeof sql === "string" ? sql : sql(ranking), params);
       timed();
       return result;
     } catch (error) {

@@ -1,7 +1,7 @@
 /**
  * The keyword index's one table: a row per stored chunk, keyed like the vector store (source and
  * the vector's id), with the fields filters and the audit use and the chunk's text as a tsvector.
- * The GIN index serves `@@`; the jsonb_path_ops index serves metadata equality (`@>`).
+ * The jsonb_path_ops index serves metadata equality (`@>`).
  */
 export const keywordTable = "keyword_chunks";
 
@@ -17,7 +17,20 @@ export const keywordSchemaStatements = [
     tsv tsvector not null,
     primary key (source, id)
   )`,
-  `create index if not exists ${keywordTable}_tsv on ${keywordTable} using gin (tsv)`,
   `create index if not exists ${keywordTable}_rows on ${keywordTable} (source, "table", row_key)`,
   `create index if not exists ${keywordTable}_metadata on ${keywordTable} using gin (metadata jsonb_path_ops)`,
 ];
+
+/**
+ * How matches are found and ordered. GIN finds matches but keeps no positions, so every match is
+ * fetched and ranked; RUM (the `rum` extension, when the database has it) keeps them and returns
+ * matches in rank order, so a query over a large source ranks a bounded pool instead.
+ */
+export type KeywordRanking = "gin" | "rum";
+
+export const textIndexStatements: Record<KeywordRanking, string[]> = {
+  gin: [`create index if not exists ${keywordTable}_tsv on ${keywordTable} using gin (tsv)`],
+  // The GIN index is not dropped when RUM arrives: a process of an older version still creating it at start
+  // would otherwise take turns with this one building and dropping it, each time locking out writes.
+  rum: [`create index if not exists ${keywordTable}_rum on ${keywordTable} using rum (tsv rum_tsvector_ops)`],
+};

@@ -5,7 +5,7 @@ import { ExtractiveProvider } from "./extractive.js";
 import { GeminiProvider } from "./gemini.js";
 import { OpenAiCompatibleProvider } from "./openai-compatible.js";
 import type { LlmProvider } from "./provider.js";
-import { configuredProviders, defaultProvider, type LlmProviderName } from "./providers.js";
+import { type LlmProviderName, providersDefaultFirst } from "./providers.js";
 
 /**
  * Retries after the first attempt on 429/5xx. Fixed until the config grows an
@@ -20,10 +20,9 @@ export const defaultLlmMaxRetries = 2;
  * @example resolveProvider(createLlmProviders(settings, embedder), body.provider).stream(request, { signal })
  */
 export function createLlmProviders(settings: Settings, embedder: Embedder): ReadonlyMap<LlmProviderName, LlmProvider> {
-  const defaultName = defaultProvider(settings).name;
-  const names = configuredProviders(settings).map((provider) => provider.name);
-  const ordered = [defaultName, ...names.filter((name) => name !== defaultName)];
-  return new Map(ordered.map((name) => [name, createProvider(name, settings, embedder)]));
+  return new Map(
+    providersDefaultFirst(settings).map(({ name }) => [name, createProvider(name, settings, embedder)] as const),
+  );
 }
 
 /** The provider a request named, or the default when it named none. */

@@ -27,4 +27,10 @@ export type {
   LlmTurn,
   LlmUsage,
 } from "./provider.js";
-export { configuredProviders, defaultProvider, type LlmProviderInfo, type LlmProviderName } from "./providers.js";
+export {
+  configuredProviders,
+  defaultProvider,
+  type LlmProviderInfo,
+  type LlmProviderName,
+  providersDefaultFirst,
+} from "./providers.js";

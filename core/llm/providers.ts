@@ -27,3 +27,11 @@ export function defaultProvider(settings: Settings): LlmProviderInfo {
   // The config schema refuses an LLM_PROVIDER whose settings are missing, so this always finds one.
   return chosen ?? (providers.at(-1) as LlmProviderInfo);
 }
+
+/** The configured providers, the default first: the order `/llm/providers` lists and requests fall back in. */
+export function providersDefaultFirst(settings: Settings): (LlmProviderInfo & { default: boolean })[] {
+  const chosen = defaultProvider(settings).name;
+  return configuredProviders(settings)
+    .map((provider) => ({ ...provider, default: provider.name === chosen }))
+    .sort((a, b) => Number(b.default) - Number(a.default));
+}

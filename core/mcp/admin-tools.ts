@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { sourceNameSchema } from "../config/index.js";
 import { ingestTable } from "../ingest/index.js";
-import { rememberIngestion } from "../sync/index.js";
+import { recordSyncSpec } from "../sync/index.js";
 import { VectorStoreUnavailableError } from "../vectors/index.js";
 import { defineTool } from "./tool.js";
 
@@ -33,10 +33,7 @@ export const ingestTableTool = defineTool({
       maxRows: args.max_rows,
     };
     const summary = await ingestTable({ ...context, vectors }, request, { signal });
-    // Recorded as POST /ingest-data records it, so a later sync names only the table; failing that is not failing the ingestion.
-    await rememberIngestion(context, request).catch((error: unknown) =>
-      context.logger.warn({ err: error, source: args.source, table: args.table }, "sync spec not recorded"),
-    );
+    await recordSyncSpec(context, request);
     return {
       text: `Ingested ${summary.documents} rows of ${summary.source}/${summary.table} as ${summary.chunks} vectors (${summary.skipped} without text, ${summary.failed} failed).`,
       structured: { ...summary },

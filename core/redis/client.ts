@@ -1,4 +1,5 @@
 import { Redis } from "ioredis";
+import { ComponentUnavailableError } from "../errors/index.js";
 import { metrics } from "../metrics/index.js";
 
 /**
@@ -52,4 +53,25 @@ export async function ensureRedisReady(redis: Redis, connectTimeoutMs = 2_000): 
 /** A function, not an inline check, so TypeScript does not narrow the status across an await. */
 function isReady(redis: Redis): boolean {
   return redis.status === "ready";
+}
+
+/**
+ * The one way to get a usable Redis: configured, connected and ready, or ComponentUnavailableError
+ * (a 503 naming redis) saying which. `purpose` says what needs it when Redis is not configured.
+ */
+export async function readyRedis(
+  redis: Redis | undefined,
+  options: { purpose?: string; connectTimeoutMs?: number } = {},
+): Promise<Redis> {
+  if (!redis) {
+    throw new ComponentUnavailableError("redis", {
+      message: `${options.purpose ?? "this"} needs redis, which is not configured (REDIS_URL)`,
+    });
+  }
+  try {
+    await ensureRedisReady(redis, options.connectTimeoutMs);
+  } catch (error) {
+    throw new ComponentUnavailableError("redis", { cause: error });
+  }
+  return redis;
 }

@@ -1,2 +1,2 @@
-export { createRedis, ensureRedisReady, pingRedis } from "./client.js";
+export { createRedis, ensureRedisReady, pingRedis, readyRedis } from "./client.js";
 export { guardRedis } from "./guard.js";

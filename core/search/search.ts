@@ -120,7 +120,8 @@ export async function search(dependencies: SearchDependencies, request: SearchRe
     const byId = new Map<string, SearchMatch>();
     for (const [index, match] of vectorFound.entries()) byId.set(match.id, vectorOnly(match, index));
     // An identifier found verbatim outranks every looser match, whatever the vector side thought of it.
-    for (const match of keywordMatches) if (match.exact) fused.set(match.id, (fused.get(match.id) ?? 0) + exactBonus);
+    for (const match of keywordMatches)
+      if (match.verbatim) fused.set(match.id, (fused.get(match.id) ?? 0) + match.verbatim * verbatimBonus);
     for (const [index, match] of keywordMatches.entries()) {
       const known = byId.get(match.id);
       if (!known) byId.set(match.id, keywordOnly(match, index));
@@ -226,15 +227,18 @@ function vectorOnly(match: VectorMatch, index: number): SearchMatch {
   };
 }
 
-/** Added to the score of a chunk holding an identifier query verbatim, so it ranks first. */
-const exactBonus = 1;
+/**
+ * Added, once or twice, to the score of a chunk holding an identifier query verbatim in any case or in the
+ * query's own case, so those rank first, the same case before the rest.
+ */
+const verbatimBonus = 1;
 
 function keywordOnly(match: KeywordMatch, index: number): SearchMatch {
   return {
     id: match.id,
     content: match.content,
     metadata: match.metadata,
-    relevance_score: round(match.score + (match.exact ? exactBonus : 0)),
+    relevance_score: round(match.score + match.verbatim * verbatimBonus),
     matched_by: ["keyword"],
     vector_similarity: null,
     vector_rank: null,

@@ -6,7 +6,7 @@ export interface DocumentShape {
   table: string;
   textFields: readonly string[];
   metadataFields: readonly string[];
-  /** Empty: the id hashes the row's selected values (see README: an edited row then gets a new id). */
+  /** Empty: the id hashes the row's selected values (see docs/sources.md: an edited row then gets a new id). */
   primaryKey: readonly string[];
 }
 

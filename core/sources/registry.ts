@@ -1,4 +1,5 @@
 import type { Settings, SourceConfig } from "../config/index.js";
+import { unreachable } from "../errors/index.js";
 import { SourceNotFoundError } from "./errors.js";
 import { FileConnector } from "./file-connector.js";
 import { MongoConnector } from "./mongo-connector.js";
@@ -74,7 +75,10 @@ export function createConnector(
       return new PostgresConnector(config);
     case "mongodb":
       return new MongoConnector(config, { sampleSize: settings.SCHEMA_SAMPLE_SIZE });
-    default:
+    case "csv":
+    case "jsonl":
       return new FileConnector(config, { dataDir: settings.DATA_DIR, sampleSize: settings.SCHEMA_SAMPLE_SIZE });
+    default:
+      return unreachable(config, "source kind");
   }
 }

@@ -1,7 +1,6 @@
 import type { Redis } from "ioredis";
-import { ComponentUnavailableError } from "../errors/index.js";
 import type { BatchStatusEvent } from "../messaging/index.js";
-import { guardRedis } from "../redis/index.js";
+import { guardRedis, readyRedis } from "../redis/index.js";
 
 export type BatchState = "queued" | "processing" | "completed" | "failed" | "completed_with_errors";
 
@@ -152,13 +151,7 @@ export class BatchStatusStore {
     };
   }
 
-  private async connected(): Promise<Redis> {
-    if (!this.redis) throw new ComponentUnavailableError("redis", { message: "redis is not configured (REDIS_URL)" });
-    try {
-      if (this.redis.status === "wait" || this.redis.status === "end") await this.redis.connect();
-      return this.redis;
-    } catch (error) {
-      throw new ComponentUnavailableError("redis", { cause: error });
-    }
+  private connected(): Promise<Redis> {
+    return readyRedis(this.redis, { purpose: "batch status" });
   }
 }

@@ -1,7 +1,7 @@
 export { type AuditReport, type AuditRequest, auditTable, type Drift } from "./audit.js";
 export { SyncInProgressError, SyncSpecMissingError, SyncTooLargeError, WatermarkTypeError } from "./errors.js";
 export { type QueueSyncDependencies, queueSync, runSyncRequest } from "./queue.js";
-export { readSyncState, rememberIngestion } from "./records.js";
+export { readSyncState, recordSyncSpec, rememberIngestion } from "./records.js";
 export { runScheduledSync, type ScheduledOutcome, type SyncTableName } from "./scheduled.js";
 export { type SyncSpec, type SyncSpecChanges, syncSpecSchema } from "./spec.js";
 export { type SyncLock, type SyncState, SyncStateStore } from "./state.js";

@@ -1,4 +1,5 @@
 import { NotFoundError } from "../errors/index.js";
+import type { Logger } from "../logging/index.js";
 import type { RowFilter } from "../sources/index.js";
 import { syncSpecSchema } from "./spec.js";
 import type { SyncState } from "./state.js";
@@ -45,4 +46,21 @@ export async function readSyncState(
   const state = await stateStore(dependencies).get(connector.name, table);
   if (!state) throw new NotFoundError(`no sync state for '${table}' in source '${source}'`, { source, table });
   return state;
+}
+
+/**
+ * {@link rememberIngestion} after an ingestion that succeeded (or was queued): every way in (HTTP, the
+ * async route, MCP, the CLI) records the spec the same way, and failing to record it is logged, since
+ * the ingestion itself is not undone by it.
+ */
+export async function recordSyncSpec(
+  dependencies: StateDependencies & { logger: Logger },
+  ingestion: Parameters<typeof rememberIngestion>[1],
+): Promise<void> {
+  await rememberIngestion(dependencies, ingestion).catch((error: unknown) =>
+    dependencies.logger.warn(
+      { err: error, source: ingestion.source, table: ingestion.table },
+      "sync spec not recorded",
+    ),
+  );
 }

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import { z } from "zod";
 import { ComponentUnavailableError } from "../errors/index.js";
-import { guardRedis } from "../redis/index.js";
+import { guardRedis, readyRedis } from "../redis/index.js";
 import { type SyncSpec, sameSpec, syncSpecSchema } from "./spec.js";
 import { type Watermark, watermarkSchema } from "./watermark.js";
 
@@ -187,14 +187,8 @@ export class SyncStateStore {
     return guardRedis(() => operation(redis));
   }
 
-  private async connected(): Promise<Redis> {
-    if (!this.redis) throw new ComponentUnavailableError("redis", { message: "redis is not configured (REDIS_URL)" });
-    try {
-      if (this.redis.status === "wait" || this.redis.status === "end") await this.redis.connect();
-      return this.redis;
-    } catch (error) {
-      throw new ComponentUnavailableError("redis", { cause: error });
-    }
+  private connected(): Promise<Redis> {
+    return readyRedis(this.redis, { purpose: "sync state" });
   }
 }
 

@@ -45,7 +45,7 @@ export interface StoreMirror {
 
 /**
  * Chroma, one collection per embedding model and source. A source filter then picks collections
- * instead of scanning metadata (a `where` on this Chroma is about thirty times slower than a plain
+ * instead of scanning metadata (a `where` on this Chroma is about 14 times slower than a plain
  * kNN); a query over every source fans out to each collection and merges by score.
  */
 export class VectorStore {

@@ -1,6 +1,6 @@
 import { applyRowChanges, type ChangeEventValue, changeEventSchema, toRowChange } from "../../core/cdc/index.js";
 import type { AppContext } from "../../core/context/index.js";
-import { type DecodedRecord, decodeKafkaEvent } from "../../core/messaging/index.js";
+import type { DecodedRecord } from "../../core/messaging/index.js";
 import { VectorStoreUnavailableError } from "../../core/vectors/index.js";
 import { defaultContext } from "../shared/default-context.js";
 import { type ContextProvider, createConsumer } from "./shared/consumer.js";
@@ -31,37 +31,39 @@ function dependencies(context: AppContext) {
  * handling, so a poison event gets its own retries and dead letter and the rest still apply.
  */
 export function createCdcConsumer(getContext: ContextProvider) {
-  return async (event: unknown) => {
-    const context = getContext();
-    const applied = new Set<string>();
-    try {
-      const parsed = decodeKafkaEvent(event).flatMap((record) => {
-        const value = parseEvent(record);
-        // An unreadable record is left to the record-by-record pass, which dead-letters it.
-        return value && namesRows(value) ? [{ record, change: toRowChange(value, record.key) }] : [];
-      });
-      await applyRowChanges(
-        dependencies(context),
-        parsed.map((entry) => entry.change),
-      );
-      for (const { record } of parsed) applied.add(recordId(record));
-    } catch (error) {
-      context.logger.warn({ consumer: "cdc-consumer", err: error }, "batch apply failed; applying record by record");
-    }
-    return createConsumer(
-      {
-        name: "cdc-consumer",
-        schema: changeEventSchema,
-        // Change events belong to no ingestion batch.
-        reportFailures: false,
-        handle: async (context, value, record) => {
-          if (!namesRows(value) || applied.has(recordId(record))) return;
-          await applyRowChanges(dependencies(context), [toRowChange(value, record.key)]);
-        },
+  return createConsumer(
+    {
+      name: "cdc-consumer",
+      schema: changeEventSchema,
+      prepare: async (context, records) => {
+        const applied = new Set<string>();
+        try {
+          const parsed = records.flatMap((record) => {
+            const value = parseEvent(record);
+            // An unreadable record is left to the record-by-record pass, which dead-letters it.
+            return value && namesRows(value) ? [{ record, change: toRowChange(value, record.key) }] : [];
+          });
+          await applyRowChanges(
+            dependencies(context),
+            parsed.map((entry) => entry.change),
+          );
+          for (const { record } of parsed) applied.add(recordId(record));
+        } catch (error) {
+          context.logger.warn(
+            { consumer: "cdc-consumer", err: error },
+            "batch apply failed; applying record by record",
+          );
+        }
+        return (record) => applied.has(recordId(record));
       },
-      () => context,
-    )(event);
-  };
+      // Change events belong to no ingestion batch: a dead letter is all there is to record.
+      handle: async (context, value, record) => {
+        if (!namesRows(value)) return;
+        await applyRowChanges(dependencies(context), [toRowChange(value, record.key)]);
+      },
+    },
+    getContext,
+  );
 }
 
 export const handler = createCdcConsumer(defaultContext);

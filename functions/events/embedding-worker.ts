@@ -3,6 +3,7 @@ import { embeddingRequestSchema } from "../../core/messaging/index.js";
 import { VectorStoreUnavailableError } from "../../core/vectors/index.js";
 import { defaultContext } from "../shared/default-context.js";
 import { type ContextProvider, createConsumer } from "./shared/consumer.js";
+import { reportIngestFailure } from "./shared/ingest-dead-letter.js";
 
 /** embedding-requests → embeds a group, upserts it into Chroma, reports progress. */
 export function createEmbeddingWorker(getContext: ContextProvider) {
@@ -10,7 +11,7 @@ export function createEmbeddingWorker(getContext: ContextProvider) {
     {
       name: "embedding-worker",
       schema: embeddingRequestSchema,
-      reportFailures: true,
+      onDeadLetter: reportIngestFailure,
       handle: (context, message) => {
         if (!context.publisher) throw new Error("kafka is not configured");
         if (!context.vectors) throw new VectorStoreUnavailableError();

@@ -2,6 +2,7 @@ import { runIngestionRequest } from "../../core/ingest/index.js";
 import { ingestionRequestSchema } from "../../core/messaging/index.js";
 import { defaultContext } from "../shared/default-context.js";
 import { type ContextProvider, createConsumer } from "./shared/consumer.js";
+import { reportIngestFailure } from "./shared/ingest-dead-letter.js";
 
 /** data-ingestion → streams the named source and publishes its chunks to embedding-requests. */
 export function createIngestionWorker(getContext: ContextProvider) {
@@ -9,7 +10,7 @@ export function createIngestionWorker(getContext: ContextProvider) {
     {
       name: "ingestion-worker",
       schema: ingestionRequestSchema,
-      reportFailures: true,
+      onDeadLetter: reportIngestFailure,
       handle: (context, message) => {
         if (!context.publisher) throw new Error("kafka is not configured");
         return runIngestionRequest({ ...context, publisher: context.publisher }, message);

@@ -8,7 +8,6 @@ export function createStatusConsumer(getContext: ContextProvider) {
     {
       name: "status-consumer",
       schema: batchStatusEventSchema,
-      reportFailures: false,
       handle: (context, event) => context.batches.apply(event),
     },
     getContext,

@@ -11,7 +11,6 @@ export function createSyncWorker(getContext: ContextProvider) {
       name: "sync-worker",
       schema: syncRequestSchema,
       // A sync has no batch status: its failure is recorded in the table's sync state.
-      reportFailures: false,
       handle: async (context, message) => {
         if (!context.vectors) throw new VectorStoreUnavailableError();
         const summary = await runSyncRequest({ ...context, vectors: context.vectors }, message);

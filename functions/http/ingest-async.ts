@@ -2,11 +2,11 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { handle } from "hono/aws-lambda";
 import { NotFoundError } from "../../core/errors/index.js";
 import { queueIngestion } from "../../core/ingest/index.js";
+import { recordSyncSpec } from "../../core/sync/index.js";
 import { defaultContext } from "../shared/default-context.js";
 import { type ContextProvider, createFunctionApp } from "./shared/create-app.js";
 import { IngestRequestSchema, toIngestRequest } from "./shared/ingest-schemas.js";
 import { bodyErrorResponses, ErrorSchema, errorResponses, sourceNotFoundResponse } from "./shared/schemas.js";
-import { recordSyncSpec } from "./shared/sync-spec.js";
 
 const BatchStatusSchema = z
   .object({
@@ -76,7 +76,7 @@ export function createIngestAsyncApp(getContext: ContextProvider) {
   app.openapi(queueRoute, async (c) => {
     const request = toIngestRequest(c.req.valid("json"));
     const queued = await queueIngestion(c.var.context, request);
-    await recordSyncSpec(c, request);
+    await recordSyncSpec(c.var.context, request);
     return c.json(queued, 202);
   });
 

@@ -1,12 +1,12 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { handle } from "hono/aws-lambda";
 import { ingestTable } from "../../core/ingest/index.js";
+import { recordSyncSpec } from "../../core/sync/index.js";
 import { VectorStoreUnavailableError } from "../../core/vectors/index.js";
 import { defaultContext } from "../shared/default-context.js";
 import { type ContextProvider, createFunctionApp } from "./shared/create-app.js";
 import { IngestRequestSchema, toIngestRequest } from "./shared/ingest-schemas.js";
 import { bodyErrorResponses, errorResponse, errorResponses, sourceNotFoundResponse } from "./shared/schemas.js";
-import { recordSyncSpec } from "./shared/sync-spec.js";
 
 const IngestSummarySchema = z
   .object({
@@ -45,7 +45,7 @@ export function createIngestApp(getContext: ContextProvider) {
     if (!vectors) throw new VectorStoreUnavailableError();
     const request = toIngestRequest(body);
     const summary = await ingestTable({ ...c.var.context, vectors }, request, { signal: c.req.raw.signal });
-    await recordSyncSpec(c, request);
+    await recordSyncSpec(c.var.context, request);
     return c.json(summary, 200);
   });
 

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { handle } from "hono/aws-lambda";
-import { configuredProviders, defaultProvider } from "../../core/llm/index.js";
+import { defaultProvider, providersDefaultFirst } from "../../core/llm/index.js";
 import { defaultContext } from "../shared/default-context.js";
 import { type ContextProvider, createFunctionApp } from "./shared/create-app.js";
 import { errorResponses } from "./shared/schemas.js";
@@ -43,12 +43,7 @@ export function createLlmApp(getContext: ContextProvider) {
   const app = createFunctionApp(getContext);
 
   app.openapi(providersRoute, (c) => {
-    const { settings } = c.var.context;
-    const chosen = defaultProvider(settings).name;
-    const providers = configuredProviders(settings)
-      .map((provider) => ({ ...provider, default: provider.name === chosen }))
-      .sort((a, b) => Number(b.default) - Number(a.default));
-    return c.json({ providers }, 200);
+    return c.json({ providers: providersDefaultFirst(c.var.context.settings) }, 200);
   });
 
   app.openapi(currentRoute, (c) => c.json({ ...defaultProvider(c.var.context.settings), default: true }, 200));

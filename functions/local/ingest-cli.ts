@@ -4,6 +4,7 @@ import { parseArgs } from "node:util";
 import { createAppContext } from "../../core/context/index.js";
 import { type IngestProgress, ingestTable } from "../../core/ingest/index.js";
 import { createLogger } from "../../core/logging/index.js";
+import { recordSyncSpec } from "../../core/sync/index.js";
 import { loadLocalSettings } from "./settings.js";
 
 const usage = "usage: npm run ingest -- --source NAME --table TABLE --text-fields a,b [--fields x,y] [--max-rows N]";
@@ -48,21 +49,20 @@ async function main(): Promise<number> {
   }
   const started = performance.now();
   try {
-    const summary = await ingestTable(
-      { ...context, vectors: context.vectors },
-      {
-        source: values.source,
-        table: values.table,
-        textFields,
-        fields: list(values.fields),
-        maxRows: values["max-rows"] ? Number(values["max-rows"]) : undefined,
-      },
-      {
-        limit: Number.MAX_SAFE_INTEGER,
-        onProgress: (progress) => process.stderr.write(`\r${progressLine(progress, started)}`),
-      },
-    );
+    const request = {
+      source: values.source,
+      table: values.table,
+      textFields,
+      fields: list(values.fields),
+      maxRows: values["max-rows"] ? Number(values["max-rows"]) : undefined,
+    };
+    const summary = await ingestTable({ ...context, vectors: context.vectors }, request, {
+      limit: Number.MAX_SAFE_INTEGER,
+      onProgress: (progress) => process.stderr.write(`\r${progressLine(progress, started)}`),
+    });
     process.stderr.write("\n");
+    // As /ingest-data does, so a later `POST /sync/{source}` names only the table.
+    await recordSyncSpec(context, request);
     console.log(JSON.stringify(summary));
     return 0;
   } catch (error) {

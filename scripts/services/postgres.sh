@@ -14,7 +14,9 @@ PG_DATABASES=(chat chat_test chat_search chat_search_test)
 pg_as_postgres() { runuser -u postgres -- "$@"; }
 
 postgres_install() {
-  [[ -x "$PG_BIN/postgres" ]] || apt_install postgresql-15
+  # RUM (an index that returns full-text matches in rank order) serves the keyword index's ranking;
+  # without it the keyword index falls back to GIN, slower on large sources (docs/retrieval.md).
+  apt_install postgresql-15 postgresql-15-rum
   id postgres >/dev/null 2>&1 || die "the postgres system user is missing after installing postgresql-15"
   mkdir -p "$PG_HOME"
   # The postgres user must be able to reach the data folder through the project path.
@@ -69,6 +71,19 @@ postgres_create_databases() {
     if [[ "$(pg_as_postgres "${psql[@]}" -tAc "SELECT 1 FROM pg_database WHERE datname = '$database'")" != 1 ]]; then
       pg_as_postgres "${psql[@]}" -c "CREATE DATABASE $database OWNER $PG_USER_NAME" || return 1
     fi
+  done
+  postgres_enable_rum
+}
+
+# The keyword index's databases get the rum extension (only a superuser may create it). A server
+# still running the binaries from before an upgrade cannot load it until restarted: then the
+# keyword index uses GIN, so this never fails the start.
+postgres_enable_rum() {
+  local database
+  for database in chat_search chat_search_test; do
+    pg_as_postgres "$PG_BIN/psql" -h "$PG_HOME" -p "$PG_PORT" -U postgres -d "$database" -q \
+      -c "SET client_min_messages = warning; CREATE EXTENSION IF NOT EXISTS rum" >/dev/null 2>&1 \
+      || log "the rum extension is not loadable in $database (restart postgres after an upgrade); the keyword index uses GIN"
   done
 }
 

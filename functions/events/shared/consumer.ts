@@ -1,14 +1,11 @@
 import type { z } from "zod";
 import type { AppContext } from "../../../core/context/index.js";
 import { ComponentUnavailableError } from "../../../core/errors/index.js";
-import { countIngestFailure, failureEvents } from "../../../core/ingest/index.js";
 import {
-  batchStatusEventSchema,
   type DecodedRecord,
   decodeKafkaEvent,
   processRecords,
   type RecordOutcome,
-  topics,
 } from "../../../core/messaging/index.js";
 import { flushMetrics, setMetricsMode } from "../../../core/metrics/index.js";
 
@@ -18,8 +15,13 @@ export interface ConsumerDefinition<T> {
   name: string;
   schema: z.ZodType<T>;
   handle: (context: AppContext, message: T, record: DecodedRecord) => Promise<void>;
-  /** Whether a dead-lettered message is recorded on its batch's status. */
-  reportFailures: boolean;
+  /** Told when a record is given up on (after its dead letter is written), e.g. to count it on its batch. */
+  onDeadLetter?: (context: AppContext, message: T | undefined, error: string) => Promise<void>;
+  /**
+   * A pass over the whole event before the record-by-record one, for consumers that apply a batch at
+   * once; it answers which records it handled, and those are acknowledged without `handle`.
+   */
+  prepare?: (context: AppContext, records: readonly DecodedRecord[]) => Promise<(record: DecodedRecord) => boolean>;
 }
 
 /**
@@ -54,22 +56,16 @@ export function createConsumer<T>(definition: ConsumerDefinition<T>, getContext:
       );
       if (context.settings.METRICS_MODE === "emf") flushMetrics({ namespace: context.settings.SERVICE_NAME });
     };
+    const handled = definition.prepare ? await definition.prepare(context, records) : () => false;
+    const { onDeadLetter } = definition;
     const outcomes = await processRecords(records, {
       schema: definition.schema,
       publisher,
       logger: context.logger,
-      handle: (message, record) => definition.handle(context, message, record),
-      onDeadLetter: definition.reportFailures
-        ? (message, error) => {
-            countIngestFailure(message as Parameters<typeof countIngestFailure>[0]);
-            return publisher.publish(
-              topics.batchStatus,
-              (message as { batch_id?: string } | undefined)?.batch_id ?? "unknown",
-              batchStatusEventSchema,
-              failureEvents(message as Parameters<typeof failureEvents>[0], error),
-            );
-          }
-        : undefined,
+      handle: async (message, record) => {
+        if (!handled(record)) await definition.handle(context, message, record);
+      },
+      onDeadLetter: onDeadLetter && ((message, error) => onDeadLetter(context, message, error)),
     }).catch((error: unknown) => {
       // A dead letter could not be written: nothing is committed and the batch comes again.
       logBatch("failed", []);

@@ -58,7 +58,7 @@ describe("loadConfig", () => {
     expect(settings.SERVICE_NAME).toBe("from-file");
   });
 
-  it("describes every setting, for the README table", () => {
+  it("describes every setting, for the settings table in docs/settings.md", () => {
     for (const [key, schema] of Object.entries(settingsSchema.shape)) {
       expect(schema.description, key).toBeTruthy();
     }

@@ -3,7 +3,7 @@ import { describeQueryTable, querySpecSchema, runQuery } from "../../../core/que
 import { createTestContext } from "../../support/app-context.js";
 import { uniqueName } from "../../support/services.js";
 
-describe("the README's /query example on the bundled samples", () => {
+describe("the /query example in docs/query.md on the bundled samples", () => {
   const source = uniqueName("samples").replace(/-/g, "_");
   const context = createTestContext({
     REDIS_KEY_PREFIX: `${source}:`,

@@ -56,7 +56,6 @@ describe("consumer batches: one log line each, EMF after each event", () => {
       {
         name: "test-consumer",
         schema: z.object({ n: z.number() }),
-        reportFailures: false,
         handle: async () => undefined,
       },
       () => context,

@@ -131,7 +131,7 @@ describe("hybrid retrieval: a PostgreSQL full-text index beside the vectors, on 
     expect(keyword.body.results[0]).toMatchObject({ matched_by: ["keyword"], vector_similarity: null });
   });
 
-  it("puts the one row holding an identifier verbatim first, however its parts are spread elsewhere", async () => {
+  it("puts the rows holding an identifier verbatim first, its own case first, however its parts are spread elsewhere", async () => {
     const keywords = context.keywords;
     if (!keywords) throw new Error("the keyword index is configured in tests");
     const flags = `${source}_ids`;
@@ -143,6 +143,8 @@ describe("hybrid retrieval: a PostgreSQL full-text index beside the vectors, on 
     // Short rows dense with the identifier's parts: an OR of `rwf | append` ranks them above the real one.
     await keywords.upsert(flags, [
       row("exact", "The flag RWF_APPEND makes pwritev2 write at the end of the file, whatever the file offset says."),
+      // Verbatim in another case, and denser: after the row in the query's own case, before the rest.
+      row("othercase", "rwf_append: rwf_append append"),
       ...["rwf append", "append rwf", "append append rwf", "rwf rwf append"].map((text, index) =>
         row(`spam${index}`, text),
       ),
@@ -151,8 +153,9 @@ describe("hybrid retrieval: a PostgreSQL full-text index beside the vectors, on 
       for (const mode of ["keyword", "hybrid"]) {
         const { status, body } = await search({ query: "RWF_APPEND", mode, filters: { source: flags } });
         expect(status).toBe(200);
-        expect(ids(body)[0], mode).toBe(`${flags}:flags:exact`);
+        expect(ids(body).slice(0, 2), mode).toEqual([`${flags}:flags:exact`, `${flags}:flags:othercase`]);
         expect(body.results[0].relevance_score).toBeGreaterThan(body.results[1].relevance_score);
+        expect(body.results[1].relevance_score).toBeGreaterThan(body.results[2].relevance_score);
       }
       // Words are not identifiers: no verbatim bonus, plain ranking.
       const words = await search({ query: "append", mode: "keyword", filters: { source: flags } });

@@ -14,14 +14,14 @@ const chatKey = generateApiKey();
 const adminKey = generateApiKey();
 const document = (await (await createLocalApp().request("/openapi.json")).json()) as OpenApiDocument;
 
-/** The README's access rules, by path: who may call each documented operation. */
+/** docs/security.md's access rules, by path: who may call each documented operation. */
 function accessOf(path: string): "public" | "chat" | "admin" {
   if (path === "/" || path === "/health") return "public";
   if (/^\/(chat|search|api\/llm|status|mcp|v1)(\/|$)/.test(path)) return "chat";
   return "admin";
 }
 
-/** The security headers the README promises on every response. */
+/** The security headers docs/security.md promises on every response. */
 const securityHeaders = {
   "x-content-type-options": "nosniff",
   "x-frame-options": "SAMEORIGIN",
@@ -79,7 +79,7 @@ describe("the access matrix: each key scope against each documented operation, a
     });
   };
 
-  it("answers each operation by the README's rules: public to all, chat to both keys, admin to the admin key", async () => {
+  it("answers each operation by docs/security.md's rules: public to all, chat to both keys, admin to the admin key", async () => {
     const cells: string[] = [];
     const expected: string[] = [];
     for (const endpoint of listEndpoints(document)) {
@@ -100,7 +100,7 @@ describe("the access matrix: each key scope against each documented operation, a
               ? "401"
               : "403";
         expected.push(`${endpoint.method} ${endpoint.path} as ${caller}: ${want}`);
-        // Every answer, refusals included, carries the headers the README lists.
+        // Every answer, refusals included, carries the headers docs/security.md lists.
         expect({ route: `${endpoint.method} ${endpoint.path}`, ...headersOf(response) }).toEqual({
           route: `${endpoint.method} ${endpoint.path}`,
           ...securityHeaders,

@@ -5,6 +5,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppContext } from "../../../core/context/index.js";
+import { readSyncState } from "../../../core/sync/index.js";
 import { createTestContext } from "../../support/app-context.js";
 import { testServices, uniqueName } from "../../support/services.js";
 
@@ -29,6 +30,7 @@ describe("npm run ingest: the CLI over the same ingestion as POST /ingest-data",
       DATA_DIR: dataDir,
       CHROMA_URL: testServices.chromaUrl,
       REDIS_URL: testServices.redisUrl,
+      REDIS_KEY_PREFIX: `${source}:`,
       KAFKA_BROKERS: "",
       SOURCES: JSON.stringify([{ name: source, kind: "csv", path: "shop" }]),
     };
@@ -36,6 +38,10 @@ describe("npm run ingest: the CLI over the same ingestion as POST /ingest-data",
   });
   afterAll(async () => {
     await context?.vectors?.deleteSource(source);
+    if (context?.redis) {
+      const keys = await context.redis.keys(`${source}:*`);
+      if (keys.length) await context.redis.del(...keys);
+    }
     await context?.close();
     await rm(dataDir, { recursive: true, force: true });
   });
@@ -64,6 +70,9 @@ describe("npm run ingest: the CLI over the same ingestion as POST /ingest-data",
     expect(JSON.parse(result.stdout)).toMatchObject({ source, table: "lamps.csv", documents: 5, failed: 0 });
     expect(result.stderr).toMatch(/rows read, \d+ embedded/);
     expect(await context.vectors?.count(source)).toBe(5);
+    // Recorded as /ingest-data records it, so a later sync names only the table.
+    const state = await readSyncState(context, source, "lamps.csv");
+    expect(state.spec).toMatchObject({ text_fields: ["name", "description"] });
   });
 
   it("exits 1 naming the problem for an unknown source, and 2 with its usage without text fields", async () => {
