@@ -2,6 +2,7 @@ import type { Redis } from "ioredis";
 import { z } from "zod";
 import { InvalidInputError } from "../errors/index.js";
 import { guardRedis as guard, readyRedis } from "../redis/index.js";
+import type { ChatToolCall } from "./tools.js";
 
 /**
  * A user name as a Redis key segment: a fixed alphabet with no ':' and no wildcard, so one
@@ -24,7 +25,24 @@ export interface HistoryMessage {
   timestamp: string;
   /** The provider that wrote an assistant message. */
   provider?: string | undefined;
+  /** The tools the model called for an assistant message, with what they returned (rows capped). */
+  tool_calls?: StoredToolCall[] | undefined;
 }
+
+/** Rows of a query result kept in history: enough to read the answer's [Qn] again, not a copy of the table. */
+export const storedQueryRows = 20;
+
+const storedToolCallSchema = z.object({
+  name: z.string(),
+  arguments: z.unknown(),
+  label: z.string().optional(),
+  rows: z.array(z.record(z.string(), z.unknown())).optional(),
+  row_count: z.number().int().optional(),
+  truncated: z.boolean().optional(),
+  cited_sources: z.array(z.number().int()).optional(),
+  error: z.object({ code: z.string(), message: z.string() }).optional(),
+});
+export type StoredToolCall = z.infer<typeof storedToolCallSchema>;
 
 const storedMessageSchema = z.object({
   index: z.number().int(),
@@ -32,7 +50,23 @@ const storedMessageSchema = z.object({
   content: z.string(),
   timestamp: z.string(),
   provider: z.string().optional(),
+  tool_calls: z.array(storedToolCallSchema).optional(),
 });
+
+/** A turn's tool calls as history keeps them: each query's label and first rows, each search's row numbers, each error. */
+export function storedToolCalls(calls: readonly ChatToolCall[]): StoredToolCall[] {
+  return calls.map((call) => {
+    const stored: StoredToolCall = { name: call.name, arguments: call.arguments };
+    if (call.error) stored.error = call.error;
+    else if (call.result && "label" in call.result) {
+      stored.label = call.result.label;
+      stored.rows = call.result.rows.slice(0, storedQueryRows);
+      stored.row_count = call.result.rows.length;
+      stored.truncated = call.result.truncated;
+    } else if (call.result) stored.cited_sources = call.result.sources.map((source: { n: number }) => source.n);
+    return stored;
+  });
+}
 
 export interface HistorySettings {
   REDIS_KEY_PREFIX: string;
@@ -59,6 +93,7 @@ export interface Exchange {
   provider: string;
   /** When the answer completed; defaults to now. */
   at?: Date;
+  toolCalls?: StoredToolCall[];
 }
 
 /** Appends a question and its answer atomically, trims the list to the cap and renews the TTL. */
@@ -76,6 +111,7 @@ export async function saveExchange(dependencies: HistoryDependencies, user: stri
       content: exchange.answer,
       timestamp,
       provider: exchange.provider,
+      ...(exchange.toolCalls?.length ? { tool_calls: exchange.toolCalls } : {}),
     };
     const results = await redis
       .multi()

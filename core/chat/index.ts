@@ -7,11 +7,22 @@ export {
   historyKey,
   readHistory,
   recentTurns,
+  type StoredToolCall,
   saveExchange,
+  storedQueryRows,
   userNamePattern,
   userNameSchema,
 } from "./history.js";
-export { buildPrompt, type ChatSource, estimateTokens, type Prompt, type PromptInput, systemPrompt } from "./prompt.js";
+export {
+  buildPrompt,
+  type ChatSource,
+  estimateTokens,
+  type Prompt,
+  type PromptInput,
+  systemPrompt,
+  toolSystemPrompt,
+} from "./prompt.js";
+export { maxQueryableTables, type QueryableTable } from "./queryable.js";
 export {
   answer,
   type ChatAnswer,
@@ -25,3 +36,5 @@ export {
   prepareChat,
   streamAnswer,
 } from "./rag.js";
+export { type ToolLoopEvent, toolLimitAnswer } from "./tool-loop.js";
+export { type ChatQueryResult, type ChatToolCall, toolRowsShown } from "./tools.js";

@@ -24,6 +24,17 @@ export const systemPrompt = [
   "Earlier turns of the conversation are context for follow-up questions, not a source of facts.",
 ].join("\n");
 
+/** The system prompt when the model may call tools: their results are data too, cited as [n] and [Qn]. */
+export const toolSystemPrompt = [
+  "You answer questions about the user's data using only the numbered documents supplied with the question and the results of the tools you call.",
+  "Cite every fact with the number of its document in square brackets, like [1] or [2][3]; cite a figure from a query result by the query's label, like [Q1].",
+  "The documents are only the few rows most similar to the question, never the whole set: for any question of quantity (the cheapest, the most expensive, how many, an average, a total, the newest, per category) call `query` and answer from its result.",
+  "Call `search` when the documents do not hold what the question needs. If a tool returns an error, correct the call and try again, or say what could not be found.",
+  "If the data does not contain the answer, say so plainly; never guess or use outside knowledge.",
+  "Read structured fields faithfully: copy numbers, prices, quantities, dates and names exactly as they appear.",
+  "Earlier turns of the conversation are context for follow-up questions, not a source of facts.",
+].join("\n");
+
 export interface PromptInput {
   question: string;
   /** Prior messages, oldest first (already limited to the last N turns). */
@@ -35,7 +46,8 @@ export interface PromptInput {
 }
 
 export interface Prompt {
-  request: LlmRequest;
+  /** Plain turns only: tool turns are added by the loop that runs the model. */
+  request: Omit<LlmRequest, "messages"> & { messages: LlmMessage[] };
   /** The documents that made it into the prompt, numbered as cited. */
   sources: ChatSource[];
 }
@@ -62,27 +74,11 @@ export function buildPrompt(input: PromptInput): Prompt {
     estimateTokens(input.question) +
     history.reduce((total, message) => total + estimateTokens(message.content), 0);
   const kept = fitToBudget(input.matches, Math.max(0, input.contextTokens - fixed));
-  const sources = kept.map(
-    (match, index): ChatSource => ({
-      n: index + 1,
-      content: match.content,
-      metadata: match.metadata,
-      relevance_score: match.relevance_score,
-      ...(match.matched_by
-        ? {
-            matched_by: match.matched_by,
-            vector_similarity: match.vector_similarity ?? null,
-            vector_rank: match.vector_rank ?? null,
-            keyword_score: match.keyword_score ?? null,
-            keyword_rank: match.keyword_rank ?? null,
-          }
-        : {}),
-    }),
-  );
+  const sources = kept.map((match, index) => chatSource(match, index + 1));
   const documents: LlmDocument[] = sources.map((source) => ({
     n: source.n,
     content: source.content,
-    metadata: Object.fromEntries(Object.entries(source.metadata).filter(([key]) => !bookkeepingFields.has(key))),
+    metadata: rowFields(source.metadata),
   }));
   const finalTurn = `${documentsSection(sources)}\n\nQuestion: ${input.question}`;
   return {
@@ -94,6 +90,30 @@ export function buildPrompt(input: PromptInput): Prompt {
     },
     sources,
   };
+}
+
+/** A match numbered as the answer cites it. */
+export function chatSource(match: VectorMatch & MatchExplanation, n: number): ChatSource {
+  return {
+    n,
+    content: match.content,
+    metadata: match.metadata,
+    relevance_score: match.relevance_score,
+    ...(match.matched_by
+      ? {
+          matched_by: match.matched_by,
+          vector_similarity: match.vector_similarity ?? null,
+          vector_rank: match.vector_rank ?? null,
+          keyword_score: match.keyword_score ?? null,
+          keyword_rank: match.keyword_rank ?? null,
+        }
+      : {}),
+  };
+}
+
+/** A row's fields without the store's bookkeeping: what a model is shown beside the text. */
+export function rowFields(metadata: VectorMatch["metadata"]): Record<string, string | number | boolean> {
+  return Object.fromEntries(Object.entries(metadata).filter(([key]) => !bookkeepingFields.has(key)));
 }
 
 /** Keeps the best matches that fit, in score order; the best one is cut to fit rather than dropped. */

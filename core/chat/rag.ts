@@ -7,9 +7,13 @@ import type { LlmRequest } from "../llm/index.js";
 import { type LlmProvider, type LlmProviderName, resolveProvider } from "../llm/index.js";
 import { metrics } from "../metrics/index.js";
 import { type RetrievalMode, search } from "../search/index.js";
+import type { SourceRegistry } from "../sources/index.js";
 import type { MetadataFilters, VectorStore } from "../vectors/index.js";
-import { type HistoryMessage, recentTurns, saveExchange, userNameSchema } from "./history.js";
-import { buildPrompt, type ChatSource } from "./prompt.js";
+import { type HistoryMessage, recentTurns, saveExchange, storedToolCalls, userNameSchema } from "./history.js";
+import { buildPrompt, type ChatSource, toolSystemPrompt } from "./prompt.js";
+import { type QueryableTable, queryableTables } from "./queryable.js";
+import { runToolLoop } from "./tool-loop.js";
+import { type ChatQueryResult, ChatToolbox, type ChatToolCall } from "./tools.js";
 
 export interface ChatDependencies {
   settings: Settings;
@@ -18,6 +22,8 @@ export interface ChatDependencies {
   keywords?: KeywordIndex | undefined;
   redis: Redis | undefined;
   llm: ReadonlyMap<LlmProviderName, LlmProvider>;
+  /** For the `query` tool: the tables open to queries and running them. */
+  sources: SourceRegistry;
 }
 
 export interface ChatRequest {
@@ -46,7 +52,12 @@ export interface ConversationTurn {
 
 export interface ChatAnswer {
   response: string;
+  /** The prompt's documents, then rows the model's searches found, numbered as cited. */
   sources: ChatSource[];
+  /** Every tool call the model made, in order, with its result or error. */
+  toolCalls: ChatToolCall[];
+  /** The queries that ran, cited as [Q1], [Q2]… */
+  queries: ChatQueryResult[];
   /** Absent for an anonymous question (nothing was saved). */
   userName: string | undefined;
   provider: LlmProviderName;
@@ -64,6 +75,8 @@ export interface ChatTimings {
 
 /** What a streamed answer yields after its sources: text deltas, then the whole answer. */
 export type ChatStreamEvent =
+  | { type: "tool_call"; id: string; name: string; arguments: unknown }
+  | ({ type: "tool_result" } & ChatToolCall)
   | { type: "content"; delta: string }
   | { type: "done"; response: string; timings: ChatTimings; warnings?: string[] };
 
@@ -71,6 +84,8 @@ export type ChatStreamEvent =
 export interface PreparedChat {
   sources: ChatSource[];
   provider: LlmProvider;
+  /** The tools offered to the model; empty for the extractive provider or with CHAT_MAX_TOOL_CALLS=0. */
+  tools: string[];
   /** Calls the model; saves the exchange to history once the answer is complete. */
   generate(signal?: AbortSignal): Promise<ChatAnswer>;
   /** Streams the model's answer; saves the exchange before yielding `done`. */
@@ -93,7 +108,8 @@ export async function prepareChat(dependencies: ChatDependencies, request: ChatR
   const userName = request.userName === undefined ? undefined : validUserName(request.userName);
   const provider = resolveProvider(dependencies.llm, request.provider);
   const warnings: string[] = [];
-  const [retrieved, history] = await Promise.all([
+  const offerTools = provider.supportsTools && settings.CHAT_MAX_TOOL_CALLS > 0;
+  const [retrieved, history, tables] = await Promise.all([
     search(dependencies, {
       query: request.message,
       maxResults: request.maxResults,
@@ -102,6 +118,7 @@ export async function prepareChat(dependencies: ChatDependencies, request: ChatR
       mode: request.retrievalMode,
     }),
     conversation(dependencies, request, userName, warnings),
+    offerTools ? queryableTables(dependencies, request.filters, warnings) : ([] as QueryableTable[]),
   ]);
   warnings.push(...retrieved.warnings);
   const prompt = buildPrompt({
@@ -110,6 +127,15 @@ export async function prepareChat(dependencies: ChatDependencies, request: ChatR
     matches: retrieved.results,
     contextTokens: settings.CHAT_CONTEXT_TOKENS,
   });
+  // With nothing retrieved a search would find nothing either; a query still might.
+  const toolbox =
+    offerTools && (prompt.sources.length > 0 || tables.length > 0)
+      ? new ChatToolbox({ dependencies, filters: request.filters, tables, sources: prompt.sources })
+      : undefined;
+  const modelRequest: LlmRequest = toolbox
+    ? { ...prompt.request, system: toolSystemPrompt, tools: toolbox.definitions }
+    : prompt.request;
+  const calls: ChatToolCall[] = [];
   const retrievalMs = performance.now() - started;
   metrics.chatTimeToSources.observe({ provider: provider.name }, retrievalMs / 1000);
 
@@ -125,13 +151,16 @@ export async function prepareChat(dependencies: ChatDependencies, request: ChatR
             answer: response,
             provider: provider.name,
             at: completed,
+            ...(calls.length ? { toolCalls: storedToolCalls(calls) } : {}),
           }),
         undefined,
       );
     }
     return {
       response,
-      sources: prompt.sources,
+      sources: [...prompt.sources, ...(toolbox?.foundSources ?? [])],
+      toolCalls: calls,
+      queries: toolbox?.queries ?? [],
       userName,
       provider: provider.name,
       timestamp: completed.toISOString(),
@@ -139,11 +168,38 @@ export async function prepareChat(dependencies: ChatDependencies, request: ChatR
     };
   };
 
+  /** The model's text as it comes, and each tool call with its outcome, recorded for the answer. */
+  async function* events(streaming: boolean, signal: AbortSignal | undefined): AsyncGenerator<ChatStreamEvent> {
+    if (!toolbox) {
+      const deltas = streaming
+        ? replyDeltas(provider, prompt.request, prompt.sources.length, signal)
+        : wholeReply(provider, prompt.request, prompt.sources.length, signal);
+      for await (const delta of deltas) yield { type: "content", delta };
+      return;
+    }
+    const loop = runToolLoop({
+      provider,
+      request: modelRequest,
+      toolbox,
+      maxCalls: settings.CHAT_MAX_TOOL_CALLS,
+      streaming,
+      signal,
+    });
+    for await (const event of loop) {
+      if (event.type === "tool_result") {
+        calls.push(event.call);
+        yield { type: "tool_result", ...event.call };
+      } else yield event;
+    }
+  }
+
   return {
     sources: prompt.sources,
     provider,
+    tools: toolbox?.definitions.map((tool) => tool.name) ?? [],
     async generate(signal) {
-      const text = await reply(provider, prompt.request, prompt.sources.length, signal);
+      let text = "";
+      for await (const event of events(false, signal)) if (event.type === "content") text += event.delta;
       const answered = await finish(text);
       metrics.chatSeconds.observe({ provider: provider.name, mode: "whole" }, (performance.now() - started) / 1000);
       return answered;
@@ -151,13 +207,15 @@ export async function prepareChat(dependencies: ChatDependencies, request: ChatR
     async *stream(signal) {
       let response = "";
       let firstTokenMs: number | undefined;
-      for await (const delta of replyDeltas(provider, prompt.request, prompt.sources.length, signal)) {
-        if (firstTokenMs === undefined) {
-          firstTokenMs = performance.now() - started;
-          metrics.chatTimeToFirstToken.observe({ provider: provider.name }, firstTokenMs / 1000);
+      for await (const event of events(true, signal)) {
+        if (event.type === "content") {
+          if (firstTokenMs === undefined) {
+            firstTokenMs = performance.now() - started;
+            metrics.chatTimeToFirstToken.observe({ provider: provider.name }, firstTokenMs / 1000);
+          }
+          response += event.delta;
         }
-        response += delta;
-        yield { type: "content", delta };
+        yield event;
       }
       signal?.throwIfAborted();
       const answered = await finish(response);
@@ -200,15 +258,18 @@ export async function* streamAnswer(
   yield* chat.stream(signal);
 }
 
-async function reply(
+async function* wholeReply(
   provider: LlmProvider,
   request: LlmRequest,
   documents: number,
   signal: AbortSignal | undefined,
-): Promise<string> {
-  if (documents === 0) return noDocumentsAnswer;
+): AsyncGenerator<string> {
+  if (documents === 0) {
+    yield noDocumentsAnswer;
+    return;
+  }
   const result = await provider.generate(request, { signal });
-  return result.text;
+  yield result.text;
 }
 
 async function* replyDeltas(
@@ -236,12 +297,27 @@ async function conversation(
   const turns = dependencies.settings.CHAT_HISTORY_TURNS;
   if (request.history) return turns > 0 ? request.history.slice(-2 * turns) : [];
   if (!request.includeHistory || userName === undefined) return [];
-  return withoutHistoryIfDown(
+  const stored = await withoutHistoryIfDown(
     dependencies.settings,
     warnings,
     () => recentTurns(dependencies, userName, turns),
     [] as HistoryMessage[],
   );
+  return stored.map((message) => ({ role: message.role, content: withQueryNotes(message) }));
+}
+
+/**
+ * An earlier answer with the query results it cited restated, so a follow-up ("and the second
+ * cheapest?") can build on them: the [Qn] labels mean nothing to the model without their rows.
+ */
+function withQueryNotes(message: HistoryMessage): string {
+  const queries = (message.tool_calls ?? []).filter((call) => call.label && call.rows);
+  if (!queries.length) return message.content;
+  const notes = queries.map(
+    (call) =>
+      `[${call.label}] ${JSON.stringify(call.arguments)} returned ${call.row_count ?? call.rows?.length} row(s): ${JSON.stringify(call.rows)}`,
+  );
+  return `${message.content}\n\n(Query results cited above, numbered for that answer only: ${notes.join("; ")})`;
 }
 
 /**

@@ -182,6 +182,15 @@ export const settingsSchema = z.object({
   CHAT_CONTEXT_TOKENS: positiveInt
     .default(3_000)
     .describe("Token budget of the prompt's context (history, documents, question); lowest-scored documents go first"),
+  CHAT_MAX_TOOL_CALLS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(20)
+    .default(5)
+    .describe(
+      "Tool calls (search, query) a model may make for one answer (Gemini and OpenAI-compatible providers); 0 offers no tools",
+    ),
 
   SOURCES: optionalText.describe(
     "JSON array of named sources ({name, kind: postgresql|mongodb|csv|jsonl, ...}); unset: the bundled samples",

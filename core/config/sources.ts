@@ -40,6 +40,11 @@ const postgresSource = z.object({
   password_env: envReference,
   schema: z.string().default("public"),
   max_connections: z.number().int().min(1).max(50).default(4),
+  /**
+   * Lets a chat model run its own SELECT (the `sql` tool) over the tables open to queries: parsed with
+   * PostgreSQL's parser and refused unless one read-only SELECT of allowed tables, columns and functions. Off when absent.
+   */
+  allow_sql: z.boolean().optional(),
 });
 
 const mongoSource = z.object({

@@ -30,6 +30,8 @@ export const extractiveNoAnswer =
  */
 export class ExtractiveProvider implements LlmProvider {
   readonly name: LlmProviderName = "extractive";
+  /** It quotes; it cannot plan a query, so chat offers it no tools. */
+  readonly supportsTools = false;
   readonly model: string;
   private readonly embedder: Embedder;
   private readonly maxPassages: number;
@@ -110,7 +112,8 @@ function similarity(question: Float32Array, other: Float32Array | undefined): nu
 
 /** Without `question`, the last user turn is the best guess at it. */
 function lastUserMessage(request: LlmRequest): string {
-  return request.messages.findLast((message) => message.role === "user")?.content ?? "";
+  const last = request.messages.findLast((message) => message.role === "user");
+  return last && "content" in last ? last.content : "";
 }
 
 /**

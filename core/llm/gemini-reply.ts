@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { LlmFinishReason, LlmUsage } from "./provider.js";
+import type { LlmFinishReason, LlmToolCall, LlmUsage } from "./provider.js";
 
 /**
  * The fields we read from a `GenerateContentResponse` (a whole reply or one stream
@@ -11,7 +11,21 @@ const geminiReplySchema = z.object({
       z.object({
         content: z
           .object({
-            parts: z.array(z.object({ text: z.string().optional(), thought: z.boolean().optional() })).optional(),
+            parts: z
+              .array(
+                z.object({
+                  text: z.string().optional(),
+                  thought: z.boolean().optional(),
+                  functionCall: z
+                    .object({
+                      id: z.string().optional(),
+                      name: z.string().min(1),
+                      args: z.record(z.string(), z.unknown()).optional(),
+                    })
+                    .optional(),
+                }),
+              )
+              .optional(),
           })
           .optional(),
         finishReason: z.string().optional(),
@@ -31,6 +45,13 @@ const geminiReplySchema = z.object({
 export interface GeminiReplyPart {
   /** The answer text in this reply, thoughts left out. */
   text: string;
+  /** The `functionCall` parts, whole (a stream sends each call in one event). */
+  toolCalls: LlmToolCall[];
+  /**
+   * The candidate's parts exactly as received (thought signatures included), since the next
+   * request must repeat the model's turn unchanged.
+   */
+  rawParts: unknown[];
   /** Set on the last stream event (and on a whole reply), or when the prompt was blocked. */
   finishReason: LlmFinishReason | undefined;
   usage: LlmUsage | undefined;
@@ -42,10 +63,16 @@ export function readGeminiReply(reply: unknown): GeminiReplyPart | undefined {
   if (!parsed.success) return undefined;
   const { candidates, promptFeedback, usageMetadata } = parsed.data;
   const candidate = candidates?.[0];
-  const text = (candidate?.content?.parts ?? [])
+  const parts = candidate?.content?.parts ?? [];
+  const text = parts
     .filter((part) => !part.thought)
     .map((part) => part.text ?? "")
     .join("");
+  const toolCalls = parts.flatMap((part) =>
+    part.functionCall
+      ? [{ id: part.functionCall.id, name: part.functionCall.name, arguments: part.functionCall.args ?? {} }]
+      : [],
+  );
   // A blocked prompt comes back with no candidate at all, only the feedback.
   const finishReason = candidate?.finishReason
     ? geminiFinishReason(candidate.finishReason)
@@ -57,7 +84,14 @@ export function readGeminiReply(reply: unknown): GeminiReplyPart | undefined {
     outputTokens: usageMetadata.candidatesTokenCount,
     totalTokens: usageMetadata.totalTokenCount,
   };
-  return { text, finishReason, usage };
+  return { text, toolCalls, rawParts: rawPartsOf(reply), finishReason, usage };
+}
+
+function rawPartsOf(reply: unknown): unknown[] {
+  const raw = z
+    .object({ candidates: z.array(z.object({ content: z.object({ parts: z.array(z.unknown()) }) })).min(1) })
+    .safeParse(reply);
+  return raw.success ? (raw.data.candidates[0]?.content.parts ?? []) : [];
 }
 
 const contentFilterReasons = new Set([

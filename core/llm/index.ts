@@ -21,6 +21,10 @@ export type {
   LlmRequest,
   LlmResult,
   LlmStreamPart,
+  LlmToolCall,
+  LlmToolDefinition,
+  LlmToolResult,
+  LlmTurn,
   LlmUsage,
 } from "./provider.js";
 export {

@@ -4,7 +4,7 @@ import { linkAbort } from "./abort.js";
 import { LlmBadResponseError, LlmError, LlmTimeoutError } from "./errors.js";
 import { IdleTimer } from "./idle-timer.js";
 import { translateOpenAiError } from "./openai-errors.js";
-import { readOpenAiChunk, readOpenAiCompletion } from "./openai-reply.js";
+import { readOpenAiChunk, readOpenAiCompletion, ToolCallAssembler } from "./openai-reply.js";
 import type {
   LlmCallOptions,
   LlmFinishReason,
@@ -12,6 +12,7 @@ import type {
   LlmRequest,
   LlmResult,
   LlmStreamPart,
+  LlmTurn,
   LlmUsage,
 } from "./provider.js";
 import type { LlmProviderName } from "./providers.js";
@@ -40,6 +41,7 @@ const placeholderKey = "not-needed";
 /** Chat completions on any OpenAI-compatible server (Ollama, vLLM, LM Studio, llama.cpp). */
 export class OpenAiCompatibleProvider implements LlmProvider {
   readonly name: LlmProviderName = "openai";
+  readonly supportsTools = true;
   readonly model: string;
   private readonly options: OpenAiCompatibleProviderOptions;
   private readonly client: OpenAI;
@@ -73,7 +75,9 @@ export class OpenAiCompatibleProvider implements LlmProvider {
     if (typeof reply === "string") throw new LlmBadResponseError(this.name, "the reply was not JSON");
     const part = readOpenAiCompletion(reply);
     if (!part) throw new LlmBadResponseError(this.name, "the reply did not have the expected shape");
-    return { text: part.text, finishReason: part.finishReason ?? "other", usage: part.usage };
+    if (!part.toolCalls.length)
+      return { text: part.text, finishReason: part.finishReason ?? "other", usage: part.usage };
+    return { text: part.text, finishReason: "tool-calls", usage: part.usage, toolCalls: part.toolCalls };
   }
 
   async *stream(request: LlmRequest, options: LlmCallOptions = {}): AsyncIterable<LlmStreamPart> {
@@ -90,12 +94,15 @@ export class OpenAiCompatibleProvider implements LlmProvider {
       );
       let finishReason: LlmFinishReason | undefined;
       let usage: LlmUsage | undefined;
+      // A call arrives in pieces (id and name first, then fragments of its arguments); whole once the stream ends.
+      const toolCalls = new ToolCallAssembler();
       idle.start();
       for await (const chunk of chunks) {
         idle.stop();
         const part = readOpenAiChunk(chunk);
         if (!part) throw new LlmBadResponseError(this.name, "a stream chunk did not have the expected shape");
         if (part.text) yield { type: "text-delta", text: part.text };
+        toolCalls.add(part.toolCalls);
         usage = part.usage ?? usage;
         finishReason = part.finishReason ?? finishReason;
         idle.start();
@@ -105,8 +112,9 @@ export class OpenAiCompatibleProvider implements LlmProvider {
       // The client ends quietly when [DONE] never comes, and on an abort mid-stream (the catch below
       // turns that into the abort's reason): only a finish_reason says the answer is whole.
       if (!finishReason) throw new LlmBadResponseError(this.name, "the stream ended before the answer finished");
+      for (const call of toolCalls.assembled()) yield { type: "tool-call", call };
       completed = true;
-      yield { type: "finish", finishReason, usage };
+      yield { type: "finish", finishReason: toolCalls.size ? "tool-calls" : finishReason, usage };
     } catch (error) {
       if (idle.fired && !(error instanceof LlmError) && !options.signal?.aborted) {
         throw new LlmTimeoutError(this.name, idleTimeoutMs, { cause: error });
@@ -122,13 +130,19 @@ export class OpenAiCompatibleProvider implements LlmProvider {
 
   private body(request: LlmRequest) {
     const system: ChatCompletionMessageParam[] = request.system ? [{ role: "system", content: request.system }] : [];
-    const history: ChatCompletionMessageParam[] = request.messages.map((message) => ({
-      role: message.role,
-      content: message.content,
-    }));
+    const history: ChatCompletionMessageParam[] = request.messages.flatMap(openAiMessages);
     return {
       model: this.model,
       messages: [...system, ...history],
+      ...(request.tools?.length
+        ? {
+            tools: request.tools.map((tool) => ({
+              type: "function" as const,
+              function: { name: tool.name, description: tool.description, parameters: tool.parameters },
+            })),
+            tool_choice: request.toolChoice ?? "auto",
+          }
+        : {}),
       temperature: request.temperature ?? this.options.temperature,
       // Not `max_completion_tokens`: Ollama, vLLM and llama.cpp all read `max_tokens`.
       max_tokens: request.maxTokens ?? this.options.maxTokens,
@@ -151,4 +165,29 @@ export class OpenAiCompatibleProvider implements LlmProvider {
       callerSignal,
     });
   }
+}
+
+/** A turn as chat-completion messages: the model's calls repeated as it made them, one `tool` message per result. */
+function openAiMessages(turn: LlmTurn): ChatCompletionMessageParam[] {
+  if (turn.role === "user") return [{ role: "user", content: turn.content }];
+  if (turn.role === "tool") {
+    return turn.results.map((result) => ({
+      role: "tool" as const,
+      tool_call_id: result.call.id ?? "",
+      content: JSON.stringify(result.isError ? { error: result.output } : result.output),
+    }));
+  }
+  if (!turn.toolCalls?.length) return [{ role: "assistant", content: turn.content }];
+  return [
+    {
+      role: "assistant",
+      // OpenAI's own reply has null content beside calls; some servers refuse an empty string there.
+      content: turn.content || null,
+      tool_calls: turn.toolCalls.map((call) => ({
+        id: call.id ?? "",
+        type: "function" as const,
+        function: { name: call.name, arguments: call.argumentsText ?? JSON.stringify(call.arguments ?? {}) },
+      })),
+    },
+  ];
 }

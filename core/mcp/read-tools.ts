@@ -69,7 +69,7 @@ export const askTool = defineTool({
   name: "ask",
   title: "Ask the data",
   description:
-    "Answers a question from the stored data only, citing each fact as [n], and returns the numbered sources. " +
+    "Answers a question from the stored data only, citing each fact as [n] (a row) or [Qn] (a query the model ran over a whole table, with Gemini or an OpenAI-compatible model), and returns the numbered sources and queries. " +
     "Says so when the data has nothing on it. Name a user_name to carry on that user's saved conversation.",
   scope: "chat",
   input: z.object({
@@ -104,12 +104,22 @@ export const askTool = defineTool({
       relevance_score: source.relevance_score,
     }));
     const cited = sources.map((source) => `[${source.n}] ${source.source}/${source.table} key ${source.row_key}`);
-    const text = sources.length ? `${result.response}\n\nSources:\n${cited.join("\n")}` : result.response;
+    const queried = result.queries.map(
+      (query) =>
+        `[${query.label}] ${"table" in query.spec ? `${query.spec.source}/${query.spec.table}` : `${query.spec.source} (SQL)`}: ${JSON.stringify(query.rows.slice(0, 20))}${query.truncated ? " (more rows matched)" : ""}`,
+    );
+    const sections = [
+      result.response,
+      ...(sources.length ? [`Sources:\n${cited.join("\n")}`] : []),
+      ...(queried.length ? [`Queries:\n${queried.join("\n")}`] : []),
+    ];
     return {
-      text,
+      text: sections.join("\n\n"),
       structured: {
         answer: result.response,
         sources,
+        queries: result.queries,
+        tool_calls: result.toolCalls,
         provider: result.provider,
         ...(result.warnings.length ? { warnings: result.warnings } : {}),
       },

@@ -35,3 +35,11 @@ export class QueryTimeoutError extends AppError {
     this.name = "QueryTimeoutError";
   }
 }
+
+/** A model's SQL that the PostgreSQL parser and the allow-lists refuse; nothing of it ran. */
+export class InvalidSqlError extends InvalidInputError {
+  constructor(message: string) {
+    super(message);
+    this.name = "InvalidSqlError";
+  }
+}

@@ -1,4 +1,4 @@
-export { InvalidQueryError, QueryTimeoutError, TableNotQueryableError } from "./errors.js";
+export { InvalidQueryError, InvalidSqlError, QueryTimeoutError, TableNotQueryableError } from "./errors.js";
 export type { ResultRow } from "./evaluate.js";
 export { type OutputColumn, planQuery, type QueryPlan } from "./plan.js";
 export { describeQueryTable, type QueryDependencies, type QueryResult, runQuery, schemaCacheMs } from "./run.js";
@@ -14,4 +14,6 @@ export {
   queryRowCap,
   querySpecSchema,
 } from "./spec.js";
+export { allowedSqlFunctions, checkSql, type SqlAllowance } from "./sql-guard.js";
+export { runSql, type SqlResult } from "./sql-run.js";
 export type { QueryValue, ValueType } from "./values.js";

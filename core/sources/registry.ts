@@ -41,6 +41,13 @@ export class SourceRegistry {
     return config.query_tables;
   }
 
+  /** The schema a model's SQL may read, for a PostgreSQL source with `allow_sql`; undefined for any other. */
+  sqlSchema(name: string): string | undefined {
+    const config = this.configs.get(name);
+    if (!config) throw new SourceNotFoundError(name);
+    return config.kind === "postgresql" && config.allow_sql ? config.schema : undefined;
+  }
+
   get(name: string): SourceConnector {
     const existing = this.connectors.get(name);
     if (existing) return existing;

@@ -14,12 +14,14 @@ const chatStreamRoute = createRoute({
   method: "post",
   path: "/chat/stream",
   tags: ["chat"],
-  summary: "The same answer as Server-Sent Events: sources, content deltas, done (or error), then [DONE]",
+  summary:
+    "The same answer as Server-Sent Events: sources, tool calls and results, content deltas, done (or error), then [DONE]",
   request: chatBody,
   responses: {
     200: {
       description:
-        "Events `sources`, then `content` deltas, then `done` (or `error`), then `data: [DONE]`; the schema describes one event",
+        "Events `sources`, then `tool_call`/`tool_result` pairs as the model calls tools, `content` deltas, then " +
+        "`done` (or `error`), then `data: [DONE]`; the schema describes one event",
       content: { "text/event-stream": { schema: ChatStreamEventSchema } },
     },
     ...errorResponses,

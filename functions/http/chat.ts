@@ -74,6 +74,8 @@ export function createChatApp(getContext: ContextProvider) {
       {
         response: result.response,
         sources: result.sources,
+        tool_calls: result.toolCalls,
+        queries: result.queries,
         user_name: body.user_name,
         provider: result.provider,
         timestamp: result.timestamp,

@@ -3,7 +3,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { handle } from "hono/aws-lambda";
 import { streamSSE } from "hono/streaming";
 import { requireUser } from "../../core/auth/index.js";
-import { type ChatRequest, prepareChat } from "../../core/chat/index.js";
+import { type ChatRequest, type ChatSource, type ChatToolCall, prepareChat } from "../../core/chat/index.js";
 import type { AppContext } from "../../core/context/index.js";
 import type { MetadataFilters } from "../../core/vectors/index.js";
 import { defaultContext } from "../shared/default-context.js";
@@ -107,6 +107,11 @@ function chatRequestOf(context: AppContext, body: ChatCompletionRequest): ChatRe
   };
 }
 
+/** A row found by two searches appears once, under its one number. */
+function uniqueByNumber(sources: readonly ChatSource[]): ChatSource[] {
+  return [...new Map(sources.map((source) => [source.n, source])).values()].sort((a, b) => a.n - b.n);
+}
+
 const modelEntry = (id: string) => ({ id, object: "model" as const, created, owned_by: "chat-with-your-data" });
 
 /**
@@ -139,6 +144,8 @@ export function createOpenAiApp(getContext: ContextProvider) {
             },
           ],
           sources: result.sources,
+          queries: result.queries,
+          tool_calls: result.toolCalls,
         },
         200,
       );
@@ -158,10 +165,20 @@ export function createOpenAiApp(getContext: ContextProvider) {
       const send = (data: unknown) => stream.writeSSE({ data: JSON.stringify(data) });
       await send(chunk({ role: "assistant", content: "" }, null));
       try {
+        // The OpenAI format has no event for the service's own tool calls: they come with the last chunk.
+        const calls: ChatToolCall[] = [];
+        let found: ChatSource[] = [];
         for await (const event of chat.stream(controller.signal)) {
           if (event.type === "content") await send(chunk({ content: event.delta }, null));
+          if (event.type === "tool_result") {
+            const { type: _type, ...call } = event;
+            calls.push(call);
+            if (call.result && "sources" in call.result) found = [...found, ...call.result.sources];
+          }
         }
-        await send(chunk({}, "stop", { sources: chat.sources }));
+        const sources = [...chat.sources, ...found.filter((source) => source.n > chat.sources.length)];
+        const queries = calls.flatMap((call) => (call.result && "label" in call.result ? [call.result] : []));
+        await send(chunk({}, "stop", { sources: uniqueByNumber(sources), queries, tool_calls: calls }));
       } catch (error) {
         if (controller.signal.aborted) return; // Nobody is listening; the model call is already cancelled.
         const mapped = mapError(error);

@@ -2,6 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { type ChatRequest, userNamePattern } from "../../../core/chat/index.js";
 import { llmProviderNames } from "../../../core/config/index.js";
 import { metadataFiltersSchema } from "../../../core/vectors/index.js";
+import { ChatQueryResultSchema } from "./query-schemas.js";
 import { ErrorSchema } from "./schemas.js";
 import { matchExplanation, retrievalModeSchema } from "./search-schemas.js";
 
@@ -59,10 +60,37 @@ export const SourceSchema = z
   })
   .openapi("ChatSource");
 
+export const ToolFailureSchema = z
+  .object({ code: z.string(), message: z.string() })
+  .strict()
+  .openapi("ChatToolError", { description: "What the model was told instead of a result; nothing ran" });
+
+/** One tool call the model made while answering, with its result or the error it was sent back. */
+export const ChatToolCallSchema = z
+  .object({
+    id: z.string().openapi({ description: "call_1, call_2, … in the order the model made them" }),
+    name: z.string().openapi({ description: "`search`, `query` or `sql` (or a name the model made up, refused)" }),
+    arguments: z.unknown().openapi({ description: "As the model wrote them (null when they were not JSON)" }),
+    result: z
+      .union([ChatQueryResultSchema, z.object({ sources: z.array(SourceSchema) }).strict()])
+      .optional()
+      .openapi({ description: "`query`: the numbered result; `search`: the rows found, numbered as cited" }),
+    error: ToolFailureSchema.optional(),
+  })
+  .openapi("ChatToolCall");
+
 export const ChatAnswerSchema = z
   .object({
     response: z.string(),
-    sources: z.array(SourceSchema),
+    sources: z
+      .array(SourceSchema)
+      .openapi({ description: "The retrieved rows, then those the model's searches found, numbered as cited [n]" }),
+    tool_calls: z.array(ChatToolCallSchema).openapi({
+      description: "Every tool call the model made (Gemini and OpenAI-compatible providers; none for extractive)",
+    }),
+    queries: z
+      .array(ChatQueryResultSchema)
+      .openapi({ description: "The queries that ran, cited in the answer as [Q1], [Q2]…" }),
     user_name: z.string(),
     provider: z.string(),
     timestamp: z.string().openapi({ description: "ISO 8601 with zone", example: "2026-01-01T12:00:00.000Z" }),
@@ -83,6 +111,24 @@ export const HistorySchema = z
         content: z.string(),
         timestamp: z.string(),
         provider: z.string().optional(),
+        tool_calls: z
+          .array(
+            z.object({
+              name: z.string(),
+              arguments: z.unknown(),
+              label: z.string().optional().openapi({ description: "A query's citation label, e.g. Q1" }),
+              rows: z
+                .array(z.record(z.string(), z.unknown()))
+                .optional()
+                .openapi({ description: "A query's first rows (at most 20)" }),
+              row_count: z.number().int().optional(),
+              truncated: z.boolean().optional(),
+              cited_sources: z.array(z.number().int()).optional().openapi({ description: "A search's row numbers" }),
+              error: ToolFailureSchema.optional(),
+            }),
+          )
+          .optional()
+          .openapi({ description: "An assistant message's tool calls, as history keeps them" }),
       }),
     ),
     next_before: z

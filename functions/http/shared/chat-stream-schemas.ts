@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { SourceSchema } from "./chat-schemas.js";
+import { ChatToolCallSchema, SourceSchema } from "./chat-schemas.js";
 
 /** One event as sent: `event:` names its kind and `data:` holds this JSON, whose `type` repeats the kind. */
 const event = <Data extends z.ZodType>(kind: string, data: Data) => z.object({ event: z.literal(kind), data }).strict();
@@ -8,12 +8,28 @@ const StreamErrorSchema = z.object({ code: z.string(), message: z.string() }).st
 
 /**
  * The events of POST /chat/stream, described one at a time (each `data:` line parsed as JSON),
- * so a client or checker can validate them: `sources`, then `content` deltas, then `done` or
- * `error`; the stream ends with an event of no name whose data is the text `[DONE]`.
+ * so a client or checker can validate them: `sources`, then (with a model that calls tools) `tool_call`
+ * and `tool_result` pairs among the `content` deltas, then `done` or `error`; the stream ends with an
+ * event of no name whose data is the text `[DONE]`.
  */
 export const ChatStreamEventSchema = z
   .union([
     event("sources", z.object({ type: z.literal("sources"), sources: z.array(SourceSchema) }).strict()),
+    event(
+      "tool_call",
+      z
+        .object({ type: z.literal("tool_call"), id: z.string(), name: z.string(), arguments: z.unknown() })
+        .strict()
+        .openapi({ description: "The model asked for a tool; its `tool_result` follows before anything else" }),
+    ),
+    event(
+      "tool_result",
+      ChatToolCallSchema.extend({ type: z.literal("tool_result") })
+        .strict()
+        .openapi({
+          description: "What the call returned (a query's numbered rows, a search's numbered rows) or its error",
+        }),
+    ),
     event("content", z.object({ type: z.literal("content"), delta: z.string() }).strict()),
     event(
       "done",

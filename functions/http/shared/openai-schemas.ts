@@ -1,8 +1,9 @@
 import { z } from "@hono/zod-openapi";
 import type { ConversationTurn } from "../../../core/chat/index.js";
-import { SourceSchema, userName } from "./chat-schemas.js";
+import { ChatToolCallSchema, SourceSchema, userName } from "./chat-schemas.js";
 import type { ErrorBody } from "./errors.js";
 import { HttpError } from "./errors.js";
+import { ChatQueryResultSchema } from "./query-schemas.js";
 
 // Messages and content parts are open: fields a client sends in them (name, tool_calls…) are dropped, not refused.
 const ContentPartSchema = z
@@ -87,6 +88,19 @@ export const ChatCompletionRequestSchema = z
 
 export type ChatCompletionRequest = z.infer<typeof ChatCompletionRequestSchema>;
 
+/**
+ * Extensions beside `sources`: the service's own tool calls (search, query), already run. Not
+ * `choices[].message.tool_calls`, which would ask the client to run them.
+ */
+const answerExtensions = {
+  queries: z
+    .array(ChatQueryResultSchema)
+    .openapi({ description: "Extension: the queries the model ran, cited in the answer as [Q1], [Q2]…" }),
+  tool_calls: z
+    .array(ChatToolCallSchema)
+    .openapi({ description: "Extension: the tool calls the service ran for the answer (not for the client to run)" }),
+};
+
 export const ChatCompletionSchema = z
   .object({
     id: z.string(),
@@ -102,6 +116,7 @@ export const ChatCompletionSchema = z
       }),
     ),
     sources: z.array(SourceSchema).openapi({ description: "Extension: the rows cited in the answer as [n]" }),
+    ...answerExtensions,
   })
   .openapi("ChatCompletion");
 
@@ -152,6 +167,8 @@ export const ChatCompletionChunkEventSchema = z
             .array(SourceSchema)
             .optional()
             .openapi({ description: "On the final chunk: the rows cited as [n]" }),
+          queries: answerExtensions.queries.optional(),
+          tool_calls: answerExtensions.tool_calls.optional(),
         }),
       })
       .strict(),

@@ -3,10 +3,11 @@
 // served by a function URL of its own; the server names it in a meta tag (CHAT_STREAM_URL).
 
 import { ApiError, readEvents, request, sendJson } from "./api.js";
+import { renderToolCalls } from "./queries.js";
 import { renderAnswerText, renderSourceCards } from "./render.js";
 
 /**
- * Fills the bubble's parts ({id, item, text, sources}) as the reply arrives and resolves with
+ * Fills the bubble's parts ({id, item, text, queries, sources}) as the reply arrives and resolves with
  * the final text; rejects with an ApiError (an HTTP failure or a mid-stream `error` event) or
  * an AbortError when the user stops it.
  */
@@ -32,11 +33,24 @@ async function streamAnswer(body, answer, signal) {
   let received = "";
   let deltas = 0;
   let done;
+  let sources = [];
+  const calls = [];
   for await (const { data } of readEvents(response)) {
     if (data === "[DONE]") break;
     const part = JSON.parse(data);
-    if (part.type === "sources") renderSourceCards(answer.sources, answer.id, part.sources);
-    else if (part.type === "content") {
+    if (part.type === "sources") {
+      sources = part.sources;
+      renderSourceCards(answer.sources, answer.id, sources);
+    } else if (part.type === "tool_result") {
+      calls.push(part);
+      renderToolCalls(answer.queries, answer.id, calls);
+      // Rows a search found join the cards under their new numbers; ones already shown keep theirs.
+      const found = (part.result?.sources ?? []).filter((source) => !sources.some((known) => known.n === source.n));
+      if (found.length > 0) {
+        sources = [...sources, ...found];
+        renderSourceCards(answer.sources, answer.id, sources);
+      }
+    } else if (part.type === "content") {
       received += part.delta;
       deltas += 1;
       // How many deltas built the text: lets a test see the answer was streamed, not pasted.
@@ -55,6 +69,7 @@ async function streamAnswer(body, answer, signal) {
 async function wholeAnswer(body, answer, signal) {
   const reply = await sendJson("POST", "/chat", body, { signal });
   renderSourceCards(answer.sources, answer.id, reply.sources);
+  renderToolCalls(answer.queries, answer.id, reply.tool_calls ?? []);
   renderAnswerText(answer.text, reply.response, answer.id);
   return reply.response;
 }

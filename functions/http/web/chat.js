@@ -4,6 +4,7 @@
 import { fetchAnswer } from "./answer.js";
 import { getJson, sendJson } from "./api.js";
 import { promptForKey, showError } from "./notice.js";
+import { renderToolCalls } from "./queries.js";
 import { renderAnswerText } from "./render.js";
 
 const userStorage = "cwd.userName";
@@ -87,7 +88,7 @@ async function loadHistory({ before } = {}) {
     const items = page.messages.map((message) =>
       message.role === "user"
         ? userMessage(message.content)
-        : assistantMessage(message.provider, { text: message.content, state: "done" }).item,
+        : assistantMessage(message.provider, { text: message.content, state: "done", calls: message.tool_calls }).item,
     );
     if (before === undefined) conversation.replaceChildren(...items);
     else conversation.prepend(...items);
@@ -183,7 +184,7 @@ function userMessage(text) {
 }
 
 /** An answer bubble; its id prefixes its cards' ids so [n] in one answer never links to another's. */
-function assistantMessage(provider, { text = "", state }) {
+function assistantMessage(provider, { text = "", state, calls = [] }) {
   messageCount += 1;
   const id = `answer-${messageCount}`;
   const item = document.createElement("li");
@@ -195,13 +196,17 @@ function assistantMessage(provider, { text = "", state }) {
   who.textContent = provider ? `Answer · ${provider}` : "Answer";
   const textElement = document.createElement("div");
   textElement.className = "text";
-  renderAnswerText(textElement, text, id);
   const meta = document.createElement("div");
   meta.className = "meta";
+  const queries = document.createElement("div");
+  queries.className = "queries";
   const sources = document.createElement("div");
   sources.className = "sources";
-  item.append(who, textElement, sources, meta);
-  return { id, item, text: textElement, meta, sources };
+  item.append(who, textElement, queries, sources, meta);
+  // The query cards first, so a stored answer's [Qn] finds its card to link to.
+  renderToolCalls(queries, id, calls);
+  renderAnswerText(textElement, text, id);
+  return { id, item, text: textElement, meta, queries, sources };
 }
 
 function followCitation(event) {

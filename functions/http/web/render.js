@@ -5,17 +5,20 @@
 const bookkeeping = new Set(["source", "table", "row_key", "content_hash", "chunk", "chunks"]);
 const fieldsShown = 6;
 
-/** Puts `text` into `container`, turning each [n] with a card in this answer into a link to it. */
+/** Puts `text` into `container`, turning each [n] or [Qn] with a card in this answer into a link to it. */
 export function renderAnswerText(container, text, answerId) {
-  const parts = text.split(/\[(\d+)\]/);
+  const parts = text.split(/\[(Q?\d+)\]/);
   const nodes = [];
   for (const [index, part] of parts.entries()) {
     if (index % 2 === 0) {
       if (part) nodes.push(document.createTextNode(part));
       continue;
     }
-    const cardId = `${answerId}-source-${part}`;
-    if (!document.getElementById(cardId)) {
+    const query = part.startsWith("Q");
+    const cardId = query ? `${answerId}-query-${part}` : `${answerId}-source-${part}`;
+    // Looked up within the answer's own bubble, which may not be in the page yet (history being built).
+    const scope = container.parentElement ?? document;
+    if (!scope.querySelector(`[id="${cardId}"]`)) {
       nodes.push(document.createTextNode(`[${part}]`));
       continue;
     }
@@ -23,7 +26,7 @@ export function renderAnswerText(container, text, answerId) {
     link.className = "cite";
     link.href = `#${cardId}`;
     link.textContent = `[${part}]`;
-    link.setAttribute("aria-label", `source ${part}`);
+    link.setAttribute("aria-label", query ? `query ${part}` : `source ${part}`);
     nodes.push(link);
   }
   container.replaceChildren(...nodes);

@@ -9,9 +9,30 @@ import {
   writeJson,
 } from "./double-server.js";
 
+/** A function call the model makes, as a `functionCall` part. */
+export interface GeminiCall {
+  name: string;
+  args: Record<string, unknown>;
+  /** The Gemini API may leave calls without an id; Vertex sends one. */
+  id?: string;
+  /** Sent on the part, as thinking models do; the next request must repeat it unchanged. */
+  thoughtSignature?: string;
+}
+
+/** One model reply in a scripted conversation: text, calls, or both (text first). */
+export interface GeminiTurn {
+  text?: string;
+  calls?: GeminiCall[];
+}
+
 /** What the double answers; each test scripts its own with `double.script(…)`. */
 export interface GeminiScript {
   text: string;
+  /**
+   * Successive successful replies, in order (a tool loop's rounds); once used up, `text`.
+   * Streamed, text comes word by word and each call whole in its own event, as Gemini sends them.
+   */
+  turns?: GeminiTurn[];
   /** Stream deltas; by default the text split into words. */
   chunks?: string[];
   /** Statuses of successive model requests; once used up, 200. E.g. [429, 200]. */
@@ -50,6 +71,7 @@ const modelPath = /^\/(v1|v1beta)\/models\/([^/:]+):(generateContent|streamGener
 export async function startGeminiDouble(options: { apiKey: string }): Promise<GeminiDouble> {
   let script = defaultScript;
   let modelRequests = 0;
+  let replies = 0;
   const server = await startDoubleServer(async (request, response) => {
     const match = request.method === "POST" ? modelPath.exec(request.path) : null;
     if (!match) {
@@ -67,28 +89,41 @@ export async function startGeminiDouble(options: { apiKey: string }): Promise<Ge
       return;
     }
     const model = match[2] ?? "unknown";
-    if (match[3] === "generateContent") writeJson(response, 200, reply(model, script.text, "STOP"));
-    else await streamReply(request, response, model, script);
+    const turn: GeminiTurn = script.turns?.[replies++] ?? { text: script.text };
+    if (match[3] === "generateContent") writeJson(response, 200, reply(model, turnParts(turn), "STOP"));
+    else await streamReply(request, response, model, script, turn);
   });
   return Object.assign(server, {
     apiKey: options.apiKey,
     script(next: Partial<GeminiScript> = {}) {
       script = { ...defaultScript, ...next };
       modelRequests = 0;
+      replies = 0;
       server.requests.length = 0;
     },
   });
 }
 
-async function streamReply(request: RecordedRequest, response: ServerResponse, model: string, script: GeminiScript) {
+async function streamReply(
+  request: RecordedRequest,
+  response: ServerResponse,
+  model: string,
+  script: GeminiScript,
+  turn: GeminiTurn,
+) {
   if (request.query.alt !== "sse") {
     writeJson(response, 400, googleError(400, "INVALID_ARGUMENT", "this double only streams with alt=sse"));
     return;
   }
-  const deltas = script.chunks ?? wordDeltas(script.text);
-  const events = deltas.map((delta, index) => {
-    const last = index === deltas.length - 1 && !script.omitFinishReason;
-    return `data: ${JSON.stringify(reply(model, delta, last ? "STOP" : undefined))}\r\n\r\n`;
+  const text = turn.text ?? "";
+  const deltas = script.turns ? (text ? wordDeltas(text) : []) : (script.chunks ?? wordDeltas(text));
+  const parts: GeminiPart[][] = [
+    ...deltas.map((delta) => [{ text: delta }]),
+    ...(turn.calls ?? []).map((call) => [callPart(call)]),
+  ];
+  const events = parts.map((eventParts, index) => {
+    const last = index === parts.length - 1 && !script.omitFinishReason;
+    return `data: ${JSON.stringify(reply(model, eventParts, last ? "STOP" : undefined))}\r\n\r\n`;
   });
   startEventStream(response);
   if (script.hang === "mid-stream" || script.midStreamError) {
@@ -102,12 +137,26 @@ async function streamReply(request: RecordedRequest, response: ServerResponse, m
   if (await writeEvents(response, events, script.chunkDelayMs)) response.end();
 }
 
+type GeminiPart = { text: string } | ReturnType<typeof callPart>;
+
+function callPart(call: GeminiCall) {
+  return {
+    functionCall: { ...(call.id ? { id: call.id } : {}), name: call.name, args: call.args },
+    ...(call.thoughtSignature ? { thoughtSignature: call.thoughtSignature } : {}),
+  };
+}
+
+/** A whole reply's parts: the text, then each call. */
+function turnParts(turn: GeminiTurn): GeminiPart[] {
+  return [...(turn.text ? [{ text: turn.text }] : []), ...(turn.calls ?? []).map(callPart)];
+}
+
 /** A reply, or one stream event: only the last one carries finishReason. */
-function reply(model: string, text: string, finishReason: string | undefined) {
+function reply(model: string, parts: GeminiPart[], finishReason: string | undefined) {
   return {
     candidates: [
       {
-        content: { parts: [{ text }], role: "model" },
+        content: { parts, role: "model" },
         ...(finishReason ? { finishReason } : {}),
         index: 0,
       },

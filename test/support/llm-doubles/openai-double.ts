@@ -11,8 +11,28 @@ import {
 /** Whose dialect of the streaming format the double speaks (shared/docs/llm-wire-formats.md). */
 export type OpenAiFlavour = "openai" | "vllm" | "ollama" | "llamacpp";
 
+/** A tool call the model makes; `arguments` as an object is sent as its JSON text, a string as is (even broken). */
+export interface OpenAiCall {
+  name: string;
+  arguments: Record<string, unknown> | string;
+  id?: string;
+}
+
+/** One model reply in a scripted conversation: text, calls, or both. */
+export interface OpenAiTurn {
+  text?: string;
+  calls?: OpenAiCall[];
+  /**
+   * Streamed, how calls arrive: `split` (default) as OpenAI sends them, id and name first, then the
+   * arguments' text in fragments; `whole`, each call in one chunk, as some servers do.
+   */
+  callChunks?: "split" | "whole";
+}
+
 export interface OpenAiScript {
   text: string;
+  /** Successive successful replies, in order (a tool loop's rounds); once used up, `text`. */
+  turns?: OpenAiTurn[];
   /** Stream deltas; by default the text split into words. */
   chunks?: string[];
   flavour: OpenAiFlavour;
@@ -61,6 +81,7 @@ const usage = { prompt_tokens: 42, completion_tokens: 9, total_tokens: 51 };
 export async function startOpenAiDouble(options: { apiKey?: string } = {}): Promise<OpenAiDouble> {
   let script = defaultScript;
   let completions = 0;
+  let replies = 0;
   const server = await startDoubleServer(async (request, response) => {
     if (request.method !== "POST" || request.path !== "/v1/chat/completions") {
       writeJson(response, 404, apiError(`no route for ${request.method} ${request.path}`, "invalid_request_error"));
@@ -93,34 +114,56 @@ export async function startOpenAiDouble(options: { apiKey?: string } = {}): Prom
     }
     const body = typeof request.body === "object" && request.body !== null ? request.body : {};
     const model = "model" in body && typeof body.model === "string" ? body.model : "unknown";
-    if ("stream" in body && body.stream === true) await streamReply(response, model, script);
-    else writeJson(response, 200, completion(model, script));
+    const turn: OpenAiTurn = script.turns?.[replies++] ?? { text: script.text };
+    if ("stream" in body && body.stream === true) await streamReply(response, model, script, turn);
+    else writeJson(response, 200, completion(model, script, turn));
   });
   return Object.assign(server, {
     baseUrl: `${server.url}/v1`,
     script(next: Partial<OpenAiScript> = {}) {
       script = { ...defaultScript, ...next };
       completions = 0;
+      replies = 0;
       server.requests.length = 0;
     },
   });
 }
 
-function completion(model: string, script: OpenAiScript) {
+const callId = (call: OpenAiCall, index: number) => call.id ?? `call_double_${index}`;
+const argumentsText = (call: OpenAiCall) =>
+  typeof call.arguments === "string" ? call.arguments : JSON.stringify(call.arguments);
+
+function completion(model: string, script: OpenAiScript, turn: OpenAiTurn) {
+  const calls = turn.calls ?? [];
+  const message = calls.length
+    ? {
+        role: "assistant",
+        content: turn.text ?? null,
+        tool_calls: calls.map((call, index) => ({
+          id: callId(call, index),
+          type: "function",
+          function: { name: call.name, arguments: argumentsText(call) },
+        })),
+      }
+    : { role: "assistant", content: turn.text ?? "" };
   return {
     id: "chatcmpl-double",
     object: "chat.completion",
     created: 1_700_000_000,
     model,
     choices: [
-      { index: 0, message: { role: "assistant", content: script.text }, finish_reason: script.finishReason ?? "stop" },
+      {
+        index: 0,
+        message,
+        finish_reason: calls.length ? "tool_calls" : (script.finishReason ?? "stop"),
+      },
     ],
     usage,
     ...(script.flavour === "llamacpp" ? { timings: { prompt_ms: 12.5, predicted_ms: 80.1 } } : {}),
   };
 }
 
-async function streamReply(response: ServerResponse, model: string, script: OpenAiScript) {
+async function streamReply(response: ServerResponse, model: string, script: OpenAiScript, turn: OpenAiTurn) {
   const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) =>
     `data: ${JSON.stringify({ id: "chatcmpl-double", object: "chat.completion.chunk", created: 1_700_000_000, model, choices, ...extra })}\n\n`;
   const choice = (delta: Record<string, unknown>, finishReason: string | null = null) => ({
@@ -137,12 +180,33 @@ async function streamReply(response: ServerResponse, model: string, script: Open
       : script.flavour === "vllm"
         ? [chunk([choice({ role: "assistant" })])] // role only, no content key
         : [];
-  const content = (script.chunks ?? wordDeltas(script.text)).map((delta) =>
-    chunk([choice({ ...role, content: delta })]),
-  );
-  const finish = script.omitFinishReason
-    ? []
-    : [chunk([choice({ ...role, content: "" }, script.finishReason ?? "stop")], timings)];
+  const text = turn.text ?? "";
+  const deltas = script.turns ? (text ? wordDeltas(text) : []) : (script.chunks ?? wordDeltas(text));
+  const content = deltas.map((delta) => chunk([choice({ ...role, content: delta })]));
+  const calls = (turn.calls ?? []).flatMap((call, index) => {
+    const opening = { index, id: callId(call, index), type: "function" };
+    if (turn.callChunks === "whole") {
+      return [
+        chunk([
+          choice({
+            ...role,
+            tool_calls: [{ ...opening, function: { name: call.name, arguments: argumentsText(call) } }],
+          }),
+        ]),
+      ];
+    }
+    // As OpenAI streams a call: id and name with empty arguments, then the arguments in small fragments.
+    const fragments = argumentsText(call).match(/.{1,7}/gs) ?? [];
+    return [
+      chunk([choice({ ...role, tool_calls: [{ ...opening, function: { name: call.name, arguments: "" } }] })]),
+      ...fragments.map((fragment) =>
+        chunk([choice({ ...role, tool_calls: [{ index, function: { arguments: fragment } }] })]),
+      ),
+    ];
+  });
+  const finishReason = turn.calls?.length ? "tool_calls" : (script.finishReason ?? "stop");
+  const finishDelta = turn.calls?.length ? { ...role } : { ...role, content: "" };
+  const finish = script.omitFinishReason ? [] : [chunk([choice(finishDelta, finishReason)], timings)];
   const usageChunk = script.usageChunk ? [chunk([], { usage })] : [];
   const done = script.omitDone ? [] : ["data: [DONE]\n\n"];
 
@@ -156,7 +220,7 @@ async function streamReply(response: ServerResponse, model: string, script: Open
     response.end();
     return;
   }
-  const events = [...opening, ...content, ...finish, ...usageChunk, ...done];
+  const events = [...opening, ...content, ...calls, ...finish, ...usageChunk, ...done];
   if (await writeEvents(response, events, script.chunkDelayMs)) response.end();
 }
 
