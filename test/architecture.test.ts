@@ -24,7 +24,11 @@ describe("dependency rules", () => {
         .filter((target) => /^(hono|@hono\/|aws-lambda)/.test(target) || target.includes("functions/"))
         .map((target) => `${file} imports ${target}`),
     );
-    expect(offenders).toEqual([]);
+    // Lambda's event shapes (a Kafka event's `eventSource`, the streaming runtime's `awslambda`) belong to the adapters.
+    const lambdaShapes = sourceFiles("core").filter((file) =>
+      /eventSource|awslambda/.test(readFileSync(path.join(root, file), "utf8")),
+    );
+    expect([...offenders, ...lambdaShapes]).toEqual([]);
   });
 
   it("lets only core/config read process.env", () => {

@@ -1,12 +1,5 @@
-export { InProcessBus } from "./in-process-bus.js";
+export type { DecodedRecord } from "./consumed-record.js";
 export { createKafka, type KafkaSettings } from "./kafka-client.js";
-export {
-  type DecodedRecord,
-  decodeKafkaEvent,
-  encodeKafkaEvent,
-  type KafkaEvent,
-  kafkaEventSchema,
-} from "./lambda-event.js";
 export type { MessagePublisher } from "./message-publisher.js";
 export { processRecords, type RecordOutcome } from "./process-records.js";
 export { ensureTopics, Publisher } from "./publisher.js";

@@ -2,7 +2,7 @@ import type { z } from "zod";
 import { AppError } from "../errors/index.js";
 import type { Logger } from "../logging/index.js";
 import { metrics } from "../metrics/index.js";
-import type { DecodedRecord } from "./lambda-event.js";
+import type { DecodedRecord } from "./consumed-record.js";
 import type { MessagePublisher } from "./message-publisher.js";
 import type { DeadLetter } from "./schemas.js";
 import { topicLabel } from "./topic-label.js";

@@ -1,9 +1,9 @@
 import { createAppContext } from "../../core/context/index.js";
 import { ingestSamplesIfEmpty } from "../../core/ingest/index.js";
 import { createLogger } from "../../core/logging/index.js";
-import { InProcessBus } from "../../core/messaging/index.js";
 import { setDefaultContext } from "../shared/default-context.js";
 import { listen } from "./http-server.js";
+import { InProcessBus } from "./in-process-bus.js";
 import { portProblem, startupProblems } from "./preflight.js";
 import { askSampleQuestion } from "./sample-question.js";
 import { createLocalApp } from "./server.js";

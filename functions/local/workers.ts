@@ -1,12 +1,14 @@
 import type { Consumer, IHeaders } from "kafkajs";
 import type { AppContext } from "../../core/context/index.js";
-import { encodeKafkaEvent, ensureTopics, type InProcessBus } from "../../core/messaging/index.js";
+import { ensureTopics } from "../../core/messaging/index.js";
 import { createCdcConsumer } from "../events/cdc-consumer.js";
 import { createEmbeddingWorker } from "../events/embedding-worker.js";
 import { createIngestionWorker } from "../events/ingestion-worker.js";
 import { type ConsumerName, consumerTopicByName } from "../events/shared/consumer-topics.js";
+import { encodeKafkaEvent } from "../events/shared/lambda-event.js";
 import { createStatusConsumer } from "../events/status-consumer.js";
 import { createSyncWorker } from "../events/sync-worker.js";
+import type { InProcessBus } from "./in-process-bus.js";
 
 type ConsumerFactory = (getContext: () => AppContext) => (event: unknown) => Promise<unknown>;
 

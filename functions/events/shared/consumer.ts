@@ -1,13 +1,9 @@
 import type { z } from "zod";
 import type { AppContext } from "../../../core/context/index.js";
 import { ComponentUnavailableError } from "../../../core/errors/index.js";
-import {
-  type DecodedRecord,
-  decodeKafkaEvent,
-  processRecords,
-  type RecordOutcome,
-} from "../../../core/messaging/index.js";
+import { type DecodedRecord, processRecords, type RecordOutcome } from "../../../core/messaging/index.js";
 import { flushMetrics, setMetricsMode } from "../../../core/metrics/index.js";
+import { decodeKafkaEvent } from "./lambda-event.js";
 
 export type ContextProvider = () => AppContext;
 

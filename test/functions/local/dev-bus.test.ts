@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AppContext, createAppContext } from "../../../core/context/index.js";
 import { createLogger } from "../../../core/logging/index.js";
-import { InProcessBus } from "../../../core/messaging/index.js";
 import { createHealthApp } from "../../../functions/http/health.js";
 import { createIngestAsyncApp } from "../../../functions/http/ingest-async.js";
 import { createSearchApp } from "../../../functions/http/search.js";
+import { InProcessBus } from "../../../functions/local/in-process-bus.js";
 import { subscribeInProcess } from "../../../functions/local/workers.js";
 import { readJson } from "../../support/http.js";
 import { createPostgresFixture } from "../../support/postgres-fixture.js";

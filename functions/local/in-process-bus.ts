@@ -1,6 +1,6 @@
 import type { z } from "zod";
-import { encodeKafkaEvent, type KafkaEvent } from "./lambda-event.js";
-import type { MessagePublisher } from "./message-publisher.js";
+import type { MessagePublisher } from "../../core/messaging/index.js";
+import { encodeKafkaEvent, type KafkaEvent } from "../events/shared/lambda-event.js";
 
 export type EventHandler = (event: KafkaEvent) => Promise<unknown>;
 

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { decodeKafkaEvent, encodeKafkaEvent, ingestionRequestSchema } from "../../../core/messaging/index.js";
+import { ingestionRequestSchema } from "../../../core/messaging/index.js";
+import { decodeKafkaEvent, encodeKafkaEvent } from "../../../functions/events/shared/lambda-event.js";
 
 const mskEvent = JSON.parse(readFileSync(new URL("../../events/msk-data-ingestion.json", import.meta.url), "utf8"));
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { DecodedRecord } from "../../../core/messaging/index.js";
 
 /**
  * The event AWS Lambda hands a Kafka consumer (MSK or self-managed): records grouped by
@@ -26,15 +27,7 @@ export const kafkaEventSchema = z.object({
 });
 export type KafkaEvent = z.infer<typeof kafkaEventSchema>;
 
-export interface DecodedRecord {
-  topic: string;
-  partition: number;
-  offset: number;
-  key: string | null;
-  value: Buffer | null;
-  /** Lambda sends each header as a list of byte values; decoded as UTF-8, the last value of a repeated key wins. */
-  headers: Record<string, string>;
-}
+// Lambda sends each header as a list of byte values; decoded as UTF-8, the last value of a repeated key wins.
 
 /** The records of an event in partition order, keys and values decoded from base64. */
 export function decodeKafkaEvent(event: unknown): DecodedRecord[] {
