@@ -1,3 +1,4 @@
+import { reservedMetadataKeys } from "../sources/index.js";
 import type { LlmDocument } from "./provider.js";
 
 /**
@@ -18,17 +19,7 @@ export const quantityNotice = (words: readonly string[]) =>
   "that can query the data (set LLM_PROVIDER=gemini or LLM_PROVIDER=openai). The extractive provider only quotes: " +
   "below are the closest matching rows with their numbers and dates, not the whole set.";
 
-const bookkeeping = new Set([
-  "source",
-  "table",
-  "row_key",
-  "content_hash",
-  "chunk",
-  "chunks",
-  "ingested_at",
-  "id",
-  "_id",
-]);
+const bookkeeping = new Set<string>([...reservedMetadataKeys, "ingested_at", "id", "_id"]);
 const numeric = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const isoDate = /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/;
 

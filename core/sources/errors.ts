@@ -1,4 +1,5 @@
 import { AppError, ComponentUnavailableError, InvalidInputError, NotFoundError } from "../errors/index.js";
+import { reservedMetadataKeys } from "./reserved.js";
 
 export class SourceNotFoundError extends NotFoundError {
   constructor(source: string) {
@@ -23,6 +24,19 @@ export class UnknownFieldsError extends InvalidInputError {
       fields,
     });
     this.name = "UnknownFieldsError";
+  }
+}
+
+/** Fields asked for as metadata whose names the service's own metadata already uses. */
+export class ReservedFieldsError extends InvalidInputError {
+  constructor(source: string, table: string, fields: readonly string[]) {
+    super(
+      `field(s) ${fields.map((field) => `'${field}'`).join(", ")} of '${table}' cannot be metadata: the service keeps its own ` +
+        `${fields.length > 1 ? "values" : "value"} under that name (reserved: ${reservedMetadataKeys.join(", ")}); ` +
+        "leave them out of the fields, or embed them as text_fields",
+      { source, table, fields },
+    );
+    this.name = "ReservedFieldsError";
   }
 }
 

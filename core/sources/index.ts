@@ -24,6 +24,7 @@ export { MongoConnector, mongoFilter } from "./mongo-connector.js";
 export { PostgresConnector, whereClause } from "./postgres-connector.js";
 export { createPostgresPool } from "./postgres-pool.js";
 export { createConnector, type SourceInfo, SourceRegistry } from "./registry.js";
+export { isReservedMetadataKey, reservedMetadataKeys } from "./reserved.js";
 export { resolveFileInside, resolveInside } from "./safe-path.js";
 export { describeSchema, type SchemaResult } from "./schema-service.js";
 export { resolveSelection, type Selection, type SelectionRequest } from "./selection.js";

@@ -1,5 +1,6 @@
-import { UnknownFieldsError } from "./errors.js";
+import { ReservedFieldsError, UnknownFieldsError } from "./errors.js";
 import type { RowFilter } from "./filters.js";
+import { isReservedMetadataKey } from "./reserved.js";
 import type { TableSchema } from "./types.js";
 
 export interface SelectionRequest {
@@ -29,14 +30,20 @@ export function resolveSelection(source: string, schema: TableSchema, request: S
   const named = [...fields, ...request.textFields, ...filters.map((filter) => filter.column)];
   const unknown = [...new Set(named.filter((name) => !known.has(name)))];
   if (unknown.length > 0) throw new UnknownFieldsError(source, schema.name, unknown);
+  // Asked for by name, a reserved one is refused; in the default "every column", it is left out of
+  // metadata (it can still be embedded): either way the service's own value is never overwritten.
+  const reserved = [...new Set((request.fields ?? []).filter(isReservedMetadataKey))];
+  if (reserved.length > 0) throw new ReservedFieldsError(source, schema.name, reserved);
   const textFields = [...new Set(request.textFields)];
   const readFields = [...new Set([...fields, ...textFields, ...schema.primaryKey])];
   // Fields asked for by name stay metadata even when also embedded (citations show them); with no
   // list, every column that is not embedded text is metadata. Nested paths are read through their
   // parent when both are asked for (withoutCoveredPaths), and the leaf is still kept as metadata.
-  const metadataFields = request.fields?.length
-    ? [...new Set([...fields, ...schema.primaryKey])]
-    : readFields.filter((field) => !textFields.includes(field));
+  const metadataFields = (
+    request.fields?.length
+      ? [...new Set([...fields, ...schema.primaryKey])]
+      : readFields.filter((field) => !textFields.includes(field))
+  ).filter((field) => !isReservedMetadataKey(field));
   return {
     readFields: withoutCoveredPaths(readFields),
     textFields,
