@@ -3,6 +3,7 @@ import type { Redis } from "ioredis";
 import type { Admin, Kafka, SASLOptions } from "kafkajs";
 import type { Settings } from "../config/index.js";
 import { CoalescingEmbedder, type Embedder, TransformersEmbedder } from "../embeddings/index.js";
+import { ComponentUnavailableError } from "../errors/index.js";
 import type { ComponentProbe } from "../health/index.js";
 import { createKeywordIndex, type KeywordIndex } from "../keyword/index.js";
 import { createLlmProviders, defaultProvider, type LlmProvider, type LlmProviderName } from "../llm/index.js";
@@ -11,7 +12,7 @@ import { createKafka, type MessagePublisher, Publisher } from "../messaging/inde
 import { createRedis, pingRedis } from "../redis/index.js";
 import { SourceRegistry } from "../sources/index.js";
 import { BatchStatusStore } from "../status/index.js";
-import { createChromaClient, VectorStore } from "../vectors/index.js";
+import { createChromaClient, VectorStore, VectorStoreUnavailableError } from "../vectors/index.js";
 
 /**
  * The dependencies core functions take: built once per process from settings.
@@ -35,6 +36,10 @@ export interface AppContext {
   /** Kafka; the in-process bus under `npm run dev` without a broker; absent otherwise. */
   publisher: MessagePublisher | undefined;
   batches: BatchStatusStore;
+  /** This context with its vector store, or VectorStoreUnavailableError (a 503 naming it) when there is none. */
+  requireVectors(): AppContext & { vectors: VectorStore };
+  /** This context with its publisher (Kafka, or the dev bus), or a 503 naming kafka when there is none. */
+  requirePublisher(): AppContext & { publisher: MessagePublisher };
   healthProbes(): ComponentProbe[];
   close(): Promise<void>;
 }
@@ -45,6 +50,20 @@ export interface AppContextOptions {
    * which /health then reports instead of a disabled Kafka.
    */
   devBus?: MessagePublisher;
+}
+
+// `this`, not the values captured at creation: a context copied with one component swapped (as tests do)
+// hands out what it holds.
+function requireVectors(this: AppContext): AppContext & { vectors: VectorStore } {
+  if (!this.vectors) throw new VectorStoreUnavailableError();
+  return { ...this, vectors: this.vectors };
+}
+
+function requirePublisher(this: AppContext): AppContext & { publisher: MessagePublisher } {
+  if (!this.publisher) {
+    throw new ComponentUnavailableError("kafka", { message: "kafka is not configured (KAFKA_BROKERS)" });
+  }
+  return { ...this, publisher: this.publisher };
 }
 
 export function createAppContext(settings: Settings, logger: Logger, options: AppContextOptions = {}): AppContext {
@@ -196,6 +215,8 @@ export function createAppContext(settings: Settings, logger: Logger, options: Ap
     llm,
     publisher,
     batches,
+    requireVectors,
+    requirePublisher,
     healthProbes,
     async close() {
       const pendingAdmin = admin;

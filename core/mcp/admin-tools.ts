@@ -2,7 +2,6 @@ import { z } from "zod";
 import { sourceNameSchema } from "../config/index.js";
 import { ingestTable } from "../ingest/index.js";
 import { recordSyncSpec } from "../sync/index.js";
-import { VectorStoreUnavailableError } from "../vectors/index.js";
 import { defineTool } from "./tool.js";
 
 const fieldList = z.array(z.string().min(1).max(256)).max(500);
@@ -23,8 +22,6 @@ export const ingestTableTool = defineTool({
     max_rows: z.number().int().positive().max(10_000_000).optional(),
   }),
   async run(args, { context, signal }) {
-    const { vectors } = context;
-    if (!vectors) throw new VectorStoreUnavailableError();
     const request = {
       source: args.source,
       table: args.table,
@@ -32,7 +29,7 @@ export const ingestTableTool = defineTool({
       fields: args.fields,
       maxRows: args.max_rows,
     };
-    const summary = await ingestTable({ ...context, vectors }, request, { signal });
+    const summary = await ingestTable(context.requireVectors(), request, { signal });
     await recordSyncSpec(context, request);
     return {
       text: `Ingested ${summary.documents} rows of ${summary.source}/${summary.table} as ${summary.chunks} vectors (${summary.skipped} without text, ${summary.failed} failed).`,
@@ -54,8 +51,7 @@ export const deleteTableTool = defineTool({
     table: z.string().min(1).max(256).describe("The table whose vectors go"),
   }),
   async run(args, { context }) {
-    const { vectors } = context;
-    if (!vectors) throw new VectorStoreUnavailableError();
+    const { vectors } = context.requireVectors();
     const deleted = await vectors.countTable(args.source, args.table);
     await vectors.deleteTable(args.source, args.table);
     return {

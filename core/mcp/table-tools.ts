@@ -2,7 +2,6 @@ import { z } from "zod";
 import { sourceNameSchema } from "../config/index.js";
 import type { AppContext } from "../context/index.js";
 import { describeSchema } from "../sources/index.js";
-import { VectorStoreUnavailableError } from "../vectors/index.js";
 import { storedDocument } from "./rows.js";
 import { defineTool } from "./tool.js";
 
@@ -70,8 +69,7 @@ export const getRowTool = defineTool({
   scope: "chat",
   input: z.object({ id: z.string().min(3).max(1_024).describe("The document id, e.g. shop:products:42") }),
   async run(args, { context }) {
-    if (!context.vectors) throw new VectorStoreUnavailableError();
-    const row = await storedDocument(context.vectors, args.id);
+    const row = await storedDocument(context.requireVectors().vectors, args.id);
     return { text: `${row.id} (${row.source}/${row.table} key ${row.row_key})\n${row.text}`, structured: row };
   },
 });

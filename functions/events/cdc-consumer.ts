@@ -1,7 +1,6 @@
 import { applyRowChanges, type ChangeEventValue, changeEventSchema, toRowChange } from "../../core/cdc/index.js";
 import type { AppContext } from "../../core/context/index.js";
 import type { DecodedRecord } from "../../core/messaging/index.js";
-import { VectorStoreUnavailableError } from "../../core/vectors/index.js";
 import { defaultContext } from "../shared/default-context.js";
 import { type ContextProvider, createConsumer } from "./shared/consumer.js";
 
@@ -20,8 +19,7 @@ function parseEvent(record: DecodedRecord): ChangeEventValue | null | undefined 
 }
 
 function dependencies(context: AppContext) {
-  if (!context.vectors) throw new VectorStoreUnavailableError();
-  return { ...context, vectors: context.vectors };
+  return context.requireVectors();
 }
 
 /**

@@ -1,6 +1,5 @@
 import { runEmbeddingRequest } from "../../core/ingest/index.js";
 import { embeddingRequestSchema } from "../../core/messaging/index.js";
-import { VectorStoreUnavailableError } from "../../core/vectors/index.js";
 import { defaultContext } from "../shared/default-context.js";
 import { type ContextProvider, createConsumer } from "./shared/consumer.js";
 import { reportIngestFailure } from "./shared/ingest-dead-letter.js";
@@ -13,9 +12,10 @@ export function createEmbeddingWorker(getContext: ContextProvider) {
       schema: embeddingRequestSchema,
       onDeadLetter: reportIngestFailure,
       handle: (context, message) => {
-        if (!context.publisher) throw new Error("kafka is not configured");
-        if (!context.vectors) throw new VectorStoreUnavailableError();
-        return runEmbeddingRequest({ ...context, publisher: context.publisher, vectors: context.vectors }, message);
+        return runEmbeddingRequest(
+          { ...context.requirePublisher(), vectors: context.requireVectors().vectors },
+          message,
+        );
       },
     },
     getContext,

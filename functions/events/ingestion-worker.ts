@@ -12,8 +12,7 @@ export function createIngestionWorker(getContext: ContextProvider) {
       schema: ingestionRequestSchema,
       onDeadLetter: reportIngestFailure,
       handle: (context, message) => {
-        if (!context.publisher) throw new Error("kafka is not configured");
-        return runIngestionRequest({ ...context, publisher: context.publisher }, message);
+        return runIngestionRequest(context.requirePublisher(), message);
       },
     },
     getContext,

@@ -2,7 +2,6 @@ import { z } from "zod";
 import { sourceNameSchema } from "../../core/config/index.js";
 import { InvalidInputError } from "../../core/errors/index.js";
 import { runScheduledSync, type ScheduledOutcome } from "../../core/sync/index.js";
-import { VectorStoreUnavailableError } from "../../core/vectors/index.js";
 import { defaultContext } from "../shared/default-context.js";
 import type { ContextProvider } from "./shared/consumer.js";
 
@@ -34,9 +33,9 @@ export function createScheduledSync(getContext: ContextProvider) {
       throw new InvalidInputError(`not a scheduled event or sync plan: ${parsed.error.issues[0]?.message ?? ""}`);
     }
     const plan = "detail-type" in parsed.data ? (parsed.data.detail ?? {}) : parsed.data;
-    if (!context.vectors) throw new VectorStoreUnavailableError();
+    const withVectors = context.requireVectors();
     const started = performance.now();
-    const outcomes = await runScheduledSync({ ...context, vectors: context.vectors }, plan);
+    const outcomes = await runScheduledSync(withVectors, plan);
     context.logger.info(
       {
         function: "scheduled-sync",

@@ -1,6 +1,5 @@
 import { syncRequestSchema } from "../../core/messaging/index.js";
 import { runSyncRequest } from "../../core/sync/index.js";
-import { VectorStoreUnavailableError } from "../../core/vectors/index.js";
 import { defaultContext } from "../shared/default-context.js";
 import { type ContextProvider, createConsumer } from "./shared/consumer.js";
 
@@ -12,8 +11,7 @@ export function createSyncWorker(getContext: ContextProvider) {
       schema: syncRequestSchema,
       // A sync has no batch status: its failure is recorded in the table's sync state.
       handle: async (context, message) => {
-        if (!context.vectors) throw new VectorStoreUnavailableError();
-        const summary = await runSyncRequest({ ...context, vectors: context.vectors }, message);
+        const summary = await runSyncRequest(context.requireVectors(), message);
         context.logger.info({ consumer: "sync-worker", sync_id: message.sync_id, ...summary }, "table synced");
       },
     },

@@ -1,7 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { handle } from "hono/aws-lambda";
 import { auditTable } from "../../core/sync/index.js";
-import { VectorStoreUnavailableError } from "../../core/vectors/index.js";
 import { defaultContext } from "../shared/default-context.js";
 import { type ContextProvider, createFunctionApp } from "./shared/create-app.js";
 import { bodyErrorResponses, ErrorSchema, errorResponses } from "./shared/schemas.js";
@@ -50,20 +49,18 @@ export function createAuditApp(getContext: ContextProvider) {
   app.openapi(auditRoute, async (c) => {
     const { source } = c.req.valid("param");
     const { table, sample } = c.req.valid("query");
-    const { vectors } = c.var.context;
-    if (!vectors) throw new VectorStoreUnavailableError();
-    return c.json(await auditTable({ ...c.var.context, vectors }, { source, table, sampleSize: sample }), 200);
+    return c.json(await auditTable(c.var.context.requireVectors(), { source, table, sampleSize: sample }), 200);
   });
 
   app.openapi(repairRoute, async (c) => {
     const { source } = c.req.valid("param");
     const { table, sample } = c.req.valid("json");
-    const { vectors } = c.var.context;
-    if (!vectors) throw new VectorStoreUnavailableError();
-    const repaired = await auditTable(
-      { ...c.var.context, vectors },
-      { source, table, repair: true, sampleSize: sample },
-    );
+    const repaired = await auditTable(c.var.context.requireVectors(), {
+      source,
+      table,
+      repair: true,
+      sampleSize: sample,
+    });
     return c.json(repaired, 200);
   });
 

@@ -4,7 +4,6 @@ import { cdcStatus, connectClientFor, disableCdc, enableCdc } from "../../core/c
 import { sourceNameSchema } from "../../core/config/index.js";
 import type { AppContext } from "../../core/context/index.js";
 import { includeListSchema } from "../../core/relations/index.js";
-import { VectorStoreUnavailableError } from "../../core/vectors/index.js";
 import { defaultContext } from "../shared/default-context.js";
 import { type ContextProvider, createFunctionApp } from "./shared/create-app.js";
 import { bodyErrorResponses, ErrorSchema, errorResponses } from "./shared/schemas.js";
@@ -159,8 +158,7 @@ const disableRoute = createRoute({
 });
 
 function cdcDependencies(context: AppContext) {
-  if (!context.vectors) throw new VectorStoreUnavailableError();
-  return { ...context, vectors: context.vectors, connect: connectClientFor(context.settings.KAFKA_CONNECT_URL) };
+  return { ...context.requireVectors(), connect: connectClientFor(context.settings.KAFKA_CONNECT_URL) };
 }
 
 export function createCdcApp(getContext: ContextProvider) {

@@ -2,7 +2,6 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { handle } from "hono/aws-lambda";
 import { ingestTable } from "../../core/ingest/index.js";
 import { recordSyncSpec } from "../../core/sync/index.js";
-import { VectorStoreUnavailableError } from "../../core/vectors/index.js";
 import { defaultContext } from "../shared/default-context.js";
 import { type ContextProvider, createFunctionApp } from "./shared/create-app.js";
 import { IngestRequestSchema, toIngestRequest } from "./shared/ingest-schemas.js";
@@ -41,10 +40,9 @@ export function createIngestApp(getContext: ContextProvider) {
 
   app.openapi(ingestRoute, async (c) => {
     const body = c.req.valid("json");
-    const { vectors } = c.var.context;
-    if (!vectors) throw new VectorStoreUnavailableError();
+    const context = c.var.context.requireVectors();
     const request = toIngestRequest(body);
-    const summary = await ingestTable({ ...c.var.context, vectors }, request, { signal: c.req.raw.signal });
+    const summary = await ingestTable(context, request, { signal: c.req.raw.signal });
     await recordSyncSpec(c.var.context, request);
     return c.json(summary, 200);
   });

@@ -1,7 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { handle } from "hono/aws-lambda";
 import { queueSync, readSyncState, syncTable } from "../../core/sync/index.js";
-import { VectorStoreUnavailableError } from "../../core/vectors/index.js";
 import { defaultContext } from "../shared/default-context.js";
 import { type ContextProvider, createFunctionApp } from "./shared/create-app.js";
 import { bodyErrorResponses, ErrorSchema, errorResponses } from "./shared/schemas.js";
@@ -76,9 +75,7 @@ export function createSyncApp(getContext: ContextProvider) {
       },
     };
     if (body.async) return c.json(await queueSync(c.var.context, request), 202);
-    const { vectors } = c.var.context;
-    if (!vectors) throw new VectorStoreUnavailableError();
-    return c.json(await syncTable({ ...c.var.context, vectors }, request, { signal: c.req.raw.signal }), 200);
+    return c.json(await syncTable(c.var.context.requireVectors(), request, { signal: c.req.raw.signal }), 200);
   });
 
   app.openapi(stateRoute, async (c) => {

@@ -1,6 +1,5 @@
 import type { z } from "zod";
 import type { AppContext } from "../../../core/context/index.js";
-import { ComponentUnavailableError } from "../../../core/errors/index.js";
 import { type DecodedRecord, processRecords, type RecordOutcome } from "../../../core/messaging/index.js";
 import { flushMetrics, setMetricsMode } from "../../../core/metrics/index.js";
 import { decodeKafkaEvent } from "./lambda-event.js";
@@ -28,9 +27,7 @@ export interface ConsumerDefinition<T> {
 export function createConsumer<T>(definition: ConsumerDefinition<T>, getContext: ContextProvider) {
   return async (event: unknown): Promise<{ outcomes: RecordOutcome[] }> => {
     const context = getContext();
-    const publisher = context.publisher;
-    if (!publisher)
-      throw new ComponentUnavailableError("kafka", { message: "kafka is not configured (KAFKA_BROKERS)" });
+    const { publisher } = context.requirePublisher();
     setMetricsMode(context.settings.METRICS_MODE);
     const started = performance.now();
     const records = decodeKafkaEvent(event);
