@@ -8,7 +8,9 @@ export function createKeywordIndex(settings: {
   /** Default 200; 0 ranks every match. */
   SEARCH_RANK_POOL?: number;
 }): KeywordIndex {
-  const pool = createPostgresPool(settings.SEARCH_DATABASE_URL, { max: 4 });
+  // The model runs on the event loop's thread: a batch measured 14 s on a loaded 2-core machine, and a
+  // connection being opened meanwhile would time out on the clock alone, failing the batch's write.
+  const pool = createPostgresPool(settings.SEARCH_DATABASE_URL, { max: 4, connectionTimeoutMillis: 20_000 });
   // An idle connection dropped by the server must not end the process; the next query reconnects.
   pool.on("error", () => undefined);
   return new KeywordIndex(pool, settings.SEARCH_TEXT_CONFIG, settings.SEARCH_RANK_POOL ?? 200);
