@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
-import { Kafka, logLevel } from "kafkajs";
+import { type Admin, Kafka, logLevel } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readJson } from "../../support/http.js";
 import { type PrivateService, privateService } from "../../support/private-service.js";
@@ -20,8 +20,13 @@ describe("npm start on the real path: services checked, Kafka workers started", 
   let server: ChildProcess | undefined;
   let output = "";
   let base: string;
+  // Connected before the start: kafkajs loads its protocol modules on first connect, and loading them
+  // only in the clean-up after a minutes-long run failed once ("Cannot find module './v2/request'").
+  let admin: Admin | undefined;
 
   beforeAll(async () => {
+    admin = new Kafka({ brokers: [testServices.kafkaBrokers], logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
     // An empty Chroma of its own, so the samples really go in on this start.
     chroma = await privateService("chroma");
     await chroma.up();
@@ -53,7 +58,13 @@ describe("npm start on the real path: services checked, Kafka workers started", 
     server.stderr?.on("data", (chunk) => {
       output += chunk.toString();
     });
-    await waitFor(async () => output.includes("Ask your own:") || server?.exitCode !== null, 240_000, "the answer");
+    await waitFor(
+      async () => output.includes("Ask your own:") || server?.exitCode !== null,
+      240_000,
+      "the answer",
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}; npm start printed:\n${output.slice(-4_000)}`);
+    });
   }, 300_000);
 
   afterAll(async () => {
@@ -63,17 +74,17 @@ describe("npm start on the real path: services checked, Kafka workers started", 
       await exited;
     }
     await chroma?.destroy();
-    const kafka = new Kafka({ brokers: [testServices.kafkaBrokers], logLevel: logLevel.NOTHING });
-    const admin = kafka.admin();
-    await admin.connect();
-    const created = (await admin.listTopics()).filter((topic) => topic.startsWith(`${run}.`));
-    await admin.deleteTopics({ topics: created }).catch(() => undefined);
-    await admin.disconnect();
+    if (admin) {
+      const created = (await admin.listTopics()).filter((topic) => topic.startsWith(`${run}.`));
+      await admin.deleteTopics({ topics: created }).catch(() => undefined);
+      await admin.disconnect();
+    }
   }, 60_000);
 
   it("checks the services instead of skipping them, and answers the sample question", () => {
     // services.sh's `up` on a running service says so; with START_SERVICES=0 it would not run at all.
-    for (const service of ["redis", "kafka", "chroma", "model"]) expect(output).toContain(`${service} already up`);
+    for (const service of ["postgres", "redis", "kafka", "chroma", "model"])
+      expect(output).toContain(`${service} already up`);
     expect(output).toContain("sample data ingested");
     const answer = /Answer \(extractive\): ([\s\S]*?)\nSources:/.exec(output)?.[1] ?? "";
     expect(answer).toMatch(/rain cover/i);
