@@ -2,9 +2,9 @@ import type { Settings } from "../config/index.js";
 import { InvalidInputError } from "../errors/index.js";
 import type { RowFilter, SourceRow } from "../sources/index.js";
 import { rowKey } from "../sources/index.js";
-import { type SyncDependencies, stateStore } from "../sync/index.js";
-// The page reconciliation sync itself uses (core/sync's index exports only whole-table runs).
+// The vanished-row sweep and page reconciliation sync itself uses (core/sync's index exports only whole-table runs).
 import { removeVanishedRows } from "../sync/deletes.js";
+import { type SyncDependencies, stateStore } from "../sync/index.js";
 import { applyPlan, planPage } from "../sync/reconcile.js";
 import { documentsOf } from "../sync/sync.js";
 import type { SyncTarget } from "../sync/target.js";
