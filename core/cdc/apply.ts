@@ -2,8 +2,9 @@ import type { Settings } from "../config/index.js";
 import { InvalidInputError } from "../errors/index.js";
 import type { RowFilter, SourceRow } from "../sources/index.js";
 import { rowKey } from "../sources/index.js";
+// The vanished-row sweep and page reconciliation sync itself uses (core/sync's index exports only whole-table runs).
+import { removeVanishedRows } from "../sync/deletes.js";
 import { type SyncDependencies, stateStore } from "../sync/index.js";
-// The page reconciliation sync itself uses (core/sync's index exports only whole-table runs).
 import { applyPlan, planPage } from "../sync/reconcile.js";
 import { documentsOf } from "../sync/sync.js";
 import type { SyncTarget } from "../sync/target.js";
@@ -108,9 +109,22 @@ async function applyOwnRows(
 ): Promise<void> {
   const { shape } = target;
   const { source, table } = shape;
-  // A truncate empties the table: drop its vectors first, then rows the batch names (inserted after
-  // it, or before it and now gone) are read back like any other.
-  if (changes.some((change) => change.op === "t")) await dependencies.vectors.deleteTable(source, table);
+  // A truncate has no key, so it lands on any partition and can be applied before or after the
+  // inserts that followed it: dropping every vector of the table could drop those rows. Removing
+  // what is gone from the source now is right in either order, like any other event.
+  let truncated = 0;
+  if (changes.some((change) => change.op === "t")) {
+    const scratch = await stateStore(dependencies).scratch(dependencies.settings.SYNC_LOCK_SECONDS);
+    try {
+      truncated = (
+        await removeVanishedRows(dependencies.vectors, target, scratch, {
+          pageSize: dependencies.settings.SYNC_PAGE_SIZE,
+        })
+      ).extraRows;
+    } finally {
+      await scratch.drop().catch(() => undefined);
+    }
+  }
 
   const keyed = new Map<string, Record<string, unknown>>();
   for (const change of changes) {
@@ -132,7 +146,7 @@ async function applyOwnRows(
   if (gone.length > 0) await dependencies.vectors.deleteRows(source, table, gone);
   counts.reembedded = applied.embeddedRows;
   counts.metadata_only = applied.metadataRows;
-  counts.removed = applied.deletedRows + gone.length;
+  counts.removed = applied.deletedRows + gone.length + truncated;
   counts.unchanged = plan.unchanged + plan.skipped;
 }
 

@@ -55,6 +55,9 @@ export function buildConnectorConfig(input: ConnectorConfigInput): Record<string
     "value.converter.schemas.enable": "false",
     // Numeric keys arrive as text (not base64 bytes), so the consumer can look rows up by them.
     "decimal.handling.mode": "string",
+    // Debezium skips truncates unless told otherwise (its default is "t"); the consumer needs them
+    // to clear a truncated table's vectors.
+    "skipped.operations": "none",
     // The delete event says all the consumer needs; a tombstone after it would only be skipped.
     "tombstones.on.delete": "false",
     // Debezium waits this long for more changes before handing a batch to Connect (default 500 ms):

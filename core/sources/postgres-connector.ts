@@ -119,7 +119,11 @@ export class PostgresConnector implements SourceConnector {
       await client.query("BEGIN TRANSACTION READ ONLY");
       const cursor = client.query(new Cursor<SourceRow>(sql, where.values));
       // The cursor also emits its failures as 'error' events; read() rejects with them, which is where they are handled.
-      cursor.on("error", () => undefined);
+      // A failed cursor is not closed: close() waits for the server's ReadyForQuery, which a cut connection never sends.
+      let broken = false;
+      cursor.on("error", () => {
+        broken = true;
+      });
       try {
         const batchSize = request.batchSize ?? 500;
         while (!request.signal?.aborted) {
@@ -128,7 +132,7 @@ export class PostgresConnector implements SourceConnector {
           if (rows.length < batchSize) break;
         }
       } finally {
-        await cursor.close();
+        if (!broken) await cursor.close();
       }
       await client.query("COMMIT");
     } catch (error) {

@@ -259,8 +259,13 @@ export interface Answer {
   ms: number;
 }
 
-/** Sends a request and reads its whole body (an SSE stream to its end), failing past `boundMs`. */
-export async function send(app: Hono, request: GeneratedRequest, boundMs = 10_000): Promise<Answer> {
+/**
+ * Sends a request and reads its whole body (an SSE stream to its end), failing past `boundMs`. The
+ * bound tells a hang from an answer, not a slow answer from a fast one: it has room for a loaded
+ * 2-core machine (the slowest fuzzed requests embed and write rows) and still ends a hang well
+ * inside the test's own timeout.
+ */
+export async function send(app: Hono, request: GeneratedRequest, boundMs = 30_000): Promise<Answer> {
   const started = performance.now();
   const signal = AbortSignal.timeout(boundMs);
   let timer: NodeJS.Timeout | undefined;

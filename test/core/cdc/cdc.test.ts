@@ -1,6 +1,4 @@
-import { execFile } from "node:child_process";
-import path from "node:path";
-import { isDeepStrictEqual, promisify } from "node:util";
+import { isDeepStrictEqual } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CdcStatus, closeCdcPools } from "../../../core/cdc/index.js";
 import type { AppContext } from "../../../core/context/index.js";
@@ -11,13 +9,10 @@ import { startWorkers } from "../../../functions/local/workers.js";
 import { createTestContext } from "../../support/app-context.js";
 import { expectKeywordIndexInStep, keywordIndexInStep } from "../../support/keyword-oracle.js";
 import { createPostgresFixture } from "../../support/postgres-fixture.js";
+import { type PrivateService, privateKafkaConnect } from "../../support/private-service.js";
 import { waitFor } from "../../support/processes.js";
 import { testServices, uniqueName } from "../../support/services.js";
 import { countingEmbedder, expectedRecords, storedRecords } from "../../support/sync-oracle.js";
-
-const run = promisify(execFile);
-const root = path.resolve(import.meta.dirname, "../../..");
-const services = (...args: string[]) => run("bash", ["scripts/services.sh", ...args], { cwd: root, timeout: 180_000 });
 
 const spec = { textFields: ["title", "body"], fields: ["price", "category"] };
 // Small chunks, so a long body is stored as several vectors and a delete must remove them all.
@@ -70,8 +65,15 @@ describe("change data capture: Debezium on Kafka Connect → cdc-consumer → Ch
     return performance.now() - started;
   };
 
+  // Its own broker and Connect worker: the restart test stops Connect, which must not disturb the
+  // connectors other tests run on the shared one.
+  let kafka: PrivateService | undefined;
+  let connect: PrivateService;
+
   beforeAll(async () => {
-    await services("up", "connect");
+    ({ kafka, connect } = await privateKafkaConnect());
+    await kafka.up();
+    await connect.up();
     fixture = await createPostgresFixture(
       `CREATE TABLE items (id int PRIMARY KEY, title text, body text, price int, category text);
        INSERT INTO items SELECT n, 'Item ' || n, 'Item ' || n || ' is a sturdy oak shelf.', n * 10, 'home'
@@ -83,6 +85,8 @@ describe("change data capture: Debezium on Kafka Connect → cdc-consumer → Ch
       KAFKA_GROUP_PREFIX: runId,
       CHUNK_MAX_TOKENS: "48",
       CHUNK_OVERLAP_TOKENS: "8",
+      KAFKA_BROKERS: kafka.url,
+      KAFKA_CONNECT_URL: connect.url,
       SOURCES: JSON.stringify([
         { name: source, kind: "postgresql", url: testServices.postgresUrl, schema: fixture.schema },
       ]),
@@ -118,7 +122,7 @@ describe("change data capture: Debezium on Kafka Connect → cdc-consumer → Ch
       60_000,
       "the connector to stream",
     );
-  });
+  }, 300_000);
 
   afterAll(async () => {
     await workers?.stop();
@@ -146,6 +150,7 @@ describe("change data capture: Debezium on Kafka Connect → cdc-consumer → Ch
     }
     await closeCdcPools();
     await fixture?.drop();
+    await kafka?.destroy();
   });
 
   it("inserts, text updates, metadata-only updates and deletes reach the store within seconds", async () => {
@@ -211,8 +216,8 @@ describe("change data capture: Debezium on Kafka Connect → cdc-consumer → Ch
     })();
     await waitFor(async () => written >= 10, 10_000, "the first updates");
     await workers?.stop();
-    await services("down", "connect");
-    await services("up", "connect");
+    await connect.down();
+    await connect.up();
     await startConsumer();
     await writer;
     await converged(90_000);

@@ -91,6 +91,8 @@ describe("connector config", () => {
       "database.port": "15432",
       "slot.name": "cdc_shop_eu",
       "publication.autocreate.mode": "filtered",
+      // Debezium's default skips truncates, which the consumer needs to see.
+      "skipped.operations": "none",
     });
     const include = (config["table.include.list"] ?? "").split(",").map((pattern) => new RegExp(`^${pattern}$`));
     expect(include.some((pattern) => pattern.test("t_abc.items"))).toBe(true);
