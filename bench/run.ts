@@ -1,4 +1,4 @@
-// `npm run bench -- [sources] [embed] [ingest] [query] [query-spec] [chat] [async] [sync] [cdc] [load] [retrieval]`: runs the
+// `npm run bench -- [sources] [embed] [ingest] [query] [query-spec] [chat] [async] [sync] [cdc] [load] [retrieval] [peers]`: runs the
 // named benchmarks (all when none is named), writes bench/results/<name>.json and prints a markdown table.
 // Needs `npm run services -- up`. A benchmark that fails, or whose figures are not all finite numbers, is
 // reported and makes the run exit 1; the others' results are still written.
@@ -8,6 +8,7 @@ import { benchChat } from "./chat.bench.js";
 import { benchEmbedding } from "./embed.bench.js";
 import { benchIngest } from "./ingest.bench.js";
 import { benchLoad } from "./load.bench.js";
+import { benchPeers } from "./peers.bench.js";
 import { benchQuery } from "./query.bench.js";
 import { benchQuerySpec } from "./query-spec.bench.js";
 import { benchRetrieval } from "./retrieval.bench.js";
@@ -27,6 +28,7 @@ const suites: Record<string, () => Promise<BenchResult[]>> = {
   cdc: benchCdc,
   load: benchLoad,
   retrieval: benchRetrieval,
+  peers: benchPeers,
 };
 
 const requested = process.argv.slice(2).filter((argument) => argument !== "--");
