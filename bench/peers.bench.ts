@@ -53,30 +53,39 @@ export async function benchPeers(): Promise<BenchResult[]> {
     peer === "project" ? `peers${variant}` : `peers-${peer}-${variant}`;
   const chromaName = (peer: PeerName, variant: Variant) =>
     peer === "project" ? projectStore.collectionName(collectionOf(peer, variant)) : collectionOf(peer, variant);
-  const configFor = (peer: PeerName): PeerConfig => ({
+  const configFor = (peer: PeerName, variant: Variant): PeerConfig => ({
     postgresUrl: testServices.postgresUrl,
     chromaUrl: testServices.chromaUrl,
     modelDir,
     model,
     textField: "body",
-    runs: (Object.keys(variants) as Variant[]).map((variant) => ({
-      variant,
-      schema,
-      table: variants[variant].table,
-      collection: collectionOf(peer, variant),
-      queries: Array.from({ length: queries }, (_, n) => variants[variant].query(n)),
-      k: 5,
-    })),
+    runs: [
+      {
+        variant,
+        schema,
+        table: variants[variant].table,
+        collection: collectionOf(peer, variant),
+        queries: Array.from({ length: queries }, (_, n) => variants[variant].query(n)),
+        k: 5,
+      },
+    ],
   });
 
-  const results = new Map<PeerName, PeerResult>();
+  const results = new Map<PeerName, PeerResult["runs"]>();
+  const versions = new Map<PeerName, Record<string, string>>();
   const cosines = new Map<string, number>();
   try {
-    for (const peer of peers) {
-      const started = performance.now();
-      console.log(`  ${peer}: ${rows} rows × ${Object.keys(variants).length} tables…`);
-      results.set(peer, await runPeer(peer, configFor(peer)));
-      console.log(`  ${peer} done in ${Math.round((performance.now() - started) / 1000)} s`);
+    // One table at a time, every peer on it one after the other in a fresh process: load on a shared
+    // machine drifts over minutes, and this keeps the contenders of one table close together in time.
+    for (const variant of Object.keys(variants) as Variant[]) {
+      for (const peer of peers) {
+        const started = performance.now();
+        console.log(`  ${peer}, ${variant} table of ${rows} rows…`);
+        const result = await runPeer(peer, configFor(peer, variant));
+        results.set(peer, [...(results.get(peer) ?? []), ...result.runs]);
+        versions.set(peer, result.versions);
+        console.log(`  ${peer} done in ${Math.round((performance.now() - started) / 1000)} s`);
+      }
     }
     for (const variant of Object.keys(variants) as Variant[]) {
       const reference = await vectorsByRow(chroma, chromaName("project", variant));
@@ -92,7 +101,7 @@ export async function benchPeers(): Promise<BenchResult[]> {
     await dropTables();
   }
   const load = { at_start: loadAtStart, at_end: loadavg().map((value) => round(value, 2)) };
-  return summarise(peers, results, cosines, tokens, missing, load);
+  return summarise(peers, { results, versions }, cosines, tokens, missing, load);
 }
 
 /** The two tables, recreated each run; returns each one's token counts (min, median, max) as the model sees them. */
@@ -138,7 +147,8 @@ async function vectorsByRow(
   chroma: ReturnType<typeof createChromaClient>,
   name: string,
 ): Promise<Map<number, number[]>> {
-  const collection = await chroma.getCollection({ name });
+  // Vectors are read as stored: no embedding function (as core/vectors/store.ts opens collections).
+  const collection = await chroma.getCollection({ name, embeddingFunction: null as never });
   const found = await collection.get({
     where: { row_key: { $in: checkedRows.map(String) } },
     include: ["embeddings", "metadatas"],
@@ -172,7 +182,7 @@ const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 
 
 function summarise(
   peers: PeerName[],
-  results: Map<PeerName, PeerResult>,
+  measured: { results: Map<PeerName, PeerResult["runs"]>; versions: Map<PeerName, Record<string, string>> },
   cosines: Map<string, number>,
   tokens: Record<Variant, { min: number; median: number; max: number }>,
   missing: PeerName[],
@@ -182,7 +192,7 @@ function summarise(
   const table: string[] = [];
   const goal: Record<string, number> = {};
   for (const variant of Object.keys(variants) as Variant[]) {
-    const runOf = (peer: PeerName) => results.get(peer)?.runs.find((run) => run.variant === variant);
+    const runOf = (peer: PeerName) => measured.results.get(peer)?.find((run) => run.variant === variant);
     const rateOf = (peer: PeerName) => {
       const run = runOf(peer);
       return run ? run.documents / run.seconds : Number.NaN;
@@ -221,7 +231,7 @@ function summarise(
           tokens: tokens[variant],
           queries,
           k: 5,
-          versions: results.get(peer)?.versions,
+          versions: measured.versions.get(peer),
           checkedRows,
           cpu: cpus()[0]?.model,
           project_speedup: "this project's documents/s ÷ this peer's (> 1: the project is faster)",
