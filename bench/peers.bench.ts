@@ -9,8 +9,8 @@ import { createChromaClient, VectorStore } from "../core/vectors/index.js";
 import { testServices } from "../test/support/services.js";
 import { mixedTexts, sampleTexts } from "./embed.bench.js";
 import type { PeerConfig, PeerResult } from "./peers/protocol.js";
-import { ensureInstalled, type PeerName, peerNames, runPeer } from "./peers/run-peer.js";
-import { type BenchResult, expectMeasured, mb, median, percentile } from "./support.js";
+import { ensureInstalled, MemoryCapError, type PeerName, peerNames, runPeer } from "./peers/run-peer.js";
+import { BenchIncompleteError, type BenchResult, expectMeasured, mb, median, percentile, report } from "./support.js";
 
 const rows = Number(process.env.BENCH_PEERS_ROWS ?? 10_000);
 const queries = Number(process.env.BENCH_PEERS_QUERIES ?? 100);
@@ -21,6 +21,8 @@ const wanted = (process.env.BENCH_PEERS ?? peerNames.join(","))
   .filter(Boolean);
 /** 0: install nothing; peers not installed yet are skipped and named in the conditions (the smoke test's mode). */
 const install = process.env.BENCH_PEERS_INSTALL !== "0";
+/** A peer process whose resident memory passes this is stopped and reported as such (the machine is shared). */
+const memoryCapMb = Number(process.env.BENCH_PEERS_MAX_RSS_MB ?? 4_096);
 
 const model = "Xenova/all-MiniLM-L6-v2";
 const modelDir = path.resolve(import.meta.dirname, "../.services/models");
@@ -59,6 +61,7 @@ export async function benchPeers(): Promise<BenchResult[]> {
     modelDir,
     model,
     textField: "body",
+    ...(peer === "langchain-batch32" ? { batchSize: 32 } : {}),
     runs: [
       {
         variant,
@@ -74,6 +77,9 @@ export async function benchPeers(): Promise<BenchResult[]> {
   const results = new Map<PeerName, PeerResult["runs"]>();
   const versions = new Map<PeerName, Record<string, string>>();
   const cosines = new Map<string, number>();
+  /** `peer/variant` → why it has no figures: stopped at the memory cap (an outcome) or failed (a bench failure). */
+  const stopped = new Map<string, string>();
+  const failures: string[] = [];
   try {
     // One table at a time, every peer on it one after the other in a fresh process: load on a shared
     // machine drifts over minutes, and this keeps the contenders of one table close together in time.
@@ -81,15 +87,23 @@ export async function benchPeers(): Promise<BenchResult[]> {
       for (const peer of peers) {
         const started = performance.now();
         console.log(`  ${peer}, ${variant} table of ${rows} rows…`);
-        const result = await runPeer(peer, configFor(peer, variant));
-        results.set(peer, [...(results.get(peer) ?? []), ...result.runs]);
-        versions.set(peer, result.versions);
+        try {
+          const result = await runPeer(peer, configFor(peer, variant), memoryCapMb * 2 ** 20);
+          results.set(peer, [...(results.get(peer) ?? []), ...result.runs]);
+          versions.set(peer, result.versions);
+        } catch (error) {
+          // One peer's failure costs only its own figures: the others still run and are written.
+          if (!(error instanceof MemoryCapError)) failures.push(String(error instanceof Error ? error.message : error));
+          stopped.set(`${peer}/${variant}`, error instanceof Error ? error.message : String(error));
+          console.log(`  ${peer}: ${error instanceof Error ? error.message : String(error)}`);
+        }
         console.log(`  ${peer} done in ${Math.round((performance.now() - started) / 1000)} s`);
       }
     }
     for (const variant of Object.keys(variants) as Variant[]) {
+      if (stopped.has(`project/${variant}`)) continue;
       const reference = await vectorsByRow(chroma, chromaName("project", variant));
-      for (const peer of peers.filter((name) => name !== "project")) {
+      for (const peer of peers.filter((name) => name !== "project" && !stopped.has(`${name}/${variant}`))) {
         const theirs = await vectorsByRow(chroma, chromaName(peer, variant));
         cosines.set(`${peer}/${variant}`, Math.min(...checkedRows.map((row) => cosine(reference, theirs, row))));
       }
@@ -101,7 +115,13 @@ export async function benchPeers(): Promise<BenchResult[]> {
     await dropTables();
   }
   const load = { at_start: loadAtStart, at_end: loadavg().map((value) => round(value, 2)) };
-  return summarise(peers, { results, versions }, cosines, tokens, missing, load);
+  const out = summarise(peers, { results, versions, stopped }, cosines, tokens, missing, load);
+  if (failures.length) {
+    // Written before failing, so the peers that did run keep their figures.
+    report(out);
+    throw new BenchIncompleteError(`peers: ${failures.join("; ")}`);
+  }
+  return out;
 }
 
 /** The two tables, recreated each run; returns each one's token counts (min, median, max) as the model sees them. */
@@ -182,7 +202,11 @@ const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 
 
 function summarise(
   peers: PeerName[],
-  measured: { results: Map<PeerName, PeerResult["runs"]>; versions: Map<PeerName, Record<string, string>> },
+  measured: {
+    results: Map<PeerName, PeerResult["runs"]>;
+    versions: Map<PeerName, Record<string, string>>;
+    stopped: Map<string, string>;
+  },
   cosines: Map<string, number>,
   tokens: Record<Variant, { min: number; median: number; max: number }>,
   missing: PeerName[],
@@ -200,6 +224,17 @@ function summarise(
     const projectRate = rateOf("project");
     for (const peer of peers) {
       const run = runOf(peer);
+      const why = measured.stopped.get(`${peer}/${variant}`);
+      if (why) {
+        if (why.includes("memory cap"))
+          out.push({
+            name: `peers-${variant}-${peer}`,
+            conditions: { rows, tokens: tokens[variant], outcome: why, versions: measured.versions.get(peer) },
+            metrics: { stopped_at_memory_cap_mb: memoryCapMb },
+          });
+        table.push(`| ${variant} | ${peer} | — | — | > ${memoryCapMb} (stopped) | — | — |`);
+        continue;
+      }
       expectMeasured("peers", {
         [`${peer} ${variant}: ran`]: run !== undefined,
         [`${peer} ${variant}: ${run?.documents} of ${rows} rows`]: run?.documents === rows && rows > 0,
@@ -221,8 +256,8 @@ function summarise(
         peak_rss_mb: mb(run.peakRssBytes),
         query_p50_ms: round(median(run.queryMilliseconds)),
         query_p95_ms: round(percentile(run.queryMilliseconds, 0.95)),
-        project_speedup: round(projectRate / rate, 2),
       };
+      if (Number.isFinite(projectRate)) metrics.project_speedup = round(projectRate / rate, 2);
       if (similarity !== undefined) metrics.min_cosine_to_project = round(similarity, 4);
       out.push({
         name: `peers-${variant}-${peer}`,
@@ -239,11 +274,11 @@ function summarise(
         metrics,
       });
       table.push(
-        `| ${variant} | ${peer} | ${metrics.documents_per_second} | ${metrics.project_speedup} | ${metrics.peak_rss_mb} | ${metrics.query_p50_ms} / ${metrics.query_p95_ms} | ${metrics.min_cosine_to_project ?? "—"} |`,
+        `| ${variant} | ${peer} | ${metrics.documents_per_second} | ${metrics.project_speedup ?? "—"} | ${metrics.peak_rss_mb} | ${metrics.query_p50_ms} / ${metrics.query_p95_ms} | ${metrics.min_cosine_to_project ?? "—"} |`,
       );
     }
-    const others = peers.filter((peer) => peer !== "project");
-    if (others.length) {
+    const others = peers.filter((peer) => peer !== "project" && runOf(peer) !== undefined);
+    if (others.length && runOf("project")) {
       const fastest = Math.max(...others.map(rateOf));
       goal[`${variant}_speedup_over_fastest_peer`] = round(projectRate / fastest, 2);
     }
@@ -257,6 +292,8 @@ function summarise(
       conditions: {
         goal: "this project ahead of every peer on both tables; ≥ 1.2× the fastest peer on the mixed-length one",
         peers: peers.filter((peer) => peer !== "project"),
+        without_figures: Object.fromEntries(measured.stopped),
+        memory_cap_mb: memoryCapMb,
         skipped: missing,
         load_average_1_5_15_min: load,
         cpu: cpus()[0]?.model,

@@ -1,5 +1,6 @@
 // LangChain.js as a peer, set up as its documentation shows: HuggingFaceTransformersEmbeddings
-// (transformers.js, its defaults: mean pooling, normalised, batches of 512, newlines stripped)
+// (transformers.js, its defaults: mean pooling, normalised, batches of 512, newlines stripped; a
+// second run, langchain-batch32, sets batchSize 32 as a user would after 512 ran out of memory)
 // and the Chroma vector store from @langchain/community, fed by a plain `pg` query.
 // bench/peers.bench.ts copies this file next to the peers' node_modules (.services/bench-peers/node)
 // so its imports resolve there, and runs it with the PeerConfig JSON as its one argument.
@@ -21,16 +22,20 @@ const resetPeakRss = () => writeFileSync("/proc/self/clear_refs", "5");
 const version = (name) =>
   JSON.parse(readFileSync(path.join(import.meta.dirname, "node_modules", name, "package.json"), "utf8")).version;
 
-const embeddings = new HuggingFaceTransformersEmbeddings({ model: config.model });
+// config.batchSize: unset for LangChain's default (512); the langchain-batch32 peer sets 32.
+const embeddings = new HuggingFaceTransformersEmbeddings({
+  model: config.model,
+  ...(config.batchSize ? { batchSize: config.batchSize } : {}),
+});
 // Loads the model before the clock starts, as the other peers do.
 await embeddings.embedQuery("warm up");
 const client = new ChromaClient({ path: config.chromaUrl });
 const pool = new pg.Pool({ connectionString: config.postgresUrl, max: 1 });
 /** Documents per addDocuments call: the embeddings' own batch size, so each call is one model run. */
-const addBatch = 512;
+const addBatch = embeddings.batchSize;
 
 const result = {
-  peer: "langchain",
+  peer: config.batchSize ? `langchain-batch${config.batchSize}` : "langchain",
   versions: Object.fromEntries(
     ["@langchain/community", "@langchain/core", "@huggingface/transformers", "onnxruntime-node", "chromadb", "pg"].map(
       (name) => [name, version(name)],

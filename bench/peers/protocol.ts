@@ -23,6 +23,8 @@ export interface PeerConfig {
   model: string;
   /** The column every peer embeds, as `${textField}: value` (the project's document text for one text field). */
   textField: string;
+  /** LangChain's embeddings batchSize when not its default (the langchain-batch32 peer). */
+  batchSize?: number;
   runs: PeerRun[];
 }
 
