@@ -76,7 +76,7 @@ for (const run of config.runs) {
     queryMilliseconds,
     peakRssBytes: peakRssBytes(),
   });
-  console.error(`  langchain ${run.variant}: ${documents.length} rows in ${seconds.toFixed(1)} s`);
+  console.error(`  ${result.peer} ${run.variant}: ${documents.length} rows in ${seconds.toFixed(1)} s`);
 }
 await pool.end();
 console.log(`PEERS_RESULT ${JSON.stringify(result)}`);
