@@ -1,5 +1,5 @@
 // `npm run bench -- [sources] [embed] [ingest] [query] [query-spec] [chat] [async] [sync] [cdc] [load] [retrieval] [relations]
-// [coldstart]`: runs the
+// [coldstart] [peers]`: runs the
 // named benchmarks (all when none is named), writes bench/results/<name>.json and prints a markdown table.
 // Needs `npm run services -- up`. A benchmark that fails, or whose figures are not all finite numbers, is
 // reported and makes the run exit 1; the others' results are still written.
@@ -10,6 +10,7 @@ import { benchColdstart } from "./coldstart.bench.js";
 import { benchEmbedding } from "./embed.bench.js";
 import { benchIngest } from "./ingest.bench.js";
 import { benchLoad } from "./load.bench.js";
+import { benchPeers } from "./peers.bench.js";
 import { benchQuery } from "./query.bench.js";
 import { benchQuerySpec } from "./query-spec.bench.js";
 import { benchRelations } from "./relations.bench.js";
@@ -32,6 +33,7 @@ const suites: Record<string, () => Promise<BenchResult[]>> = {
   retrieval: benchRetrieval,
   relations: benchRelations,
   coldstart: benchColdstart,
+  peers: benchPeers,
 };
 
 const requested = process.argv.slice(2).filter((argument) => argument !== "--");
