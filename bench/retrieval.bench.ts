@@ -24,6 +24,13 @@ const pageLimit = Number(process.env.BENCH_RETRIEVAL_PAGES ?? 0) || undefined;
 const queryLimit = Number(process.env.BENCH_RETRIEVAL_QUERIES ?? 0) || undefined;
 const latencyChunks = Number(process.env.BENCH_RETRIEVAL_CHUNKS ?? 100_000);
 const latencyQueries = Number(process.env.BENCH_RETRIEVAL_LATENCY_QUERIES ?? 200);
+/** The keyword index's text index: gin (the default) or rum, in the one test database with the extension. */
+const textIndex = process.env.BENCH_RETRIEVAL_TEXT_INDEX === "rum" ? "rum" : "gin";
+const rumSearchUrl = () => {
+  const url = new URL(testServices.searchUrl);
+  url.pathname = "/chat_search_rum_test";
+  return url.toString();
+};
 const source = pageLimit ? `benchretrieval${pageLimit}` : "benchretrieval";
 const noiseSource = `${source}noise`;
 const redisPrefix = "bench-retrieval:";
@@ -41,7 +48,8 @@ function settingsFor(overrides: Record<string, string> = {}): Settings {
       REDIS_URL: testServices.redisUrl,
       REDIS_KEY_PREFIX: redisPrefix,
       KAFKA_BROKERS: "",
-      SEARCH_DATABASE_URL: testServices.searchUrl,
+      SEARCH_DATABASE_URL: textIndex === "rum" ? rumSearchUrl() : testServices.searchUrl,
+      SEARCH_TEXT_INDEX: textIndex,
       RATE_LIMIT_PER_MINUTE: "0",
       SYNC_INGEST_MAX_ROWS: String(Math.max(latencyChunks, 10_000)),
       SOURCES: JSON.stringify(
@@ -102,6 +110,7 @@ export async function benchRetrieval(): Promise<BenchResult[]> {
     const conditions = {
       corpus: `Debian 12 manual pages (manpages, manpages-dev and everyday tools' pages): query = NAME summary, document = DESCRIPTION (≤ 1,500 characters), duplicates by summary dropped`,
       pages: corpus.pages,
+      text_index: textIndex,
       queries: queries.length,
       identifiers: corpus.identifiers.length,
       ingested_chunks: ingested.chunks,
@@ -284,6 +293,7 @@ async function measureLatency(
     name: "retrieval-latency",
     conditions: {
       chunks: latencyChunks,
+      text_index: textIndex,
       queries: asked.length,
       k: 5,
       filters: { source: noiseSource },

@@ -263,6 +263,16 @@ function searchDefinition(options: ToolboxDependencies): LlmToolDefinition {
   };
 }
 
+/** One line per open table: its source, name, and columns with their types, as the model reads them. */
+function describeTables(tables: readonly QueryableTable[]): string {
+  return tables
+    .map(
+      (table) =>
+        `- source "${table.source}", table "${table.table}": ${table.columns.map((column) => `${column.name} (${column.type})`).join(", ")}`,
+    )
+    .join("\n");
+}
+
 /**
  * The query tool, its schema the spec's own with `source` and `table` limited to the open tables,
  * and the tables' columns and types in its description, so the model can write a valid spec at once.
@@ -272,12 +282,7 @@ function queryDefinition(tables: readonly QueryableTable[]): LlmToolDefinition {
   const properties = { ...(schema.properties as Record<string, Record<string, unknown>>) };
   properties.source = { type: "string", enum: [...new Set(tables.map((table) => table.source))] };
   properties.table = { type: "string", enum: [...new Set(tables.map((table) => table.table))] };
-  const described = tables
-    .map(
-      (table) =>
-        `- source "${table.source}", table "${table.table}": ${table.columns.map((column) => `${column.name} (${column.type})`).join(", ")}`,
-    )
-    .join("\n");
+  const described = describeTables(tables);
   return {
     name: "query",
     description: [
@@ -294,12 +299,7 @@ function queryDefinition(tables: readonly QueryableTable[]): LlmToolDefinition {
 
 /** The SQL tool: one SELECT over the tables of PostgreSQL sources that allow it, with their columns and the allowed functions. */
 function sqlDefinition(tables: readonly QueryableTable[]): LlmToolDefinition {
-  const described = tables
-    .map(
-      (table) =>
-        `- source "${table.source}", table "${table.table}": ${table.columns.map((column) => `${column.name} (${column.type})`).join(", ")}`,
-    )
-    .join("\n");
+  const described = describeTables(tables);
   return {
     name: "sql",
     description: [

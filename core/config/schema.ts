@@ -67,6 +67,12 @@ export const settingsSchema = z.object({
     .regex(/^[a-z_][a-z0-9_]*$/, "a PostgreSQL text search configuration name, e.g. english or simple")
     .default("english")
     .describe("PostgreSQL text search configuration of the keyword index (stemming and stop words)"),
+  SEARCH_TEXT_INDEX: z
+    .enum(["gin", "rum"])
+    .default("gin")
+    .describe(
+      "Text index of the keyword index: gin, or rum (faster ranking on large sources; needs the rum extension; see docs/retrieval.md)",
+    ),
   SEARCH_RANK_POOL: z.coerce
     .number()
     .int()
@@ -74,7 +80,7 @@ export const settingsSchema = z.object({
     .max(100_000)
     .default(200)
     .describe(
-      "With the rum extension, how many of the index's best matches a keyword query ranks by ts_rank (at least 4 × the results asked for); 0 ranks every match",
+      "With SEARCH_TEXT_INDEX=rum, how many of the index's best matches a keyword query ranks by ts_rank (at least 4 × the results asked for); 0 ranks every match",
     ),
   SEARCH_DEFAULT_MODE: z
     .enum(["hybrid", "vector", "keyword"])

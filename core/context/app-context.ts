@@ -111,6 +111,7 @@ export function createAppContext(settings: Settings, logger: Logger, options: Ap
         SEARCH_DATABASE_URL: settings.SEARCH_DATABASE_URL,
         SEARCH_TEXT_CONFIG: settings.SEARCH_TEXT_CONFIG,
         SEARCH_RANK_POOL: settings.SEARCH_RANK_POOL,
+        SEARCH_TEXT_INDEX: settings.SEARCH_TEXT_INDEX,
       })
     : undefined;
   const vectors =

@@ -20,3 +20,14 @@ export class KeywordIndexDisabledError extends InvalidInputError {
     this.name = "KeywordIndexDisabledError";
   }
 }
+
+/** SEARCH_TEXT_INDEX=rum on a database without the extension: a deployment mistake, reported as the index being down. */
+export class RumExtensionMissingError extends ComponentUnavailableError {
+  constructor() {
+    super("keyword_index", {
+      message:
+        "SEARCH_TEXT_INDEX=rum needs the rum extension in the keyword index's database (CREATE EXTENSION rum, as a superuser); or set SEARCH_TEXT_INDEX=gin",
+    });
+    this.name = "RumExtensionMissingError";
+  }
+}

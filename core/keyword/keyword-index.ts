@@ -1,7 +1,7 @@
 import type pg from "pg";
 import { metrics } from "../metrics/index.js";
 import type { StoredMetadata, VectorRecord } from "../vectors/index.js";
-import { KeywordIndexUnavailableError } from "./errors.js";
+import { KeywordIndexUnavailableError, RumExtensionMissingError } from "./errors.js";
 import { pgJson, pgText } from "./pg-text.js";
 import { type KeywordRanking, keywordSchemaStatements, keywordTable, textIndexStatements } from "./schema.js";
 import { type KeywordFilters, whereClause } from "./where.js";
@@ -49,6 +49,7 @@ export class KeywordIndex {
     private readonly textConfig: string,
     /** RUM-ordered matches ranked by ts_rank; 0: every match. */
     private readonly rankPool: number,
+    private readonly textIndex: KeywordRanking = "gin",
   ) {}
 
   async upsert(source: string, records: readonly KeywordRecord[]): Promise<void> {
@@ -216,9 +217,9 @@ export class KeywordIndex {
             const { rows } = await client.query<{ rum: boolean }>(
               "select exists (select 1 from pg_extension where extname = 'rum') as rum",
             );
-            const ranking: KeywordRanking = rows[0]?.rum ? "rum" : "gin";
-            for (const statement of textIndexStatements[ranking]) await client.query(statement);
-            return ranking;
+            if (this.textIndex === "rum" && !rows[0]?.rum) throw new RumExtensionMissingError();
+            for (const statement of textIndexStatements[this.textIndex]) await client.query(statement);
+            return this.textIndex;
           } finally {
             await client.query("select pg_advisory_unlock(hashtext($1))", [keywordTable]);
           }

@@ -29,8 +29,15 @@ export const keywordSchemaStatements = [
 export type KeywordRanking = "gin" | "rum";
 
 export const textIndexStatements: Record<KeywordRanking, string[]> = {
-  gin: [`create index if not exists ${keywordTable}_tsv on ${keywordTable} using gin (tsv)`],
-  // The GIN index is not dropped when RUM arrives: a process of an older version still creating it at start
-  // would otherwise take turns with this one building and dropping it, each time locking out writes.
-  rum: [`create index if not exists ${keywordTable}_rum on ${keywordTable} using rum (tsv rum_tsvector_ops)`],
+  // A RUM index left by an earlier SEARCH_TEXT_INDEX=rum is dropped: it would slow every write, and
+  // RUM is opt-in because one corrupted under concurrent writers (docs/retrieval.md).
+  gin: [
+    `create index if not exists ${keywordTable}_tsv on ${keywordTable} using gin (tsv)`,
+    `drop index if exists ${keywordTable}_rum`,
+  ],
+  // The GIN index stays beside it: switching back needs no rebuild, and `@@` may use either.
+  rum: [
+    `create index if not exists ${keywordTable}_tsv on ${keywordTable} using gin (tsv)`,
+    `create index if not exists ${keywordTable}_rum on ${keywordTable} using rum (tsv rum_tsvector_ops)`,
+  ],
 };

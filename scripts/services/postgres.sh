@@ -9,7 +9,8 @@ PG_USER_NAME="${PG_USER_NAME:-chat}"
 PG_USER_PASSWORD="${PG_USER_PASSWORD:-chat}"
 # Integration tests only touch databases whose name ends in _test (test/support refuses others).
 # chat_search holds the keyword index (SEARCH_DATABASE_URL); chat_search_test is the tests' one.
-PG_DATABASES=(chat chat_test chat_search chat_search_test)
+# chat_search_rum_test: the one test database with the rum extension, for the opt-in RUM index's tests.
+PG_DATABASES=(chat chat_test chat_search chat_search_test chat_search_rum_test)
 
 pg_as_postgres() { runuser -u postgres -- "$@"; }
 
@@ -75,15 +76,15 @@ postgres_create_databases() {
   postgres_enable_rum
 }
 
-# The keyword index's databases get the rum extension (only a superuser may create it). A server
-# still running the binaries from before an upgrade cannot load it until restarted: then the
-# keyword index uses GIN, so this never fails the start.
+# The keyword index's databases get the rum extension (only a superuser may create it), so
+# SEARCH_TEXT_INDEX=rum can be turned on. A server still running the binaries from before an upgrade
+# cannot load it until restarted; the default GIN index does not need it, so this never fails the start.
 postgres_enable_rum() {
   local database
-  for database in chat_search chat_search_test; do
+  for database in chat_search chat_search_test chat_search_rum_test; do
     pg_as_postgres "$PG_BIN/psql" -h "$PG_HOME" -p "$PG_PORT" -U postgres -d "$database" -q \
       -c "SET client_min_messages = warning; CREATE EXTENSION IF NOT EXISTS rum" >/dev/null 2>&1 \
-      || log "the rum extension is not loadable in $database (restart postgres after an upgrade); the keyword index uses GIN"
+      || log "the rum extension is not loadable in $database (restart postgres after an upgrade): SEARCH_TEXT_INDEX=rum cannot be used there"
   done
 }
 

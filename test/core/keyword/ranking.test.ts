@@ -1,7 +1,9 @@
 import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ComponentUnavailableError } from "../../../core/errors/index.js";
 import { createKeywordIndex, type KeywordIndex } from "../../../core/keyword/index.js";
+import { scratchDatabase } from "../../support/scratch-database.js";
 import { testServices } from "../../support/services.js";
 
 /**
@@ -61,12 +63,9 @@ function describeRanking(name: string, url: () => string, expected: "rum" | "gin
     let exhaustive: KeywordIndex;
 
     beforeAll(async () => {
-      index = createKeywordIndex({ SEARCH_DATABASE_URL: url(), SEARCH_TEXT_CONFIG: "english" });
-      exhaustive = createKeywordIndex({
-        SEARCH_DATABASE_URL: url(),
-        SEARCH_TEXT_CONFIG: "english",
-        SEARCH_RANK_POOL: 0,
-      });
+      const settings = { SEARCH_DATABASE_URL: url(), SEARCH_TEXT_CONFIG: "english", SEARCH_TEXT_INDEX: expected };
+      index = createKeywordIndex(settings);
+      exhaustive = createKeywordIndex({ ...settings, SEARCH_RANK_POOL: 0 });
       await index.upsert(source, corpus());
     });
 
@@ -107,25 +106,38 @@ function describeRanking(name: string, url: () => string, expected: "rum" | "gin
   });
 }
 
-describeRanking("keyword ranking on the project's PostgreSQL (rum installed)", () => testServices.searchUrl, "rum");
-
-// A database without the extension, as on a managed PostgreSQL that lacks it: the GIN fallback.
-const ginDatabase = `kwgin${randomUUID().slice(0, 8)}_test`;
-const ginUrl = () => {
+/** The one test database with the rum extension (scripts/services/postgres.sh), so no other test writes through RUM. */
+const rumUrl = () => {
   const url = new URL(testServices.searchUrl);
-  url.pathname = `/${ginDatabase}`;
+  url.pathname = "/chat_search_rum_test";
   return url.toString();
 };
+describeRanking("keyword ranking with SEARCH_TEXT_INDEX=rum", rumUrl, "rum");
+
+// A database of its own, without the extension, as on a managed PostgreSQL that lacks it.
+let ginDatabase: Awaited<ReturnType<typeof scratchDatabase>> | undefined;
+const ginUrl = () => ginDatabase?.url ?? "postgresql://unset";
 describe("without the rum extension", () => {
   beforeAll(async () => {
-    const admin = new pg.Client({ connectionString: testServices.searchUrl });
-    await admin.connect();
-    await admin.query(`create database ${ginDatabase}`).finally(() => admin.end());
+    ginDatabase = await scratchDatabase("kwgin");
   });
   afterAll(async () => {
-    const admin = new pg.Client({ connectionString: testServices.searchUrl });
-    await admin.connect();
-    await admin.query(`drop database if exists ${ginDatabase} with (force)`).finally(() => admin.end());
+    await ginDatabase?.drop();
   });
-  describeRanking("keyword ranking with GIN", ginUrl, "gin");
+  describeRanking("keyword ranking with GIN (the default)", ginUrl, "gin");
+
+  it("refuses SEARCH_TEXT_INDEX=rum there as the index being unavailable, naming the setting", async () => {
+    const index = createKeywordIndex({
+      SEARCH_DATABASE_URL: ginUrl(),
+      SEARCH_TEXT_CONFIG: "english",
+      SEARCH_TEXT_INDEX: "rum",
+    });
+    try {
+      const failure = await index.ping().catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(ComponentUnavailableError);
+      expect((failure as Error).message).toContain("SEARCH_TEXT_INDEX=rum needs the rum extension");
+    } finally {
+      await index.close();
+    }
+  });
 });

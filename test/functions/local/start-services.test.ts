@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readJson } from "../../support/http.js";
 import { type PrivateService, privateService } from "../../support/private-service.js";
 import { freePort, waitFor } from "../../support/processes.js";
+import { scratchDatabase } from "../../support/scratch-database.js";
 import { testServices, uniqueName } from "../../support/services.js";
 
 const root = path.resolve(import.meta.dirname, "../../..");
@@ -17,6 +18,8 @@ const root = path.resolve(import.meta.dirname, "../../..");
 describe("npm start on the real path: services checked, Kafka workers started", { timeout: 300_000 }, () => {
   const run = uniqueName("startreal").replace(/-/g, "_");
   let chroma: PrivateService;
+  // Its own keyword database: npm start fills it with the samples, which other tests must not meet.
+  let keywords: Awaited<ReturnType<typeof scratchDatabase>> | undefined;
   let server: ChildProcess | undefined;
   let output = "";
   let base: string;
@@ -30,6 +33,7 @@ describe("npm start on the real path: services checked, Kafka workers started", 
     // An empty Chroma of its own, so the samples really go in on this start.
     chroma = await privateService("chroma");
     await chroma.up();
+    keywords = await scratchDatabase("start_services");
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
     const environment: NodeJS.ProcessEnv = {
@@ -39,6 +43,7 @@ describe("npm start on the real path: services checked, Kafka workers started", 
       CHROMA_URL: chroma.url,
       REDIS_URL: testServices.redisUrl,
       REDIS_KEY_PREFIX: `${run}:`,
+      SEARCH_DATABASE_URL: keywords.url,
       KAFKA_BROKERS: testServices.kafkaBrokers,
       // Its own topics and consumer groups on the shared broker.
       KAFKA_TOPIC_PREFIX: `${run}.`,
@@ -74,6 +79,7 @@ describe("npm start on the real path: services checked, Kafka workers started", 
       await exited;
     }
     await chroma?.destroy();
+    await keywords?.drop();
     if (admin) {
       const created = (await admin.listTopics()).filter((topic) => topic.startsWith(`${run}.`));
       await admin.deleteTopics({ topics: created }).catch(() => undefined);

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readJson } from "../../support/http.js";
 import { type PrivateService, privateService } from "../../support/private-service.js";
 import { freePort, waitFor } from "../../support/processes.js";
+import { scratchDatabase } from "../../support/scratch-database.js";
 import { testServices, uniqueName } from "../../support/services.js";
 
 const root = path.resolve(import.meta.dirname, "../../..");
@@ -11,6 +12,8 @@ const root = path.resolve(import.meta.dirname, "../../..");
 describe("npm start: the main job on embedded defaults", { timeout: 300_000 }, () => {
   const prefix = `${uniqueName("start")}:`;
   let chroma: PrivateService;
+  // Its own keyword database: npm start fills it with the samples, which other tests must not meet.
+  let keywords: Awaited<ReturnType<typeof scratchDatabase>> | undefined;
   let server: ChildProcess | undefined;
   let output = "";
   let base: string;
@@ -19,6 +22,7 @@ describe("npm start: the main job on embedded defaults", { timeout: 300_000 }, (
     // An empty Chroma of its own, so the samples really go in on this start.
     chroma = await privateService("chroma");
     await chroma.up();
+    keywords = await scratchDatabase("start");
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
     // The services are up already (npm test started them); the script must not need them started again.
@@ -33,6 +37,7 @@ describe("npm start: the main job on embedded defaults", { timeout: 300_000 }, (
         CHROMA_URL: chroma.url,
         REDIS_URL: testServices.redisUrl,
         REDIS_KEY_PREFIX: prefix,
+        SEARCH_DATABASE_URL: keywords.url,
         KAFKA_BROKERS: "",
         LLM_PROVIDER: "extractive",
       },
@@ -54,6 +59,7 @@ describe("npm start: the main job on embedded defaults", { timeout: 300_000 }, (
       await exited;
     }
     await chroma?.destroy();
+    await keywords?.drop();
   }, 60_000);
 
   it("ingests the bundled samples on first start and prints an answer from them with its sources", () => {
