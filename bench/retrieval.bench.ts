@@ -131,6 +131,22 @@ export async function benchRetrieval(): Promise<BenchResult[]> {
   }
 }
 
+/**
+ * The latency part alone (`npm run bench -- retrieval-latency`): what a change to a search path needs
+ * measured, without ingesting the quality corpus through the model first.
+ */
+export async function benchRetrievalLatency(): Promise<BenchResult[]> {
+  const corpus = await ensureCorpus(testServices.postgresUrl, { limit: pageLimit });
+  const queries = await readQueries(corpus);
+  const project = await startProject();
+  try {
+    return [await measureLatency(project, corpus, queries)];
+  } finally {
+    await dropRedisKeys(project.context);
+    await project.context.close();
+  }
+}
+
 async function readQueries(corpus: Corpus): Promise<Query[]> {
   const pool = new pg.Pool({ connectionString: testServices.postgresUrl, max: 1 });
   try {

@@ -1,5 +1,5 @@
-// `npm run bench -- [sources] [embed] [ingest] [query] [query-spec] [chat] [async] [sync] [cdc] [load] [retrieval] [relations]
-// [coldstart] [peers]`: runs the
+// `npm run bench -- [sources] [embed] [ingest] [query] [query-spec] [chat] [async] [sync] [cdc] [load] [retrieval]
+// [retrieval-latency] [relations] [coldstart] [peers]`: runs the
 // named benchmarks (all when none is named), writes bench/results/<name>.json and prints a markdown table.
 // Needs `npm run services -- up`. A benchmark that fails, or whose figures are not all finite numbers, is
 // reported and makes the run exit 1; the others' results are still written.
@@ -14,7 +14,7 @@ import { benchPeers } from "./peers.bench.js";
 import { benchQuery } from "./query.bench.js";
 import { benchQuerySpec } from "./query-spec.bench.js";
 import { benchRelations } from "./relations.bench.js";
-import { benchRetrieval } from "./retrieval.bench.js";
+import { benchRetrieval, benchRetrievalLatency } from "./retrieval.bench.js";
 import { benchSources } from "./sources.bench.js";
 import { BenchIncompleteError, type BenchResult, invalidMetrics, report } from "./support.js";
 import { benchSync } from "./sync.bench.js";
@@ -31,6 +31,7 @@ const suites: Record<string, () => Promise<BenchResult[]>> = {
   cdc: benchCdc,
   load: benchLoad,
   retrieval: benchRetrieval,
+  "retrieval-latency": benchRetrievalLatency,
   relations: benchRelations,
   coldstart: benchColdstart,
   peers: benchPeers,

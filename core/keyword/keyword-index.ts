@@ -30,6 +30,9 @@ export function isIdentifier(query: string): boolean {
   return /[0-9_]|\w[-.:/]\w|^--?\w/.test(token) || (token.match(/\p{Lu}/gu)?.length ?? 0) >= 2;
 }
 
+/** The two tsqueries a query is built into: its words OR-ed, and AND-ed. */
+type Words = "any_word" | "every_word";
+
 /** What a keyword row holds of a stored chunk: the vector store's record without its vector. */
 export type KeywordRecord = Pick<VectorRecord, "id" | "document" | "metadata">;
 
@@ -143,8 +146,14 @@ export class KeywordIndex {
 
   /**
    * The chunks whose text shares words with the query, best first. The query's lexemes come from
-   * `to_tsvector` of its text (so stemming and stop words match the index), each quoted and OR-ed,
-   * and the cast to tsquery takes them as they are; a query of stop words alone matches nothing.
+   * `to_tsvector` of its text (so stemming and stop words match the index), each quoted, and the cast
+   * to tsquery takes them as they are; a query of stop words alone matches nothing.
+   *
+   * Chunks holding every word are gathered first; only when they are fewer than `k` are the chunks
+   * holding some of the words added. Ranking every chunk that shares one common word with the query
+   * is what costs (a third of a 100,000-chunk source for a five-word query), and the chunks that hold
+   * all the words are nearly always among the best ranked anyway (docs/retrieval.md gives the figures).
+   * Every candidate is scored against the OR of the words, so a score does not depend on which set found it.
    */
   async query(text: string, options: { k: number; filters?: KeywordFilters | undefined }): Promise<KeywordMatch[]> {
     const query = indexable(text);
@@ -153,13 +162,13 @@ export class KeywordIndex {
     const identifier = isIdentifier(query);
     const params: unknown[] = [this.textConfig, query, options.k, identifier];
     const where = whereClause(options.filters, params);
-    const matching = `k.tsv @@ (select query from q)${where ? ` and ${where}` : ""}`;
+    const matching = (words: Words) => `k.tsv @@ (select ${words} from q)${where ? ` and ${where}` : ""}`;
     // RUM hands over matches in its own rank order (ts_rank without length normalisation, which ranks
     // worse on its own), so only a bounded pool of them is ranked by ts_rank: on the retrieval corpus
     // that pool gave the same hit@1, hit@5 and MRR as ranking every match (docs/retrieval.md).
-    const pool = (ranking: KeywordRanking) =>
+    const pool = (ranking: KeywordRanking, words: Words) =>
       ranking === "rum" && !identifier && this.rankPool > 0
-        ? ` order by k.tsv <=> (select query from q) limit ${Math.max(this.rankPool, 4 * options.k)}`
+        ? ` order by k.tsv <=> (select ${words} from q) limit ${Math.max(this.rankPool, 4 * options.k)}`
         : "";
     const result = await this.run<{
       id: string;
@@ -170,14 +179,24 @@ export class KeywordIndex {
     }>(
       "query",
       (ranking) => `with q as (
-         select string_agg('''' || replace(lexeme, '''', '''''') || '''', ' | ')::tsquery as query
-         from unnest(tsvector_to_array(to_tsvector($1::regconfig, $2::text))) as lexeme
-         where lexeme !~ '\\\\'
+         select string_agg(quoted, ' | ')::tsquery as any_word, string_agg(quoted, ' & ')::tsquery as every_word
+         from (select '''' || replace(lexeme, '''', '''''') || '''' as quoted
+               from unnest(tsvector_to_array(to_tsvector($1::regconfig, $2::text))) as lexeme
+               where lexeme !~ '\\\\') as words
+       ),
+       with_every_word as materialized (
+         select k.id, k.content, k.metadata, k.tsv from ${keywordTable} k
+         where ${matching("every_word")}${pool(ranking, "every_word")}
+       ),
+       with_some_words as (
+         select k.id, k.content, k.metadata, k.tsv from ${keywordTable} k
+         where (select count(*) from with_every_word) < $3 and not (k.tsv @@ (select every_word from q))
+           and ${matching("any_word")}${pool(ranking, "any_word")}
        )
-       select c.id, c.content, c.metadata, ts_rank(c.tsv, (select query from q), 1)::float8 as score,
+       select c.id, c.content, c.metadata, ts_rank(c.tsv, (select any_word from q), 1)::float8 as score,
          case when not $4::boolean then 0 when strpos(c.content, $2::text) > 0 then 2
            when strpos(lower(c.content), lower($2::text)) > 0 then 1 else 0 end as verbatim
-       from (select k.id, k.content, k.metadata, k.tsv from ${keywordTable} k where ${matching}${pool(ranking)}) c
+       from (select * from with_every_word union all select * from with_some_words) c
        order by verbatim desc, score desc, c.id
        limit $3`,
       params,

@@ -59,6 +59,7 @@ const expectedResults: Record<string, string[]> = {
   cdc: ["cdc"],
   load: ["load-chat-stream", "load-search", "load-memory"],
   retrieval: ["retrieval-quality", "retrieval-fusion", "retrieval-latency"],
+  "retrieval-latency": ["retrieval-latency"],
   relations: ["relations", "relations-cdc"],
 };
 const benches = Object.keys(expectedResults);
@@ -69,9 +70,9 @@ const benches = Object.keys(expectedResults);
  */
 const pipelineBenches = ["ingest", "async", "sync", "cdc"];
 const runs = [
-  benches.filter((name) => !pipelineBenches.includes(name) && name !== "retrieval"),
+  benches.filter((name) => !pipelineBenches.includes(name) && !name.startsWith("retrieval")),
   pipelineBenches,
-  ["retrieval"],
+  ["retrieval", "retrieval-latency"],
 ];
 
 /** Runs bench/run.ts with `names` in its own process, as `npm run bench -- <names>` does. */
