@@ -1,1 +1,14 @@
-export { type AppContext, type AppContextOptions, createAppContext } from "./app-context.js";
+export {
+  type AppContext,
+  type AppContextOptions,
+  type Capabilities,
+  type Capability,
+  type CapabilityFactories,
+  type CapabilityName,
+  CapabilityNotBuiltError,
+  createContext,
+  probedCapabilities,
+  restrictContext,
+  withNeeds,
+} from "./app-context.js";
+export { allCapabilities, createAppContext } from "./capabilities.js";
