@@ -26,12 +26,12 @@ import {
 // One factory per capability, each importing only its own library, so a function that lists a few
 // carries only those. A factory reads what it builds on through the context (built on first use too).
 
-export const redis: Capability<"redis"> = {
+export const redisCapability: Capability<"redis"> = {
   create: ({ settings }) => (settings.REDIS_URL ? createRedis(settings.REDIS_URL) : undefined),
   close: (client) => client?.quit().catch(() => client.disconnect()),
 };
 
-export const chroma: Capability<"chroma"> = {
+export const chromaCapability: Capability<"chroma"> = {
   create: ({ settings }) =>
     settings.CHROMA_URL
       ? createChromaClient({
@@ -42,7 +42,7 @@ export const chroma: Capability<"chroma"> = {
       : undefined,
 };
 
-export const kafka: Capability<"kafka"> = {
+export const kafkaCapability: Capability<"kafka"> = {
   create: ({ settings, logger }) =>
     settings.KAFKA_BROKERS
       ? createKafka(
@@ -65,7 +65,7 @@ export const kafka: Capability<"kafka"> = {
       : undefined,
 };
 
-export const embedder: Capability<"embedder"> = {
+export const embedderCapability: Capability<"embedder"> = {
   // Concurrent requests' texts are merged into shared model runs, up to four batches at a time.
   create: ({ settings }) =>
     new CoalescingEmbedder(
@@ -81,12 +81,12 @@ export const embedder: Capability<"embedder"> = {
   close: (value) => value.close(),
 };
 
-export const sources: Capability<"sources"> = {
+export const sourcesCapability: Capability<"sources"> = {
   create: ({ settings }) => new SourceRegistry(settings.sources, settings),
   close: (registry) => registry.close(),
 };
 
-export const keywords: Capability<"keywords"> = {
+export const keywordsCapability: Capability<"keywords"> = {
   create: ({ settings }) =>
     settings.SEARCH_DATABASE_URL
       ? createKeywordIndex({
@@ -99,55 +99,55 @@ export const keywords: Capability<"keywords"> = {
   close: (index) => index?.close(),
 };
 
-export const vectors: Capability<"vectors"> = {
-  needs: { chroma, keywords },
+export const vectorsCapability: Capability<"vectors"> = {
+  needs: { chroma: chromaCapability, keywords: keywordsCapability },
   // The model's name and width come from the settings: storing and deleting need no model loaded.
   create: ({ chroma, keywords, settings }) =>
     chroma && new VectorStore(chroma, embeddingModelInfo(settings), keywords ? { mirror: keywords } : {}),
 };
 
-export const llm: Capability<"llm"> = {
-  needs: { embedder },
+export const llmCapability: Capability<"llm"> = {
+  needs: { embedder: embedderCapability },
   create: ({ settings, embedder }) => createLlmProviders(settings, embedder),
 };
 
-export const publisher: Capability<"publisher"> = {
-  needs: { kafka },
+export const publisherCapability: Capability<"publisher"> = {
+  needs: { kafka: kafkaCapability },
   create: ({ kafka, settings }, options) =>
     kafka ? new Publisher(kafka, settings.KAFKA_TOPIC_PREFIX) : options.devBus,
   close: (value) => value?.close(),
 };
 
-export const batches: Capability<"batches"> = {
-  needs: { redis },
+export const batchesCapability: Capability<"batches"> = {
+  needs: { redis: redisCapability },
   create: ({ redis, settings }) =>
     new BatchStatusStore(redis, { prefix: settings.REDIS_KEY_PREFIX, ttlSeconds: settings.BATCH_STATUS_TTL_SECONDS }),
 };
 
-export const connect: Capability<"connect"> = {
+export const connectCapability: Capability<"connect"> = {
   create: ({ settings }) => new ConnectClient({ baseUrl: settings.KAFKA_CONNECT_URL }),
   close: (client) => client.close(),
 };
 
-export const cdc: Capability<"cdc"> = {
+export const cdcCapability: Capability<"cdc"> = {
   create: () => new CdcResources(),
   close: (resources) => resources.close(),
 };
 
 /** Every capability: the local server, the CLI, the tests and the functions that embed. */
 export const allCapabilities: CapabilityFactories = {
-  redis,
-  chroma,
-  kafka,
-  embedder,
-  sources,
-  vectors,
-  keywords,
-  llm,
-  publisher,
-  batches,
-  connect,
-  cdc,
+  redis: redisCapability,
+  chroma: chromaCapability,
+  kafka: kafkaCapability,
+  embedder: embedderCapability,
+  sources: sourcesCapability,
+  keywords: keywordsCapability,
+  vectors: vectorsCapability,
+  llm: llmCapability,
+  publisher: publisherCapability,
+  batches: batchesCapability,
+  connect: connectCapability,
+  cdc: cdcCapability,
 };
 
 /**

@@ -11,4 +11,19 @@ export {
   restrictContext,
   withNeeds,
 } from "./app-context.js";
-export { allCapabilities, createAppContext } from "./capabilities.js";
+export {
+  allCapabilities,
+  batchesCapability,
+  cdcCapability,
+  chromaCapability,
+  connectCapability,
+  createAppContext,
+  embedderCapability,
+  kafkaCapability,
+  keywordsCapability,
+  llmCapability,
+  publisherCapability,
+  redisCapability,
+  sourcesCapability,
+  vectorsCapability,
+} from "./capabilities.js";

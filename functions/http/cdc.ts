@@ -2,8 +2,8 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { handle } from "hono/aws-lambda";
 import { cdcStatus, disableCdc, enableCdc } from "../../core/cdc/index.js";
 import { sourceNameSchema } from "../../core/config/index.js";
-import * as built from "../../core/context/capabilities.js";
 import type { AppContext } from "../../core/context/index.js";
+import { cdcCapability, connectCapability, sourcesCapability, vectorsCapability } from "../../core/context/index.js";
 import { includeListSchema } from "../../core/relations/index.js";
 import { contextWith } from "../shared/default-context.js";
 import { type ContextProvider, createFunctionApp, httpCapabilities } from "./shared/create-app.js";
@@ -164,10 +164,10 @@ function cdcDependencies(context: AppContext) {
 
 /** What this function uses; its bundle carries only these capabilities' libraries. */
 const capabilities = httpCapabilities({
-  cdc: built.cdc,
-  connect: built.connect,
-  sources: built.sources,
-  vectors: built.vectors,
+  cdc: cdcCapability,
+  connect: connectCapability,
+  sources: sourcesCapability,
+  vectors: vectorsCapability,
 });
 
 export function createCdcApp(getContext: ContextProvider) {

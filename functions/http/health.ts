@@ -1,6 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import { handle } from "hono/aws-lambda";
-import * as built from "../../core/context/capabilities.js";
+import { chromaCapability, embedderCapability, kafkaCapability, keywordsCapability } from "../../core/context/index.js";
 import { checkHealth } from "../../core/health/index.js";
 import { contextWith } from "../shared/default-context.js";
 import { type ContextProvider, createFunctionApp, httpCapabilities } from "./shared/create-app.js";
@@ -21,10 +21,10 @@ const healthRoute = createRoute({
 
 /** What this function uses: what the health probes check; its bundle carries only these capabilities' libraries. */
 const capabilities = httpCapabilities({
-  chroma: built.chroma,
-  embedder: built.embedder,
-  kafka: built.kafka,
-  keywords: built.keywords,
+  chroma: chromaCapability,
+  embedder: embedderCapability,
+  kafka: kafkaCapability,
+  keywords: keywordsCapability,
 });
 
 export function createHealthApp(getContext: ContextProvider) {

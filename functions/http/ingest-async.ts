@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { handle } from "hono/aws-lambda";
-import * as built from "../../core/context/capabilities.js";
+import { batchesCapability, publisherCapability, sourcesCapability } from "../../core/context/index.js";
 import { NotFoundError } from "../../core/errors/index.js";
 import { queueIngestion } from "../../core/ingest/index.js";
 import { recordSyncSpec } from "../../core/sync/index.js";
@@ -72,7 +72,11 @@ const recentRoute = createRoute({
 });
 
 /** What this function uses; its bundle carries only these capabilities' libraries. */
-const capabilities = httpCapabilities({ batches: built.batches, publisher: built.publisher, sources: built.sources });
+const capabilities = httpCapabilities({
+  batches: batchesCapability,
+  publisher: publisherCapability,
+  sources: sourcesCapability,
+});
 
 export function createIngestAsyncApp(getContext: ContextProvider) {
   const app = createFunctionApp(getContext, { capabilities, access: "admin" });

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { handle } from "hono/aws-lambda";
-import * as built from "../../core/context/capabilities.js";
+import { kafkaCapability } from "../../core/context/index.js";
 import { NotFoundError } from "../../core/errors/index.js";
 import { refreshConsumerLag, renderMetrics } from "../../core/metrics/index.js";
 import { lagOptions } from "../events/shared/consumer-topics.js";
@@ -31,7 +31,7 @@ const metricsRoute = createRoute({
  * read from Kafka's admin API on every scrape, so any instance reports the whole deployment's.
  */
 /** What this function uses: consumer lag is read from Kafka at scrape time; its bundle carries only these capabilities' libraries. */
-const capabilities = httpCapabilities({ kafka: built.kafka });
+const capabilities = httpCapabilities({ kafka: kafkaCapability });
 
 export function createMetricsApp(getContext: ContextProvider) {
   const app = createFunctionApp(getContext, { capabilities, access: "admin" });

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { handle } from "hono/aws-lambda";
-import * as built from "../../core/context/capabilities.js";
+import { chromaCapability, embedderCapability, kafkaCapability, keywordsCapability } from "../../core/context/index.js";
 import { checkHealth } from "../../core/health/index.js";
 import { configuredProviders, defaultProvider } from "../../core/llm/index.js";
 import packageJson from "../../package.json" with { type: "json" };
@@ -62,10 +62,10 @@ const statusRoute = createRoute({
 
 /** What this function uses: /status reports health (every probed component) and the model's name; its bundle carries only these capabilities' libraries. */
 const capabilities = httpCapabilities({
-  chroma: built.chroma,
-  embedder: built.embedder,
-  kafka: built.kafka,
-  keywords: built.keywords,
+  chroma: chromaCapability,
+  embedder: embedderCapability,
+  kafka: kafkaCapability,
+  keywords: keywordsCapability,
 });
 
 export function createServiceInfoApp(getContext: ContextProvider) {

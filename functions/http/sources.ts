@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { handle } from "hono/aws-lambda";
-import * as built from "../../core/context/capabilities.js";
+import { sourcesCapability } from "../../core/context/index.js";
 import { describeSchema } from "../../core/sources/index.js";
 import { contextWith } from "../shared/default-context.js";
 import { type ContextProvider, createFunctionApp, httpCapabilities } from "./shared/create-app.js";
@@ -40,7 +40,7 @@ const schemaRoute = createRoute({
 });
 
 /** What this function uses; its bundle carries only these capabilities' libraries. */
-const capabilities = httpCapabilities({ sources: built.sources });
+const capabilities = httpCapabilities({ sources: sourcesCapability });
 
 export function createSourcesApp(getContext: ContextProvider) {
   const app = createFunctionApp(getContext, { capabilities, access: "admin" });

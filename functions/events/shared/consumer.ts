@@ -1,9 +1,8 @@
 import type { z } from "zod";
-import { publisher } from "../../../core/context/capabilities.js";
-import type { AppContext, CapabilityFactories } from "../../../core/context/index.js";
+import { type AppContext, type CapabilityFactories, publisherCapability } from "../../../core/context/index.js";
 import { type DecodedRecord, processRecords, type RecordOutcome } from "../../../core/messaging/index.js";
-import { flushMetrics, setMetricsMode } from "../../../core/metrics/index.js";
 import { restrictedView } from "../../shared/default-context.js";
+import { flushMetrics, setMetricsMode } from "../../shared/emf.js";
 import { decodeKafkaEvent } from "./lambda-event.js";
 
 export type ContextProvider = () => AppContext;
@@ -25,7 +24,7 @@ export interface ConsumerDefinition<T> {
 
 /** A consumer's own capabilities and the publisher, which writes its dead letters. */
 export function consumerCapabilities(own: CapabilityFactories): CapabilityFactories {
-  return { publisher, ...own };
+  return { publisher: publisherCapability, ...own };
 }
 
 /**

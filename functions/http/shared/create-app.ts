@@ -1,8 +1,7 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { requestId } from "hono/request-id";
 import type { ApiKeyConfig } from "../../../core/config/index.js";
-import { redis } from "../../../core/context/capabilities.js";
-import type { AppContext, CapabilityFactories } from "../../../core/context/index.js";
+import { type AppContext, type CapabilityFactories, redisCapability } from "../../../core/context/index.js";
 import type { Logger } from "../../../core/logging/index.js";
 import { restrictedView } from "../../shared/default-context.js";
 import { type ErrorBody, mapError } from "./errors.js";
@@ -33,7 +32,7 @@ export interface FunctionAppOptions {
 
 /** A function's own capabilities and Redis, which every HTTP function's rate limit uses. */
 export function httpCapabilities(own: CapabilityFactories): CapabilityFactories {
-  return { redis, ...own };
+  return { redis: redisCapability, ...own };
 }
 
 /**

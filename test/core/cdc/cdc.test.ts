@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CdcStatus } from "../../../core/cdc/index.js";
+import type { CdcStatus } from "../../../core/cdc/index.js";
 import type { AppContext } from "../../../core/context/index.js";
 import { topics } from "../../../core/messaging/index.js";
 import { syncTable } from "../../../core/sync/index.js";

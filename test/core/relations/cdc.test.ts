@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CdcStatus } from "../../../core/cdc/index.js";
+import type { CdcStatus } from "../../../core/cdc/index.js";
 import type { AppContext } from "../../../core/context/index.js";
 import { searchDocuments } from "../../../core/search/index.js";
 import { syncTable } from "../../../core/sync/index.js";
