@@ -134,6 +134,15 @@ export const cdcCapability: Capability<"cdc"> = {
   close: (resources) => resources.close(),
 };
 
+/** What healthProbes() probes (probedCapabilities): a function that reports health is built with these. */
+export const healthCapabilities: CapabilityFactories = {
+  chroma: chromaCapability,
+  redis: redisCapability,
+  kafka: kafkaCapability,
+  keywords: keywordsCapability,
+  embedder: embedderCapability,
+};
+
 /** Every capability: the local server, the CLI, the tests and the functions that embed. */
 export const allCapabilities: CapabilityFactories = {
   redis: redisCapability,

@@ -19,6 +19,7 @@ export {
   connectCapability,
   createAppContext,
   embedderCapability,
+  healthCapabilities,
   kafkaCapability,
   keywordsCapability,
   llmCapability,

@@ -1,6 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import { handle } from "hono/aws-lambda";
-import { chromaCapability, embedderCapability, kafkaCapability, keywordsCapability } from "../../core/context/index.js";
+import { healthCapabilities } from "../../core/context/index.js";
 import { checkHealth } from "../../core/health/index.js";
 import { contextWith } from "../shared/default-context.js";
 import { type ContextProvider, createFunctionApp, httpCapabilities } from "./shared/create-app.js";
@@ -20,12 +20,7 @@ const healthRoute = createRoute({
 });
 
 /** What this function uses: what the health probes check; its bundle carries only these capabilities' libraries. */
-const capabilities = httpCapabilities({
-  chroma: chromaCapability,
-  embedder: embedderCapability,
-  kafka: kafkaCapability,
-  keywords: keywordsCapability,
-});
+const capabilities = httpCapabilities(healthCapabilities);
 
 export function createHealthApp(getContext: ContextProvider) {
   const app = createFunctionApp(getContext, { capabilities, access: "public" });

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { handle } from "hono/aws-lambda";
-import { chromaCapability, embedderCapability, kafkaCapability, keywordsCapability } from "../../core/context/index.js";
+import { healthCapabilities } from "../../core/context/index.js";
 import { checkHealth } from "../../core/health/index.js";
 import { configuredProviders, defaultProvider } from "../../core/llm/index.js";
 import packageJson from "../../package.json" with { type: "json" };
@@ -61,12 +61,7 @@ const statusRoute = createRoute({
 });
 
 /** What this function uses: /status reports health (every probed component) and the model's name; its bundle carries only these capabilities' libraries. */
-const capabilities = httpCapabilities({
-  chroma: chromaCapability,
-  embedder: embedderCapability,
-  kafka: kafkaCapability,
-  keywords: keywordsCapability,
-});
+const capabilities = httpCapabilities(healthCapabilities);
 
 export function createServiceInfoApp(getContext: ContextProvider) {
   const app = createFunctionApp(getContext, { capabilities, access: "public" });
