@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import path from "node:path";
 import { isDeepStrictEqual, promisify } from "node:util";
 import pg from "pg";
-import { cdcStatus, closeCdcPools, connectClientFor, disableCdc, enableCdc } from "../core/cdc/index.js";
+import { cdcStatus, disableCdc, enableCdc } from "../core/cdc/index.js";
 import { loadConfig } from "../core/config/index.js";
 import { createAppContext } from "../core/context/index.js";
 import { createLogger } from "../core/logging/index.js";
@@ -66,7 +66,7 @@ export async function benchCdc(): Promise<BenchResult[]> {
   const context = createAppContext(settings, createLogger(settings));
   const vectors = context.vectors;
   if (!vectors) throw new Error("Chroma is required");
-  const dependencies = { ...context, vectors, connect: connectClientFor(settings.KAFKA_CONNECT_URL) };
+  const dependencies = { ...context, vectors };
   const spec = { textFields: ["title", "body"], fields: ["price"] };
   const workers = await startWorkers(context, ["cdc-consumer"]);
   try {
@@ -165,7 +165,6 @@ export async function benchCdc(): Promise<BenchResult[]> {
     const keys = await context.redis?.keys(`${source}:*`);
     if (keys?.length) await context.redis?.del(...keys);
     await context.close();
-    await closeCdcPools();
     await admin.query(`DROP SCHEMA ${schema} CASCADE`);
     await admin.end();
   }

@@ -1,5 +1,5 @@
 import pg from "pg";
-import { cdcStatus, closeCdcPools, connectClientFor, disableCdc, enableCdc } from "../core/cdc/index.js";
+import { cdcStatus, disableCdc, enableCdc } from "../core/cdc/index.js";
 import { loadConfig } from "../core/config/index.js";
 import { createAppContext } from "../core/context/index.js";
 import { createLogger } from "../core/logging/index.js";
@@ -52,7 +52,7 @@ export async function benchRelationsCdc(): Promise<BenchResult[]> {
   const context = createAppContext(settings, createLogger(settings));
   const vectors = context.vectors;
   if (!vectors) throw new Error("Chroma is required");
-  const dependencies = { ...context, vectors, connect: connectClientFor(settings.KAFKA_CONNECT_URL) };
+  const dependencies = { ...context, vectors };
   const include = [{ table: "customers", fields: ["name", "city"] }];
   const workers = await startWorkers(context, ["cdc-consumer"]);
   try {
@@ -116,7 +116,6 @@ export async function benchRelationsCdc(): Promise<BenchResult[]> {
     const keys = await context.redis?.keys(`${source}:*`);
     if (keys?.length) await context.redis?.del(...keys);
     await context.close();
-    await closeCdcPools();
     await admin.query(`DROP SCHEMA ${schema} CASCADE`);
     await admin.end();
   }

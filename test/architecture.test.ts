@@ -24,9 +24,10 @@ describe("dependency rules", () => {
         .filter((target) => /^(hono|@hono\/|aws-lambda)/.test(target) || target.includes("functions/"))
         .map((target) => `${file} imports ${target}`),
     );
-    // Lambda's event shapes (a Kafka event's `eventSource`, the streaming runtime's `awslambda`) belong to the adapters.
+    // Lambda's event shapes (a Kafka event's `eventSource`, the streaming runtime's `awslambda`) and CloudWatch's
+    // Embedded Metric Format (its `_aws` directive; the writer is functions/shared/emf.ts) belong to the adapters.
     const lambdaShapes = sourceFiles("core").filter((file) =>
-      /eventSource|awslambda/.test(readFileSync(path.join(root, file), "utf8")),
+      /eventSource|awslambda|_aws\b|CloudWatchMetrics|EmfBuffer/.test(readFileSync(path.join(root, file), "utf8")),
     );
     expect([...offenders, ...lambdaShapes]).toEqual([]);
   });

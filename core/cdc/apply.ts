@@ -11,11 +11,13 @@ import type { SyncTarget } from "../sync/target.js";
 import type { RowChange } from "./events.js";
 import { sourceOfTopicPrefix } from "./names.js";
 import { applyDependents } from "./related.js";
+import type { CdcResources } from "./resources.js";
 import { type CdcCounts, CdcStateStore } from "./state.js";
 import { cachedTarget } from "./targets.js";
 
 export type CdcApplyDependencies = SyncDependencies & {
   settings: SyncDependencies["settings"] & Pick<Settings, "KAFKA_TOPIC_PREFIX">;
+  cdc: CdcResources;
 };
 
 export interface TableOutcome {

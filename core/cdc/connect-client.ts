@@ -22,6 +22,8 @@ export class ConnectClient {
   private readonly baseUrl: string;
   private readonly fetch: typeof fetch;
   private readonly timeoutMs: number;
+  /** Aborted by close(): requests in flight stop, and later ones are refused. */
+  private readonly closing = new AbortController();
 
   constructor(options: ConnectClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, "");
@@ -45,15 +47,25 @@ export class ConnectClient {
     return (await this.request("DELETE", `/connectors/${encodeURIComponent(name)}`)) !== undefined;
   }
 
+  /** Stops requests in flight; the client answers nothing after this. */
+  close(): void {
+    this.closing.abort();
+  }
+
+  get closed(): boolean {
+    return this.closing.signal.aborted;
+  }
+
   /** 404 comes back as undefined; other refusals and unreachable servers are typed errors. */
   private async request(method: string, path: string, body?: unknown): Promise<unknown> {
+    if (this.closed) throw new ConnectUnavailableError("kafka connect client is closed");
     let response: Response;
     try {
       response = await this.fetch(`${this.baseUrl}${path}`, {
         method,
         headers: { "content-type": "application/json", accept: "application/json" },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal: AbortSignal.timeout(this.timeoutMs),
+        signal: AbortSignal.any([AbortSignal.timeout(this.timeoutMs), this.closing.signal]),
       });
     } catch (error) {
       throw new ConnectUnavailableError(`kafka connect at ${this.baseUrl} cannot be reached`, error);
@@ -70,16 +82,4 @@ export class ConnectClient {
     }
     return text ? JSON.parse(text) : {};
   }
-}
-
-const clients = new Map<string, ConnectClient>();
-
-/** One client per Connect URL for the process. */
-export function connectClientFor(baseUrl: string): ConnectClient {
-  let client = clients.get(baseUrl);
-  if (!client) {
-    client = new ConnectClient({ baseUrl });
-    clients.set(baseUrl, client);
-  }
-  return client;
 }

@@ -12,11 +12,12 @@ import {
   ConnectUnavailableError,
 } from "./errors.js";
 import { cdcNames } from "./names.js";
-import { closeCdcPools, slotPool } from "./pools.js";
+import type { CdcResources } from "./resources.js";
 import { type CdcProgress, CdcStateStore } from "./state.js";
 
 export type CdcDependencies = SyncDependencies & {
   connect: ConnectClient;
+  cdc: CdcResources;
   settings: SyncDependencies["settings"] &
     Pick<Settings, "KAFKA_TOPIC_PREFIX" | "KAFKA_TOPIC_PARTITIONS" | "KAFKA_CONNECT_DATABASE_HOST" | "sources">;
 };
@@ -150,7 +151,7 @@ export async function cdcStatus(dependencies: CdcDependencies, source: string): 
     if (!(error instanceof ConnectUnavailableError)) throw error;
     state = "unreachable";
   }
-  const { rows } = await slotPool(config.connectionString).query<{
+  const { rows } = await dependencies.cdc.slotPool(config.connectionString).query<{
     current: string;
     current_bytes: number;
     exists: boolean;
@@ -216,7 +217,7 @@ export async function disableCdc(dependencies: CdcDependencies, source: string):
   const registration = await cdcState(dependencies).registration(config.name);
   const names = cdcNames(config.name, dependencies.settings);
   const connectorDeleted = await dependencies.connect.deleteConnector(names.connector);
-  const pool = slotPool(config.connectionString);
+  const pool = dependencies.cdc.slotPool(config.connectionString);
   let slotDropped = false;
   // The connector's task lets go of the slot a moment after the delete returns.
   for (let attempt = 0; attempt < 40 && !slotDropped; attempt++) {
@@ -242,5 +243,3 @@ export async function disableCdc(dependencies: CdcDependencies, source: string):
     publication_dropped: Boolean(dropped.rowCount),
   };
 }
-
-export { closeCdcPools };

@@ -1,12 +1,11 @@
 export { applyRowChanges, type CdcApplyDependencies, type TableOutcome } from "./apply.js";
-export { ConnectClient, type ConnectClientOptions, type ConnectorStatus, connectClientFor } from "./connect-client.js";
+export { ConnectClient, type ConnectClientOptions, type ConnectorStatus } from "./connect-client.js";
 export { buildConnectorConfig, type ConnectorConfigInput, type SnapshotMode } from "./connector-config.js";
 export {
   type CdcDependencies,
   type CdcRegistrationSummary,
   type CdcStatus,
   cdcStatus,
-  closeCdcPools,
   type DisableSummary,
   disableCdc,
   type EnableCdcRequest,
@@ -22,4 +21,5 @@ export {
 } from "./errors.js";
 export { type ChangeEventValue, changeEventSchema, type RowChange, toRowChange } from "./events.js";
 export { type CdcNames, cdcNames, sourceOfTopicPrefix } from "./names.js";
+export { CdcResources } from "./resources.js";
 export { type CdcCounts, type CdcProgress, CdcStateStore } from "./state.js";

@@ -2,10 +2,9 @@ import { SyncSpecMissingError, stateStore } from "../sync/index.js";
 import { resolveTarget, type SyncTarget } from "../sync/target.js";
 import type { CdcApplyDependencies } from "./apply.js";
 
-const targetTtlMs = 30_000;
 // Resolving a table reads its schema (three catalog queries): per event that would be most of
 // the latency. Kept briefly, so a schema change is seen within seconds.
-const targets = new Map<string, { target: SyncTarget; at: number }>();
+const targetTtlMs = 30_000;
 
 export async function cachedTarget(
   dependencies: CdcApplyDependencies,
@@ -15,9 +14,9 @@ export async function cachedTarget(
   const recorded = await stateStore(dependencies).get(source, table);
   if (!recorded) throw new SyncSpecMissingError(source, table);
   const key = JSON.stringify([source, table, recorded.spec]);
-  const cached = targets.get(key);
+  const cached = dependencies.cdc.targets.get(key);
   if (cached && performance.now() - cached.at < targetTtlMs) return cached.target;
   const target = await resolveTarget(dependencies, source, table, recorded.spec);
-  targets.set(key, { target, at: performance.now() });
+  dependencies.cdc.targets.set(key, { target, at: performance.now() });
   return target;
 }

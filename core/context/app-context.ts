@@ -1,27 +1,25 @@
 import type { ChromaClient } from "chromadb";
 import type { Redis } from "ioredis";
-import type { Admin, Kafka, SASLOptions } from "kafkajs";
+import type { Admin, Kafka } from "kafkajs";
+import type { ConnectClient } from "../cdc/connect-client.js";
+import type { CdcResources } from "../cdc/resources.js";
 import type { Settings } from "../config/index.js";
-import { CoalescingEmbedder, type Embedder, TransformersEmbedder } from "../embeddings/index.js";
+import type { Embedder } from "../embeddings/index.js";
 import { ComponentUnavailableError } from "../errors/index.js";
 import type { ComponentProbe } from "../health/index.js";
-import { createKeywordIndex, type KeywordIndex } from "../keyword/index.js";
-import { createLlmProviders, defaultProvider, type LlmProvider, type LlmProviderName } from "../llm/index.js";
+import type { KeywordIndex } from "../keyword/index.js";
+import type { LlmProvider, LlmProviderName } from "../llm/index.js";
+import { defaultProvider } from "../llm/providers.js";
 import type { Logger } from "../logging/index.js";
-import { createKafka, type MessagePublisher, Publisher } from "../messaging/index.js";
-import { createRedis, pingRedis } from "../redis/index.js";
-import { SourceRegistry } from "../sources/index.js";
-import { BatchStatusStore } from "../status/index.js";
-import { createChromaClient, VectorStore, VectorStoreUnavailableError } from "../vectors/index.js";
+import type { MessagePublisher } from "../messaging/index.js";
+import { pingRedis } from "../redis/index.js";
+import type { SourceRegistry } from "../sources/index.js";
+import type { BatchStatusStore } from "../status/index.js";
+import { VectorStoreUnavailableError } from "../vectors/errors.js";
+import type { VectorStore } from "../vectors/index.js";
 
-/**
- * The dependencies core functions take: built once per process from settings.
- * Clients connect lazily, so building a context never blocks on a component that is down.
- * A component whose setting is blank is absent (undefined) and reported `disabled`.
- */
-export interface AppContext {
-  settings: Settings;
-  logger: Logger;
+/** What a context hands out, each built on first use. A component whose setting is blank is undefined. */
+export interface Capabilities {
   redis: Redis | undefined;
   chroma: ChromaClient | undefined;
   kafka: Kafka | undefined;
@@ -36,6 +34,22 @@ export interface AppContext {
   /** Kafka; the in-process bus under `npm run dev` without a broker; absent otherwise. */
   publisher: MessagePublisher | undefined;
   batches: BatchStatusStore;
+  /** Kafka Connect's REST API (KAFKA_CONNECT_URL), for CDC. */
+  connect: ConnectClient;
+  /** CDC's slot-query pools and its cache of resolved tables. */
+  cdc: CdcResources;
+}
+
+export type CapabilityName = keyof Capabilities;
+
+/**
+ * The dependencies core functions take. Each capability is created on first use (its client
+ * connecting lazily in turn), so building a context never blocks on a component that is down,
+ * and a function opens only what it uses. `close()` closes everything the context created.
+ */
+export interface AppContext extends Readonly<Capabilities> {
+  settings: Settings;
+  logger: Logger;
   /** This context with its vector store, or VectorStoreUnavailableError (a 503 naming it) when there is none. */
   requireVectors(): AppContext & { vectors: VectorStore };
   /** This context with its publisher (Kafka, or the dev bus), or a 503 naming kafka when there is none. */
@@ -52,91 +66,132 @@ export interface AppContextOptions {
   devBus?: MessagePublisher;
 }
 
+/** How one capability is made from the context (its settings and the capabilities it builds on), and closed. */
+export interface Capability<Name extends CapabilityName> {
+  create(context: AppContext, options: AppContextOptions): Capabilities[Name];
+  close?(value: Capabilities[Name]): unknown;
+  /** The capabilities it is built on: a function listing this one gets those too. */
+  needs?: CapabilityFactories;
+}
+
+export type CapabilityFactories = { [Name in CapabilityName]?: Capability<Name> };
+
+/** `factories` with every capability they are built on. */
+export function withNeeds(factories: CapabilityFactories): CapabilityFactories {
+  const all: Record<string, Capability<CapabilityName>> = {};
+  const add = (group: CapabilityFactories) => {
+    for (const [name, factory] of Object.entries(group) as [CapabilityName, Capability<CapabilityName>][]) {
+      if (!factory || all[name]) continue;
+      all[name] = factory;
+      if (factory.needs) add(factory.needs);
+    }
+  };
+  add(factories);
+  return all as CapabilityFactories;
+}
+
+/** What healthProbes() probes: a function that reports health is built with these. */
+export const probedCapabilities: readonly CapabilityName[] = ["chroma", "redis", "kafka", "keywords", "embedder"];
+
+const capabilityNames: readonly CapabilityName[] = [
+  "redis",
+  "chroma",
+  "kafka",
+  "embedder",
+  "sources",
+  "vectors",
+  "keywords",
+  "llm",
+  "publisher",
+  "batches",
+  "connect",
+  "cdc",
+];
+
+/** A capability the function was not built with: a deployment bug, reported like a missing component. */
+export class CapabilityNotBuiltError extends ComponentUnavailableError {
+  constructor(name: CapabilityName) {
+    super(name, { message: `${name} is not built into this function` });
+    this.name = "CapabilityNotBuiltError";
+  }
+}
+
 // `this`, not the values captured at creation: a context copied with one component swapped (as tests do)
 // hands out what it holds.
 function requireVectors(this: AppContext): AppContext & { vectors: VectorStore } {
   if (!this.vectors) throw new VectorStoreUnavailableError();
-  return { ...this, vectors: this.vectors };
+  return this as AppContext & { vectors: VectorStore };
 }
 
 function requirePublisher(this: AppContext): AppContext & { publisher: MessagePublisher } {
   if (!this.publisher) {
     throw new ComponentUnavailableError("kafka", { message: "kafka is not configured (KAFKA_BROKERS)" });
   }
-  return { ...this, publisher: this.publisher };
+  return this as AppContext & { publisher: MessagePublisher };
 }
 
-export function createAppContext(settings: Settings, logger: Logger, options: AppContextOptions = {}): AppContext {
-  const redis = settings.REDIS_URL ? createRedis(settings.REDIS_URL) : undefined;
-  const chroma = settings.CHROMA_URL
-    ? createChromaClient({
-        url: settings.CHROMA_URL,
-        tenant: settings.CHROMA_TENANT,
-        database: settings.CHROMA_DATABASE,
-      })
-    : undefined;
-  const kafka = settings.KAFKA_BROKERS
-    ? createKafka(
-        {
-          brokers: settings.KAFKA_BROKERS,
-          clientId: settings.KAFKA_CLIENT_ID,
-          ssl: settings.KAFKA_SSL,
-          ...(settings.KAFKA_SASL_MECHANISM
-            ? {
-                sasl: {
-                  mechanism: settings.KAFKA_SASL_MECHANISM,
-                  username: settings.KAFKA_SASL_USERNAME ?? "",
-                  password: settings.KAFKA_SASL_PASSWORD ?? "",
-                } as SASLOptions,
-              }
-            : {}),
-        },
-        logger,
-      )
-    : undefined;
-  // Concurrent requests' texts are merged into shared model runs, up to four batches at a time.
-  const embedder = new CoalescingEmbedder(
-    new TransformersEmbedder({
-      model: settings.EMBEDDING_MODEL,
-      modelDir: settings.EMBEDDING_MODEL_DIR,
-      dtype: settings.EMBEDDING_DTYPE,
-      batchSize: settings.EMBEDDING_BATCH_SIZE,
-      allowRemote: settings.EMBEDDING_ALLOW_REMOTE,
-    }),
-    settings.EMBEDDING_BATCH_SIZE * 4,
-  );
-  const sources = new SourceRegistry(settings.sources, settings);
-  const keywords = settings.SEARCH_DATABASE_URL
-    ? createKeywordIndex({
-        SEARCH_DATABASE_URL: settings.SEARCH_DATABASE_URL,
-        SEARCH_TEXT_CONFIG: settings.SEARCH_TEXT_CONFIG,
-        SEARCH_RANK_POOL: settings.SEARCH_RANK_POOL,
-        SEARCH_TEXT_INDEX: settings.SEARCH_TEXT_INDEX,
-      })
-    : undefined;
-  const vectors =
-    chroma &&
-    new VectorStore(
-      chroma,
-      { model: embedder.model, dimension: embedder.dimension },
-      keywords ? { mirror: keywords } : {},
+/**
+ * Defines each capability on `target`: the listed ones as getters that build on first read and
+ * remember, the others as getters that throw CapabilityNotBuiltError. Those are not enumerable, so
+ * copying a context (`{ ...context, vectors }`) copies only what the function was built with.
+ */
+function defineCapabilities(
+  target: object,
+  read: (name: CapabilityName) => unknown,
+  has: (name: CapabilityName) => boolean,
+) {
+  for (const name of capabilityNames) {
+    Object.defineProperty(
+      target,
+      name,
+      has(name)
+        ? { enumerable: true, configurable: true, get: () => read(name) }
+        : {
+            enumerable: false,
+            configurable: true,
+            get: () => {
+              throw new CapabilityNotBuiltError(name);
+            },
+          },
     );
-  const llm = createLlmProviders(settings, embedder);
-  const publisher: MessagePublisher | undefined = kafka
-    ? new Publisher(kafka, settings.KAFKA_TOPIC_PREFIX)
-    : options.devBus;
-  const devBus = kafka ? undefined : options.devBus;
-  const batches = new BatchStatusStore(redis, {
-    prefix: settings.REDIS_KEY_PREFIX,
-    ttlSeconds: settings.BATCH_STATUS_TTL_SECONDS,
-  });
+  }
+}
+
+/**
+ * A context over `factories`: the capabilities a function uses. Importing only those keeps a
+ * function's bundle to the libraries it needs; createAppContext gives every capability.
+ */
+export function createContext(
+  settings: Settings,
+  logger: Logger,
+  listed: CapabilityFactories,
+  options: AppContextOptions = {},
+): AppContext {
+  const factories = withNeeds(listed);
+  const created = new Map<CapabilityName, unknown>();
   let admin: Promise<Admin> | undefined;
+
+  const context = { settings, logger, requireVectors, requirePublisher } as AppContext & {
+    healthProbes: () => ComponentProbe[];
+    close: () => Promise<void>;
+  };
+  defineCapabilities(
+    context,
+    (name) => {
+      if (!created.has(name)) {
+        const factory = factories[name] as Capability<typeof name>;
+        created.set(name, factory.create(context, options));
+      }
+      return created.get(name);
+    },
+    (name) => factories[name] !== undefined,
+  );
 
   const kafkaAdmin = (client: Kafka): Promise<Admin> => {
     if (!admin) {
-      const created = client.admin({ retry: { retries: 1, initialRetryTime: 200 } });
-      admin = created.connect().then(
-        () => created,
+      const connecting = client.admin({ retry: { retries: 1, initialRetryTime: 200 } });
+      admin = connecting.connect().then(
+        () => connecting,
         (error: unknown) => {
           admin = undefined;
           throw error;
@@ -146,8 +201,10 @@ export function createAppContext(settings: Settings, logger: Logger, options: Ap
     return admin;
   };
 
-  const healthProbes = (): ComponentProbe[] => {
+  context.healthProbes = (): ComponentProbe[] => {
     const provider = defaultProvider(settings);
+    const { chroma, redis, kafka, keywords, embedder } = context;
+    const devBus = kafka ? undefined : options.devBus;
     return [
       {
         name: "vector_store",
@@ -203,33 +260,45 @@ export function createAppContext(settings: Settings, logger: Logger, options: Ap
     ];
   };
 
-  return {
-    settings,
-    logger,
-    redis,
-    chroma,
-    kafka,
-    embedder,
-    sources,
-    vectors,
-    keywords,
-    llm,
-    publisher,
-    batches,
+  context.close = async () => {
+    const pendingAdmin = admin;
+    admin = undefined;
+    const open = [...created.entries()];
+    created.clear();
+    await Promise.allSettled([
+      pendingAdmin?.then((connected) => connected.disconnect()),
+      ...open.map(async ([name, value]) => {
+        if (value !== undefined) await (factories[name] as Capability<typeof name>).close?.(value as never);
+      }),
+    ]);
+  };
+
+  return context;
+}
+
+/**
+ * A view of `context` with only the capabilities `names` lists: the others throw
+ * CapabilityNotBuiltError, as they do in the function's own deployed context. The local server
+ * and the tests build each function over such a view, so a capability a function uses but does
+ * not declare fails there too, not only once deployed.
+ */
+export function restrictContext(context: AppContext, factories: CapabilityFactories): AppContext {
+  const names = new Set(Object.keys(withNeeds(factories)));
+  const view = {
+    settings: context.settings,
+    logger: context.logger,
     requireVectors,
     requirePublisher,
-    healthProbes,
-    async close() {
-      const pendingAdmin = admin;
-      admin = undefined;
-      await Promise.allSettled([
-        redis?.quit().catch(() => redis.disconnect()),
-        pendingAdmin?.then((connected) => connected.disconnect()),
-        embedder.close(),
-        sources.close(),
-        keywords?.close(),
-        publisher?.close(),
-      ]);
+    healthProbes: () => {
+      for (const name of probedCapabilities) if (!names.has(name)) throw new CapabilityNotBuiltError(name);
+      return context.healthProbes();
     },
-  };
+    close: () => context.close(),
+  } as AppContext;
+  defineCapabilities(
+    view,
+    (name) => context[name],
+    (name) => names.has(name),
+  );
+  return view;
 }

@@ -1,1 +1,30 @@
-export { type AppContext, type AppContextOptions, createAppContext } from "./app-context.js";
+export {
+  type AppContext,
+  type AppContextOptions,
+  type Capabilities,
+  type Capability,
+  type CapabilityFactories,
+  type CapabilityName,
+  CapabilityNotBuiltError,
+  createContext,
+  probedCapabilities,
+  restrictContext,
+  withNeeds,
+} from "./app-context.js";
+export {
+  allCapabilities,
+  batchesCapability,
+  cdcCapability,
+  chromaCapability,
+  connectCapability,
+  createAppContext,
+  embedderCapability,
+  healthCapabilities,
+  kafkaCapability,
+  keywordsCapability,
+  llmCapability,
+  publisherCapability,
+  redisCapability,
+  sourcesCapability,
+  vectorsCapability,
+} from "./capabilities.js";

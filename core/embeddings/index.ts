@@ -1,4 +1,5 @@
 export { CoalescingEmbedder } from "./coalescing-embedder.js";
 export type { Embedder } from "./embedder.js";
 export { EmbeddingModelUnavailableError } from "./errors.js";
+export { defaultEmbeddingDimension, embeddingModelInfo } from "./model-info.js";
 export { TransformersEmbedder, type TransformersEmbedderOptions } from "./transformers-embedder.js";

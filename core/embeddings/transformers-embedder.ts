@@ -3,6 +3,7 @@ import type { FeatureExtractionPipeline } from "@huggingface/transformers";
 import { metrics } from "../metrics/index.js";
 import type { Embedder } from "./embedder.js";
 import { EmbeddingModelUnavailableError } from "./errors.js";
+import { defaultEmbeddingDimension } from "./model-info.js";
 
 export interface TransformersEmbedderOptions {
   /** Model id, a folder under `modelDir` (e.g. Xenova/all-MiniLM-L6-v2). */
@@ -28,7 +29,7 @@ export class TransformersEmbedder implements Embedder {
   constructor(options: TransformersEmbedderOptions) {
     this.options = options;
     this.model = options.model;
-    this.dimension = options.dimension ?? 384;
+    this.dimension = options.dimension ?? defaultEmbeddingDimension;
     this.maxTokens = options.maxTokens ?? 256;
   }
 

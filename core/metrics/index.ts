@@ -1,4 +1,3 @@
-export { EmfBuffer, type EmfUnit, emfObject } from "./emf.js";
 export { CounterMetric, GaugeMetric, HistogramMetric, type Labels, overflowLabel } from "./instruments.js";
 export {
   type ConsumerTopic,
@@ -8,11 +7,12 @@ export {
   refreshConsumerLag,
 } from "./lag.js";
 export {
-  flushMetrics,
   type Metrics,
   type MetricsMode,
   metrics,
   metricsMode,
   renderMetrics,
+  setMeasurementSink,
   setMetricsMode,
 } from "./registry.js";
+export type { MeasurementSink, MetricUnit } from "./sink.js";

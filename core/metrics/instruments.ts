@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
-import type { EmfBuffer, EmfUnit } from "./emf.js";
+import type { MeasurementSink, MetricUnit } from "./sink.js";
 
 export type Labels<L extends string> = Record<L, string | number>;
 
@@ -51,7 +51,7 @@ export interface InstrumentConfig<L extends string> {
 
 interface Sinks {
   registry: Registry;
-  emf: EmfBuffer;
+  push: MeasurementSink;
 }
 
 const defaultMaxValues = 64;
@@ -78,7 +78,7 @@ export class CounterMetric<L extends string = never> {
     if (!(value > 0)) return;
     const bounded = this.guard.bound(labels);
     this.counter.inc(bounded as never, value);
-    this.sinks.emf.record(this.name, "Count", bounded, value, "sum");
+    this.sinks.push.record(this.name, "Count", bounded, value, "sum");
   }
 }
 
@@ -86,10 +86,10 @@ export class HistogramMetric<L extends string = never> {
   private readonly histogram: Histogram<L>;
   private readonly guard: LabelGuard<L>;
   private readonly sinks: Sinks;
-  private readonly unit: EmfUnit;
+  private readonly unit: MetricUnit;
   readonly name: string;
 
-  constructor(sinks: Sinks, config: InstrumentConfig<L> & { buckets: number[]; unit?: EmfUnit }) {
+  constructor(sinks: Sinks, config: InstrumentConfig<L> & { buckets: number[]; unit?: MetricUnit }) {
     this.sinks = sinks;
     this.name = config.name;
     this.unit = config.unit ?? "Seconds";
@@ -107,7 +107,7 @@ export class HistogramMetric<L extends string = never> {
     if (!Number.isFinite(value) || value < 0) return;
     const bounded = this.guard.bound(labels);
     this.histogram.observe(bounded as never, value);
-    this.sinks.emf.record(this.name, this.unit, bounded, value, "values");
+    this.sinks.push.record(this.name, this.unit, bounded, value, "values");
   }
 
   /** Starts a clock; calling the result observes the seconds since (and returns them). */
@@ -125,16 +125,16 @@ export class GaugeMetric<L extends string = never> {
   private readonly gauge: Gauge<L>;
   private readonly guard: LabelGuard<L>;
   private readonly sinks: Sinks;
-  private readonly unit: EmfUnit;
-  /** Scrape-time gauges (consumer lag) mean nothing per invocation, so they stay out of EMF. */
-  private readonly emf: boolean;
+  private readonly unit: MetricUnit;
+  /** Scrape-time gauges (consumer lag) mean nothing per invocation, so they are not pushed. */
+  private readonly push: boolean;
   readonly name: string;
 
-  constructor(sinks: Sinks, config: InstrumentConfig<L> & { unit?: EmfUnit; emf?: boolean }) {
+  constructor(sinks: Sinks, config: InstrumentConfig<L> & { unit?: MetricUnit; push?: boolean }) {
     this.sinks = sinks;
     this.name = config.name;
     this.unit = config.unit ?? "Count";
-    this.emf = config.emf ?? true;
+    this.push = config.push ?? true;
     this.guard = new LabelGuard(config.labelNames, config.maxValuesPerLabel ?? defaultMaxValues);
     this.gauge = new Gauge({
       name: config.name,
@@ -148,7 +148,7 @@ export class GaugeMetric<L extends string = never> {
     if (!Number.isFinite(value)) return;
     const bounded = this.guard.bound(labels);
     this.gauge.set(bounded as never, value);
-    if (this.emf) this.sinks.emf.record(this.name, this.unit, bounded, value, "values");
+    if (this.push) this.sinks.push.record(this.name, this.unit, bounded, value, "values");
   }
 
   /** Drops every series, so a partition or group that went away stops being reported. */

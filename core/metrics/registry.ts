@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Registry } from "prom-client";
-import { EmfBuffer } from "./emf.js";
 import { CounterMetric, GaugeMetric, HistogramMetric } from "./instruments.js";
+import type { MeasurementSink } from "./sink.js";
 
 export type MetricsMode = "prometheus" | "emf" | "off";
 
@@ -14,7 +14,7 @@ const handler = [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300];
  * sources are configured names, topics are the service's own (prefix stripped); never a user
  * name, a batch id, a raw path or any message text.
  */
-function defineMetrics(sinks: { registry: Registry; emf: EmfBuffer }) {
+function defineMetrics(sinks: { registry: Registry; push: MeasurementSink }) {
   return {
     httpRequests: new CounterMetric(sinks, {
       name: "cwd_http_requests_total",
@@ -122,13 +122,13 @@ function defineMetrics(sinks: { registry: Registry; emf: EmfBuffer }) {
       name: "cwd_kafka_consumer_lag",
       help: "Records not yet committed by a consumer group, per topic-partition, read from Kafka at scrape time",
       labelNames: ["consumer", "topic", "partition"],
-      emf: false,
+      push: false,
     }),
     kafkaConsumerLagUp: new GaugeMetric(sinks, {
       name: "cwd_kafka_consumer_lag_up",
       help: "1 when the latest scrape read consumer lag from Kafka, 0 when it could not (or Kafka is not configured)",
       labelNames: [],
-      emf: false,
+      push: false,
     }),
     componentErrors: new CounterMetric(sinks, {
       name: "cwd_component_errors_total",
@@ -142,7 +142,8 @@ export type Metrics = ReturnType<typeof defineMetrics>;
 
 interface MetricsState {
   registry: Registry;
-  emf: EmfBuffer;
+  /** Installed by an adapter that pushes measurements (setMeasurementSink); none by default. */
+  sink: MeasurementSink | undefined;
   metrics: Metrics;
   mode: MetricsMode;
 }
@@ -156,9 +157,18 @@ function metricsState(): MetricsState {
   let state = holder[stateKey];
   if (!state) {
     const registry = new Registry();
-    const emf = new EmfBuffer();
     collectDefaultMetrics({ register: registry, prefix: "cwd_" });
-    state = { registry, emf, metrics: defineMetrics({ registry, emf }), mode: "prometheus" };
+    // Without a sink, the default Prometheus mode pays one check per measurement.
+    const push: MeasurementSink = {
+      record: (...measurement) => created.sink?.record(...measurement),
+    };
+    const created: MetricsState = {
+      registry,
+      sink: undefined,
+      metrics: defineMetrics({ registry, push }),
+      mode: "prometheus",
+    };
+    state = created;
     holder[stateKey] = state;
   }
   return state;
@@ -167,12 +177,14 @@ function metricsState(): MetricsState {
 /** The process's metrics: record with small calls, e.g. `metrics.vectorStoreSeconds.observe({ operation: "query" }, 0.012)`. */
 export const metrics: Metrics = metricsState().metrics;
 
-/** The process's mode (a setting, so the same for every context a process builds). */
+/** The process's mode (a setting, so the same for every context a process builds); the adapters act on it. */
 export function setMetricsMode(mode: MetricsMode): void {
-  const state = metricsState();
-  if (state.mode === mode) return;
-  state.mode = mode;
-  state.emf.enable(mode === "emf");
+  metricsState().mode = mode;
+}
+
+/** Where measurements are pushed besides the registry (the serverless adapter's EMF writer). */
+export function setMeasurementSink(sink: MeasurementSink | undefined): void {
+  metricsState().sink = sink;
 }
 
 export function metricsMode(): MetricsMode {
@@ -183,19 +195,4 @@ export function metricsMode(): MetricsMode {
 export async function renderMetrics(): Promise<{ contentType: string; body: string }> {
   const { registry } = metricsState();
   return { contentType: registry.contentType, body: await registry.metrics() };
-}
-
-const writeStdout = (line: string) => {
-  process.stdout.write(`${line}\n`);
-};
-
-/**
- * In emf mode, writes what was measured since the last flush as EMF lines (stdout, where
- * CloudWatch reads them); a no-op otherwise. Returns how many lines were written.
- * @example flushMetrics({ namespace: settings.SERVICE_NAME })
- */
-export function flushMetrics(options: { namespace: string; write?: (line: string) => void }): number {
-  const { emf } = metricsState();
-  if (!emf.isEnabled) return 0;
-  return emf.flush(options.namespace, options.write ?? writeStdout);
 }

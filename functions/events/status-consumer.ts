@@ -1,6 +1,9 @@
+import { batchesCapability } from "../../core/context/index.js";
 import { batchStatusEventSchema } from "../../core/messaging/index.js";
-import { defaultContext } from "../shared/default-context.js";
-import { type ContextProvider, createConsumer } from "./shared/consumer.js";
+import { contextWith } from "../shared/default-context.js";
+import { type ContextProvider, consumerCapabilities, createConsumer } from "./shared/consumer.js";
+
+const capabilities = consumerCapabilities({ batches: batchesCapability });
 
 /** batch-status → applies progress events to the batch's status in Redis (idempotently). */
 export function createStatusConsumer(getContext: ContextProvider) {
@@ -9,9 +12,10 @@ export function createStatusConsumer(getContext: ContextProvider) {
       name: "status-consumer",
       schema: batchStatusEventSchema,
       handle: (context, event) => context.batches.apply(event),
+      capabilities,
     },
     getContext,
   );
 }
 
-export const handler = createStatusConsumer(defaultContext);
+export const handler = createStatusConsumer(contextWith(capabilities));

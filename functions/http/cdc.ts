@@ -1,11 +1,12 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { handle } from "hono/aws-lambda";
-import { cdcStatus, connectClientFor, disableCdc, enableCdc } from "../../core/cdc/index.js";
+import { cdcStatus, disableCdc, enableCdc } from "../../core/cdc/index.js";
 import { sourceNameSchema } from "../../core/config/index.js";
 import type { AppContext } from "../../core/context/index.js";
+import { cdcCapability, connectCapability, sourcesCapability, vectorsCapability } from "../../core/context/index.js";
 import { includeListSchema } from "../../core/relations/index.js";
-import { defaultContext } from "../shared/default-context.js";
-import { type ContextProvider, createFunctionApp } from "./shared/create-app.js";
+import { contextWith } from "../shared/default-context.js";
+import { type ContextProvider, createFunctionApp, httpCapabilities } from "./shared/create-app.js";
 import { bodyErrorResponses, ErrorSchema, errorResponses } from "./shared/schemas.js";
 import { fieldListSchema } from "./shared/source-schemas.js";
 
@@ -158,11 +159,19 @@ const disableRoute = createRoute({
 });
 
 function cdcDependencies(context: AppContext) {
-  return { ...context.requireVectors(), connect: connectClientFor(context.settings.KAFKA_CONNECT_URL) };
+  return context.requireVectors();
 }
 
+/** What this function uses; its bundle carries only these capabilities' libraries. */
+const capabilities = httpCapabilities({
+  cdc: cdcCapability,
+  connect: connectCapability,
+  sources: sourcesCapability,
+  vectors: vectorsCapability,
+});
+
 export function createCdcApp(getContext: ContextProvider) {
-  const app = createFunctionApp(getContext, { access: "admin" });
+  const app = createFunctionApp(getContext, { capabilities, access: "admin" });
 
   app.openapi(enableRoute, async (c) => {
     const { name } = c.req.valid("param");
@@ -191,5 +200,5 @@ export function createCdcApp(getContext: ContextProvider) {
   return app;
 }
 
-export const app = createCdcApp(defaultContext);
+export const app = createCdcApp(contextWith(capabilities));
 export const handler = handle(app);

@@ -1,8 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { handle } from "hono/aws-lambda";
 import { sampleCsv, validateCsv } from "../../core/sources/index.js";
-import { defaultContext } from "../shared/default-context.js";
-import { type ContextProvider, createFunctionApp } from "./shared/create-app.js";
+import { contextWith } from "../shared/default-context.js";
+import { type ContextProvider, createFunctionApp, httpCapabilities } from "./shared/create-app.js";
 import { bodyErrorResponses, errorResponses } from "./shared/schemas.js";
 
 const filePath = z
@@ -54,8 +54,11 @@ const sampleRoute = createRoute({
   },
 });
 
+/** What this function uses; its bundle carries only these capabilities' libraries. */
+const capabilities = httpCapabilities({});
+
 export function createCsvFilesApp(getContext: ContextProvider) {
-  const app = createFunctionApp(getContext, { access: "admin" });
+  const app = createFunctionApp(getContext, { capabilities, access: "admin" });
 
   app.openapi(validateRoute, async (c) => {
     const { file_path } = c.req.valid("json");
@@ -70,5 +73,5 @@ export function createCsvFilesApp(getContext: ContextProvider) {
   return app;
 }
 
-export const app = createCsvFilesApp(defaultContext);
+export const app = createCsvFilesApp(contextWith(capabilities));
 export const handler = handle(app);

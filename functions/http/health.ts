@@ -1,8 +1,9 @@
 import { createRoute } from "@hono/zod-openapi";
 import { handle } from "hono/aws-lambda";
+import { healthCapabilities } from "../../core/context/index.js";
 import { checkHealth } from "../../core/health/index.js";
-import { defaultContext } from "../shared/default-context.js";
-import { type ContextProvider, createFunctionApp } from "./shared/create-app.js";
+import { contextWith } from "../shared/default-context.js";
+import { type ContextProvider, createFunctionApp, httpCapabilities } from "./shared/create-app.js";
 import { HealthSchema } from "./shared/health-schemas.js";
 
 const healthRoute = createRoute({
@@ -18,8 +19,11 @@ const healthRoute = createRoute({
   },
 });
 
+/** What this function uses: what the health probes check; its bundle carries only these capabilities' libraries. */
+const capabilities = httpCapabilities(healthCapabilities);
+
 export function createHealthApp(getContext: ContextProvider) {
-  const app = createFunctionApp(getContext, { access: "public" });
+  const app = createFunctionApp(getContext, { capabilities, access: "public" });
   app.openapi(healthRoute, async (c) => {
     const context = c.var.context;
     const report = await checkHealth(context.healthProbes(), {
@@ -32,5 +36,5 @@ export function createHealthApp(getContext: ContextProvider) {
   return app;
 }
 
-export const app = createHealthApp(defaultContext);
+export const app = createHealthApp(contextWith(capabilities));
 export const handler = handle(app);

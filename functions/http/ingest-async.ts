@@ -1,10 +1,11 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { handle } from "hono/aws-lambda";
+import { batchesCapability, publisherCapability, sourcesCapability } from "../../core/context/index.js";
 import { NotFoundError } from "../../core/errors/index.js";
 import { queueIngestion } from "../../core/ingest/index.js";
 import { recordSyncSpec } from "../../core/sync/index.js";
-import { defaultContext } from "../shared/default-context.js";
-import { type ContextProvider, createFunctionApp } from "./shared/create-app.js";
+import { contextWith } from "../shared/default-context.js";
+import { type ContextProvider, createFunctionApp, httpCapabilities } from "./shared/create-app.js";
 import { IngestRequestSchema, toIngestRequest } from "./shared/ingest-schemas.js";
 import { bodyErrorResponses, ErrorSchema, errorResponses, sourceNotFoundResponse } from "./shared/schemas.js";
 
@@ -70,8 +71,15 @@ const recentRoute = createRoute({
   },
 });
 
+/** What this function uses; its bundle carries only these capabilities' libraries. */
+const capabilities = httpCapabilities({
+  batches: batchesCapability,
+  publisher: publisherCapability,
+  sources: sourcesCapability,
+});
+
 export function createIngestAsyncApp(getContext: ContextProvider) {
-  const app = createFunctionApp(getContext, { access: "admin" });
+  const app = createFunctionApp(getContext, { capabilities, access: "admin" });
 
   app.openapi(queueRoute, async (c) => {
     const request = toIngestRequest(c.req.valid("json"));
@@ -95,5 +103,5 @@ export function createIngestAsyncApp(getContext: ContextProvider) {
   return app;
 }
 
-export const app = createIngestAsyncApp(defaultContext);
+export const app = createIngestAsyncApp(contextWith(capabilities));
 export const handler = handle(app);

@@ -1,8 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { handle } from "hono/aws-lambda";
 import { defaultProvider, providersDefaultFirst } from "../../core/llm/index.js";
-import { defaultContext } from "../shared/default-context.js";
-import { type ContextProvider, createFunctionApp } from "./shared/create-app.js";
+import { contextWith } from "../shared/default-context.js";
+import { type ContextProvider, createFunctionApp, httpCapabilities } from "./shared/create-app.js";
 import { errorResponses } from "./shared/schemas.js";
 
 const ProviderSchema = z
@@ -39,8 +39,11 @@ const currentRoute = createRoute({
   },
 });
 
+/** What this function uses; its bundle carries only these capabilities' libraries. */
+const capabilities = httpCapabilities({});
+
 export function createLlmApp(getContext: ContextProvider) {
-  const app = createFunctionApp(getContext);
+  const app = createFunctionApp(getContext, { capabilities });
 
   app.openapi(providersRoute, (c) => {
     return c.json({ providers: providersDefaultFirst(c.var.context.settings) }, 200);
@@ -51,5 +54,5 @@ export function createLlmApp(getContext: ContextProvider) {
   return app;
 }
 
-export const app = createLlmApp(defaultContext);
+export const app = createLlmApp(contextWith(capabilities));
 export const handler = handle(app);

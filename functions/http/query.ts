@@ -1,8 +1,9 @@
 import { createRoute } from "@hono/zod-openapi";
 import { handle } from "hono/aws-lambda";
+import { sourcesCapability } from "../../core/context/index.js";
 import { querySpecSchema, runQuery } from "../../core/query/index.js";
-import { defaultContext } from "../shared/default-context.js";
-import { type ContextProvider, createFunctionApp } from "./shared/create-app.js";
+import { contextWith } from "../shared/default-context.js";
+import { type ContextProvider, createFunctionApp, httpCapabilities } from "./shared/create-app.js";
 import { QueryResultSchema } from "./shared/query-schemas.js";
 import { bodyErrorResponses, ErrorSchema, errorResponses } from "./shared/schemas.js";
 
@@ -39,8 +40,11 @@ const queryRoute = createRoute({
   },
 });
 
+/** What this function uses; its bundle carries only these capabilities' libraries. */
+const capabilities = httpCapabilities({ sources: sourcesCapability });
+
 export function createQueryApp(getContext: ContextProvider) {
-  const app = createFunctionApp(getContext, { access: "query" });
+  const app = createFunctionApp(getContext, { capabilities, access: "query" });
 
   app.openapi(queryRoute, async (c) => {
     const result = await runQuery(c.var.context, c.req.valid("json"));
@@ -50,5 +54,5 @@ export function createQueryApp(getContext: ContextProvider) {
   return app;
 }
 
-export const app = createQueryApp(defaultContext);
+export const app = createQueryApp(contextWith(capabilities));
 export const handler = handle(app);

@@ -1,10 +1,11 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { handle } from "hono/aws-lambda";
+import { healthCapabilities } from "../../core/context/index.js";
 import { checkHealth } from "../../core/health/index.js";
 import { configuredProviders, defaultProvider } from "../../core/llm/index.js";
 import packageJson from "../../package.json" with { type: "json" };
-import { defaultContext } from "../shared/default-context.js";
-import { type ContextProvider, createFunctionApp } from "./shared/create-app.js";
+import { contextWith } from "../shared/default-context.js";
+import { type ContextProvider, createFunctionApp, httpCapabilities } from "./shared/create-app.js";
 import { HealthSchema } from "./shared/health-schemas.js";
 import { prefersHtml } from "./shared/negotiation.js";
 import { requireAccess } from "./shared/security.js";
@@ -59,8 +60,11 @@ const statusRoute = createRoute({
   responses: { 200: { description: "Detailed status", content: { "application/json": { schema: StatusSchema } } } },
 });
 
+/** What this function uses: /status reports health (every probed component) and the model's name; its bundle carries only these capabilities' libraries. */
+const capabilities = httpCapabilities(healthCapabilities);
+
 export function createServiceInfoApp(getContext: ContextProvider) {
-  const app = createFunctionApp(getContext, { access: "public" });
+  const app = createFunctionApp(getContext, { capabilities, access: "public" });
   // `/` stays public; the detailed status names settings and versions, so it needs a key.
   app.use("/status", requireAccess("chat"));
 
@@ -109,5 +113,5 @@ export function createServiceInfoApp(getContext: ContextProvider) {
   return app;
 }
 
-export const app = createServiceInfoApp(defaultContext);
+export const app = createServiceInfoApp(contextWith(capabilities));
 export const handler = handle(app);

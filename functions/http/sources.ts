@@ -1,8 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { handle } from "hono/aws-lambda";
+import { sourcesCapability } from "../../core/context/index.js";
 import { describeSchema } from "../../core/sources/index.js";
-import { defaultContext } from "../shared/default-context.js";
-import { type ContextProvider, createFunctionApp } from "./shared/create-app.js";
+import { contextWith } from "../shared/default-context.js";
+import { type ContextProvider, createFunctionApp, httpCapabilities } from "./shared/create-app.js";
 import { bodyErrorResponses, errorResponses, sourceNotFoundResponse } from "./shared/schemas.js";
 import { SchemaRequestSchema, SchemaResponseSchema } from "./shared/source-schemas.js";
 
@@ -38,8 +39,11 @@ const schemaRoute = createRoute({
   },
 });
 
+/** What this function uses; its bundle carries only these capabilities' libraries. */
+const capabilities = httpCapabilities({ sources: sourcesCapability });
+
 export function createSourcesApp(getContext: ContextProvider) {
-  const app = createFunctionApp(getContext, { access: "admin" });
+  const app = createFunctionApp(getContext, { capabilities, access: "admin" });
 
   app.openapi(listRoute, (c) =>
     c.json(
@@ -57,5 +61,5 @@ export function createSourcesApp(getContext: ContextProvider) {
   return app;
 }
 
-export const app = createSourcesApp(defaultContext);
+export const app = createSourcesApp(contextWith(capabilities));
 export const handler = handle(app);

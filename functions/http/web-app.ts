@@ -3,8 +3,8 @@ import { readdirSync, readFileSync } from "node:fs";
 import { extname } from "node:path";
 import type { Context } from "hono";
 import { handle } from "hono/aws-lambda";
-import { defaultContext } from "../shared/default-context.js";
-import { type AppEnv, type ContextProvider, createFunctionApp } from "./shared/create-app.js";
+import { contextWith } from "../shared/default-context.js";
+import { type AppEnv, type ContextProvider, createFunctionApp, httpCapabilities } from "./shared/create-app.js";
 
 const contentTypes: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
@@ -72,8 +72,11 @@ function securityHeaders(streamUrl: string | undefined): Record<string, string> 
  * change only with a deploy, and no-cache plus an ETag means a browser revalidates each load and
  * gets a 304 while they are unchanged, so a deploy is never mixed with stale modules.
  */
+/** What this function uses; its bundle carries only these capabilities' libraries. */
+const capabilities = httpCapabilities({});
+
 export function createWebApp(getContext: ContextProvider) {
-  const app = createFunctionApp(getContext, { access: "public" });
+  const app = createFunctionApp(getContext, { capabilities, access: "public" });
 
   const respond = (c: Context<AppEnv>, name: string) => {
     const streamUrl = c.var.context.settings.CHAT_STREAM_URL;
@@ -93,5 +96,5 @@ export function createWebApp(getContext: ContextProvider) {
   return app;
 }
 
-export const app = createWebApp(defaultContext);
+export const app = createWebApp(contextWith(capabilities));
 export const handler = handle(app);

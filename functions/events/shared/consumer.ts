@@ -1,7 +1,8 @@
 import type { z } from "zod";
-import type { AppContext } from "../../../core/context/index.js";
+import { type AppContext, type CapabilityFactories, publisherCapability } from "../../../core/context/index.js";
 import { type DecodedRecord, processRecords, type RecordOutcome } from "../../../core/messaging/index.js";
-import { flushMetrics, setMetricsMode } from "../../../core/metrics/index.js";
+import { restrictedView } from "../../shared/default-context.js";
+import { flushMetrics, setMetricsMode } from "../../shared/emf.js";
 import { decodeKafkaEvent } from "./lambda-event.js";
 
 export type ContextProvider = () => AppContext;
@@ -17,6 +18,13 @@ export interface ConsumerDefinition<T> {
    * once; it answers which records it handled, and those are acknowledged without `handle`.
    */
   prepare?: (context: AppContext, records: readonly DecodedRecord[]) => Promise<(record: DecodedRecord) => boolean>;
+  /** What the consumer uses (see consumerCapabilities); unset: every capability. */
+  capabilities?: CapabilityFactories;
+}
+
+/** A consumer's own capabilities and the publisher, which writes its dead letters. */
+export function consumerCapabilities(own: CapabilityFactories): CapabilityFactories {
+  return { publisher: publisherCapability, ...own };
 }
 
 /**
@@ -24,7 +32,9 @@ export interface ConsumerDefinition<T> {
  * each record its own outcome through core's processRecords, and logs one line per event.
  * Resolves only when every record is handled or dead-lettered, so the runner commits after that.
  */
-export function createConsumer<T>(definition: ConsumerDefinition<T>, getContext: ContextProvider) {
+export function createConsumer<T>(definition: ConsumerDefinition<T>, provider: ContextProvider) {
+  const { capabilities: listed } = definition;
+  const getContext = listed ? () => restrictedView(provider(), listed) : provider;
   return async (event: unknown): Promise<{ outcomes: RecordOutcome[] }> => {
     const context = getContext();
     const { publisher } = context.requirePublisher();

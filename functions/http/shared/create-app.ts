@@ -1,8 +1,9 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { requestId } from "hono/request-id";
 import type { ApiKeyConfig } from "../../../core/config/index.js";
-import type { AppContext } from "../../../core/context/index.js";
+import { type AppContext, type CapabilityFactories, redisCapability } from "../../../core/context/index.js";
 import type { Logger } from "../../../core/logging/index.js";
+import { restrictedView } from "../../shared/default-context.js";
 import { type ErrorBody, mapError } from "./errors.js";
 import { requestMetrics, routeLabel } from "./http-metrics.js";
 import { type Access, securityMiddleware } from "./security.js";
@@ -25,6 +26,13 @@ export type ErrorRenderer = (status: number, body: ErrorBody) => object;
 export interface FunctionAppOptions {
   access?: Access;
   renderError?: ErrorRenderer;
+  /** What the function uses (see httpCapabilities); unset: every capability. */
+  capabilities?: CapabilityFactories;
+}
+
+/** A function's own capabilities and Redis, which every HTTP function's rate limit uses. */
+export function httpCapabilities(own: CapabilityFactories): CapabilityFactories {
+  return { redis: redisCapability, ...own };
 }
 
 /**
@@ -33,7 +41,9 @@ export interface FunctionAppOptions {
  * call, "chat" unless said otherwise), zod failures as 400s in the error envelope, and errors
  * mapped in one place.
  */
-export function createFunctionApp(getContext: ContextProvider, options: FunctionAppOptions = {}): OpenAPIHono<AppEnv> {
+export function createFunctionApp(provider: ContextProvider, options: FunctionAppOptions = {}): OpenAPIHono<AppEnv> {
+  const { capabilities: listed } = options;
+  const getContext = listed ? () => restrictedView(provider(), listed) : provider;
   const render: ErrorRenderer = options.renderError ?? ((_status, body) => body);
   const app = new OpenAPIHono<AppEnv>({
     defaultHook: (result, c) => {

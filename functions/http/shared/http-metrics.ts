@@ -1,7 +1,8 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { matchedRoutes } from "hono/route";
 import type { AppContext } from "../../../core/context/index.js";
-import { flushMetrics, metrics, setMetricsMode } from "../../../core/metrics/index.js";
+import { metrics } from "../../../core/metrics/index.js";
+import { flushMetrics, setMetricsMode } from "../../shared/emf.js";
 
 /** The label of a request no route of the function matched, whatever its path. */
 export const unmatchedRoute = "unmatched";

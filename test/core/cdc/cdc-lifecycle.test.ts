@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import path from "node:path";
 import { isDeepStrictEqual, promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { applyRowChanges, type CdcStatus, cdcNames, closeCdcPools, type RowChange } from "../../../core/cdc/index.js";
+import { applyRowChanges, type CdcStatus, cdcNames, type RowChange } from "../../../core/cdc/index.js";
 import type { AppContext } from "../../../core/context/index.js";
 import { type DeadLetter, topics } from "../../../core/messaging/index.js";
 import { createCdcApp } from "../../../functions/http/cdc.js";
@@ -98,7 +98,6 @@ describe("change data capture: initial snapshot, truncate, a dropped column", ()
       if (keys?.length) await context.redis?.del(...keys);
       await context.close();
     }
-    await closeCdcPools();
     await fixture?.drop();
   });
 

@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CdcStatus, closeCdcPools } from "../../../core/cdc/index.js";
+import type { CdcStatus } from "../../../core/cdc/index.js";
 import type { AppContext } from "../../../core/context/index.js";
 import { topics } from "../../../core/messaging/index.js";
 import { syncTable } from "../../../core/sync/index.js";
@@ -148,7 +148,6 @@ describe("change data capture: Debezium on Kafka Connect → cdc-consumer → Ch
       if (keys?.length) await context.redis?.del(...keys);
       await context.close();
     }
-    await closeCdcPools();
     await fixture?.drop();
     await kafka?.destroy();
   });

@@ -1,11 +1,18 @@
 import { afterAll, describe, expect, it } from "vitest";
-import type { AppContext } from "../../../core/context/index.js";
+import {
+  type AppContext,
+  CapabilityNotBuiltError,
+  createContext,
+  restrictContext,
+  sourcesCapability,
+  vectorsCapability,
+} from "../../../core/context/index.js";
 import { ComponentUnavailableError } from "../../../core/errors/index.js";
 import { VectorStoreUnavailableError } from "../../../core/vectors/index.js";
 import { createTestContext } from "../../support/app-context.js";
 
 /** The context hands out a component it has, or the typed 503 error naming the one it lacks. */
-describe("AppContext.requireVectors / requirePublisher", () => {
+describe("AppContext.requireVectors / requirePublisher, and a context built with some capabilities", () => {
   const contexts: AppContext[] = [];
   const context = (overrides: Record<string, string>) => {
     const created = createTestContext(overrides);
@@ -34,6 +41,34 @@ describe("AppContext.requireVectors / requirePublisher", () => {
     })();
     expect(kafka).toBeInstanceOf(ComponentUnavailableError);
     expect(kafka?.component).toBe("kafka");
+  });
+
+  it("builds only the capabilities a function lists: another one is a 503 naming it, and copies leave it out", () => {
+    const full = context({});
+    const restricted = createContext(full.settings, full.logger, { sources: sourcesCapability });
+    contexts.push(restricted);
+    expect(restricted.sources.list().length).toBeGreaterThan(0);
+    const missing = (() => {
+      try {
+        return restricted.redis;
+      } catch (error) {
+        return error as CapabilityNotBuiltError;
+      }
+    })();
+    expect(missing).toBeInstanceOf(CapabilityNotBuiltError);
+    expect(missing).toBeInstanceOf(ComponentUnavailableError);
+    expect((missing as CapabilityNotBuiltError).component).toBe("redis");
+    // Capabilities listed as the base of another come with it: vectors are built on chroma and the keyword index.
+    const withVectors = createContext(full.settings, full.logger, { vectors: vectorsCapability });
+    contexts.push(withVectors);
+    expect(withVectors.requireVectors().vectors).toBe(withVectors.vectors);
+    expect(withVectors.keywords).toBeDefined();
+    expect(Object.keys({ ...restricted }).filter((key) => key === "redis" || key === "sources")).toEqual(["sources"]);
+    // The view the local server and the tests give a function behaves the same over a full context.
+    const view = restrictContext(full, { sources: sourcesCapability });
+    expect(view.sources).toBe(full.sources);
+    expect(() => view.publisher).toThrow(CapabilityNotBuiltError);
+    expect(() => view.healthProbes()).toThrow(CapabilityNotBuiltError);
   });
 
   it("answers for the components of a copy, not of the context it was copied from", () => {

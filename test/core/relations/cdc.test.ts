@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CdcStatus, closeCdcPools } from "../../../core/cdc/index.js";
+import type { CdcStatus } from "../../../core/cdc/index.js";
 import type { AppContext } from "../../../core/context/index.js";
 import { searchDocuments } from "../../../core/search/index.js";
 import { syncTable } from "../../../core/sync/index.js";
@@ -97,7 +97,6 @@ describe("change data capture of related rows: Debezium → cdc-consumer → dep
       if (keys?.length) await context.redis?.del(...keys);
       await context.close();
     }
-    await closeCdcPools();
     await fixture?.drop();
   }, 60_000);
 

@@ -4,9 +4,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { AppContext } from "../../../core/context/index.js";
 import { type MessagePublisher, topics } from "../../../core/messaging/index.js";
-import { setMetricsMode } from "../../../core/metrics/index.js";
 import { createConsumer } from "../../../functions/events/shared/consumer.js";
 import { encodeKafkaEvent } from "../../../functions/events/shared/lambda-event.js";
+import { setMetricsMode } from "../../../functions/shared/emf.js";
 import { createTestContext } from "../../support/app-context.js";
 import { captureEmf, type EmfLine } from "../../support/emf.js";
 

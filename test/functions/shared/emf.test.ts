@@ -1,14 +1,6 @@
-import { Registry } from "prom-client";
-import { afterEach, describe, expect, it, vi } from "vitest";
-import {
-  CounterMetric,
-  EmfBuffer,
-  flushMetrics,
-  metrics,
-  overflowLabel,
-  renderMetrics,
-  setMetricsMode,
-} from "../../../core/metrics/index.js";
+import { afterEach, describe, expect, it } from "vitest";
+import { metrics } from "../../../core/metrics/index.js";
+import { EmfBuffer, flushMetrics, setMetricsMode } from "../../../functions/shared/emf.js";
 
 interface EmfLine {
   _aws: {
@@ -88,34 +80,5 @@ describe("CloudWatch Embedded Metric Format", () => {
     expect(line._aws.CloudWatchMetrics[0]?.Metrics).toEqual([
       { Name: "cwd_vector_store_duration_seconds", Unit: "Seconds" },
     ]);
-  });
-});
-
-describe("label bounds", () => {
-  it("collapses a label's values past its bound into one 'other' series", async () => {
-    const registry = new Registry();
-    const buffer = new EmfBuffer();
-    const counter = new CounterMetric(
-      { registry, emf: buffer },
-      { name: "test_requests_total", help: "test", labelNames: ["user"], maxValuesPerLabel: 3 },
-    );
-    for (let index = 0; index < 50; index++) counter.inc({ user: `user-${index}` });
-    counter.inc({ user: "user-1" });
-    const text = await registry.metrics();
-    const series = text.split("\n").filter((line) => line.startsWith("test_requests_total{"));
-    expect(series).toEqual([
-      'test_requests_total{user="user-0"} 1',
-      'test_requests_total{user="user-1"} 2',
-      'test_requests_total{user="user-2"} 1',
-      `test_requests_total{user="${overflowLabel}"} 47`,
-    ]);
-  });
-
-  it("registers each metric once per process, however often the module is evaluated", async () => {
-    vi.resetModules();
-    const again = await import("../../../core/metrics/index.js");
-    expect(again.metrics).toBe(metrics);
-    const { body } = await renderMetrics();
-    expect(body.match(/^# TYPE cwd_http_requests_total /gm)).toHaveLength(1);
   });
 });

@@ -1,5 +1,13 @@
+import {
+  type MeasurementSink,
+  type MetricsMode,
+  type MetricUnit,
+  setMetricsMode as setCoreMetricsMode,
+  setMeasurementSink,
+} from "../../core/metrics/index.js";
+
 /** CloudWatch's units for what this service measures. */
-export type EmfUnit = "Seconds" | "Count" | "Count/Second";
+export type EmfUnit = MetricUnit;
 
 interface EmfEntry {
   name: string;
@@ -20,7 +28,7 @@ const maxBufferedValues = 20_000;
  * deployments nothing scrapes a function's memory, so each invocation writes what it measured.
  * Records nothing until enabled, so the default Prometheus mode pays only a boolean check.
  */
-export class EmfBuffer {
+export class EmfBuffer implements MeasurementSink {
   private enabled = false;
   private readonly entries = new Map<string, EmfEntry>();
   private buffered = 0;
@@ -99,4 +107,40 @@ export function emfObject(
     ...entry.labels,
     [entry.name]: values.length === 1 ? values[0] : [...values],
   };
+}
+
+// On globalThis, like the registry: a process that loads this module twice still has one buffer.
+const bufferKey = Symbol.for("chat-with-your-data.emf");
+
+function processBuffer(): EmfBuffer {
+  const holder = globalThis as unknown as Record<symbol, EmfBuffer | undefined>;
+  let buffer = holder[bufferKey];
+  if (!buffer) {
+    buffer = new EmfBuffer();
+    holder[bufferKey] = buffer;
+    setMeasurementSink(buffer);
+  }
+  return buffer;
+}
+
+/** The process's mode (a setting, so the same for every context a process builds): emf buffers what is measured. */
+export function setMetricsMode(mode: MetricsMode): void {
+  const buffer = processBuffer();
+  setCoreMetricsMode(mode);
+  buffer.enable(mode === "emf");
+}
+
+const writeStdout = (line: string) => {
+  process.stdout.write(`${line}\n`);
+};
+
+/**
+ * In emf mode, writes what was measured since the last flush as EMF lines (stdout, where
+ * CloudWatch reads them); a no-op otherwise. Returns how many lines were written.
+ * @example flushMetrics({ namespace: settings.SERVICE_NAME })
+ */
+export function flushMetrics(options: { namespace: string; write?: (line: string) => void }): number {
+  const buffer = processBuffer();
+  if (!buffer.isEnabled) return 0;
+  return buffer.flush(options.namespace, options.write ?? writeStdout);
 }

@@ -1,0 +1,10 @@
+/** all-MiniLM-L6-v2's width, and that of the other BERT-style sentence models this service runs. */
+export const defaultEmbeddingDimension = 384;
+
+/**
+ * The configured model's name and width, known without loading it: what the vector store names
+ * its collections by, so a function that never embeds does not carry the model's runtime.
+ */
+export function embeddingModelInfo(settings: { EMBEDDING_MODEL: string }): { model: string; dimension: number } {
+  return { model: settings.EMBEDDING_MODEL, dimension: defaultEmbeddingDimension };
+}
