@@ -1,9 +1,7 @@
 import pg from "pg";
-import { loadConfig } from "../core/config/index.js";
-import { createAppContext } from "../core/context/index.js";
 import { ingestTable } from "../core/ingest/index.js";
-import { createLogger } from "../core/logging/index.js";
 import { testServices } from "../test/support/services.js";
+import { benchContext } from "./context.js";
 import { sampleTexts } from "./embed.bench.js";
 import { type BenchResult, expectMeasured } from "./support.js";
 
@@ -29,19 +27,12 @@ export async function createBenchTable(count: number): Promise<void> {
 /** A PostgreSQL table of ~60-token rows through the whole synchronous pipeline (what /ingest-data runs). */
 export async function benchIngest(): Promise<BenchResult[]> {
   await createBenchTable(rows);
-  const settings = loadConfig({
-    env: {
-      LOG_LEVEL: "warn",
-      CHROMA_URL: testServices.chromaUrl,
-      REDIS_URL: testServices.redisUrl,
-      KAFKA_BROKERS: "",
-      SYNC_INGEST_MAX_ROWS: String(rows),
-      SOURCES: JSON.stringify([
-        { name: "benchingest", kind: "postgresql", url: testServices.postgresUrl, schema: "bench" },
-      ]),
-    },
+  const context = benchContext({
+    SYNC_INGEST_MAX_ROWS: String(rows),
+    SOURCES: JSON.stringify([
+      { name: "benchingest", kind: "postgresql", url: testServices.postgresUrl, schema: "bench" },
+    ]),
   });
-  const context = createAppContext(settings, createLogger(settings));
   if (!context.vectors) throw new Error("Chroma is required");
   await context.vectors.deleteSource("benchingest");
   await context.embedder.warmUp();
@@ -62,7 +53,7 @@ export async function benchIngest(): Promise<BenchResult[]> {
   return [
     {
       name: "ingest",
-      conditions: { rows, batchSize: settings.EMBEDDING_BATCH_SIZE, dtype: settings.EMBEDDING_DTYPE },
+      conditions: { rows, batchSize: context.settings.EMBEDDING_BATCH_SIZE, dtype: context.settings.EMBEDDING_DTYPE },
       metrics: {
         documents_per_second: Math.round((summary.documents / seconds) * 10) / 10,
         documents_per_minute: Math.round((summary.documents / seconds) * 60),

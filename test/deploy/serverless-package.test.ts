@@ -6,7 +6,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import type { AppContext } from "../../core/context/index.js";
-import { allTopics, deadLetterTopic, ensureTopics, topics } from "../../core/messaging/index.js";
+import { deadLetterTopic, ensureTopics, topics } from "../../core/messaging/index.js";
 import { httpFunctions } from "../../functions/http/registry.js";
 import { consumerFunctions } from "../../functions/local/workers.js";
 import { seedProducts } from "../core/chat/chat-fixture.js";
@@ -14,6 +14,7 @@ import { createTestContext } from "../support/app-context.js";
 import { readTopic } from "../support/kafka.js";
 import { functionUrlEvent, httpApiEvent, mskEvent, readStreamedResponse } from "../support/lambda.js";
 import { testServices, uniqueName } from "../support/services.js";
+import { releaseRun } from "../support/test-run.js";
 
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, "../..");
@@ -212,14 +213,7 @@ process.exit(0);`,
     }, 120_000);
 
     afterAll(async () => {
-      await context?.vectors?.deleteSource(source);
-      const admin = context?.kafka?.admin();
-      if (admin) {
-        await admin.connect();
-        await admin.deleteTopics({ topics: allTopics.map((topic) => `${prefix}${topic}`) }).catch(() => undefined);
-        await admin.disconnect();
-      }
-      await context?.close();
+      await releaseRun(context, { sources: [source], topicPrefix: prefix });
       if (sandbox) await rm(sandbox, { recursive: true, force: true });
     });
 
