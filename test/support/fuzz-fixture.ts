@@ -13,6 +13,7 @@ import { dropRedisPrefix } from "../core/chat/chat-fixture.js";
 import { createTestContext } from "./app-context.js";
 import { createTestLocalApp } from "./function-apps.js";
 import { readJson } from "./http.js";
+import { dropMongoDatabase } from "./mongo-cleanup.js";
 import type { GeneratedRequest, Hints } from "./openapi-arbitraries.js";
 import type { OpenApiDocument } from "./openapi-schema.js";
 import { createPostgresFixture } from "./postgres-fixture.js";
@@ -198,11 +199,7 @@ export async function createFuzzFixture(
       }
       await context.close();
       await postgres.drop();
-      await client
-        .db(mongoDatabase)
-        .dropDatabase()
-        .catch(() => undefined);
-      await client.close().catch(() => undefined);
+      await dropMongoDatabase(client, mongoDatabase);
       await rm(root, { recursive: true, force: true });
     },
   };

@@ -4,6 +4,7 @@ import path from "node:path";
 import { MongoClient } from "mongodb";
 import type { AppContext } from "../../../core/context/index.js";
 import { createTestContext } from "../../support/app-context.js";
+import { dropMongoDatabase } from "../../support/mongo-cleanup.js";
 import { createPostgresFixture } from "../../support/postgres-fixture.js";
 import { assertTestDatabase, testServices, uniqueName } from "../../support/services.js";
 import { dropRedisPrefix } from "../chat/chat-fixture.js";
@@ -194,11 +195,7 @@ export async function createQueryFixture(label: string, overrides: Record<string
       await dropRedisPrefix(context, prefix);
       await context.close();
       await postgres.drop();
-      await client
-        .db(database)
-        .dropDatabase()
-        .catch(() => undefined);
-      await client.close().catch(() => undefined);
+      await dropMongoDatabase(client, database);
       await rm(dataDir, { recursive: true, force: true });
     },
   };

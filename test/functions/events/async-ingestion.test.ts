@@ -10,6 +10,7 @@ import { createTestContext } from "../../support/app-context.js";
 import { readJson } from "../../support/http.js";
 import { consoleProduce, readTopic } from "../../support/kafka.js";
 import { expectKeywordIndexInStep } from "../../support/keyword-oracle.js";
+import { dropMongoCollections } from "../../support/mongo-cleanup.js";
 import { createPostgresFixture } from "../../support/postgres-fixture.js";
 import { waitFor } from "../../support/processes.js";
 import { testServices, uniqueName } from "../../support/services.js";
@@ -64,12 +65,7 @@ describe("async ingestion over Kafka: endpoint, workers as Lambda-style consumer
     await workers?.stop();
     await releaseRun(context, { sources: [pgSource, mongoSource], topicPrefix });
     await fixture?.drop();
-    await mongo
-      .db(testServices.mongoDatabase)
-      .collection(collection)
-      .drop()
-      .catch(() => undefined);
-    await mongo.close().catch(() => undefined);
+    await dropMongoCollections(mongo, [collection]);
   });
 
   const app = () => createIngestAsyncApp(() => context);

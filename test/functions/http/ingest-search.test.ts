@@ -6,6 +6,7 @@ import { createIngestApp } from "../../../functions/http/ingest.js";
 import { createSearchApp } from "../../../functions/http/search.js";
 import { createTestContext } from "../../support/app-context.js";
 import { readJson } from "../../support/http.js";
+import { dropMongoCollections } from "../../support/mongo-cleanup.js";
 import { createPostgresFixture } from "../../support/postgres-fixture.js";
 import { testServices, uniqueName } from "../../support/services.js";
 
@@ -72,12 +73,7 @@ describe("POST /ingest-data and POST /search, end to end on the real services", 
     await context?.vectors?.deleteSource(mongoSource);
     await context?.close();
     await fixture?.drop();
-    await mongo
-      .db(testServices.mongoDatabase)
-      .collection(mongoCollection)
-      .drop()
-      .catch(() => undefined);
-    await mongo.close().catch(() => undefined);
+    await dropMongoCollections(mongo, [mongoCollection]);
   });
 
   const post = async (path: string, body: unknown) => {
