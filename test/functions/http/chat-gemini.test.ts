@@ -2,12 +2,13 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { AppContext } from "../../../core/context/index.js";
 import { createChatApp } from "../../../functions/http/chat.js";
 import { createChatStreamApp } from "../../../functions/http/chat-stream.js";
-import { dropRedisPrefix, seedProducts } from "../../core/chat/chat-fixture.js";
+import { seedProducts } from "../../core/chat/chat-fixture.js";
 import { createTestContext } from "../../support/app-context.js";
 import { readJson } from "../../support/http.js";
 import { type GeminiDouble, startGeminiDouble } from "../../support/llm-doubles/gemini-double.js";
 import { uniqueName } from "../../support/services.js";
 import { readSseEvents } from "../../support/sse.js";
+import { releaseRun } from "../../support/test-run.js";
 
 const apiKey = "gemini-test-key-3141";
 
@@ -37,9 +38,7 @@ describe("/chat and /chat/stream through the Gemini provider (real @google/genai
   });
   beforeEach(() => double.script());
   afterAll(async () => {
-    await context?.vectors?.deleteSource(source);
-    await dropRedisPrefix(context, prefix);
-    await context?.close();
+    await releaseRun(context, { sources: [source], redisPrefix: prefix });
     await double?.close();
   });
 

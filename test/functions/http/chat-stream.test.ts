@@ -6,11 +6,12 @@ import { readHistory } from "../../../core/chat/index.js";
 import { type AppContext, createAppContext } from "../../../core/context/index.js";
 import { createLogger } from "../../../core/logging/index.js";
 import { createChatStreamApp } from "../../../functions/http/chat-stream.js";
-import { dropRedisPrefix, seedProducts } from "../../core/chat/chat-fixture.js";
+import { seedProducts } from "../../core/chat/chat-fixture.js";
 import { type OpenAiDouble, startOpenAiDouble } from "../../support/llm-doubles/openai-double.js";
 import { waitFor } from "../../support/processes.js";
 import { testSettings, uniqueName } from "../../support/services.js";
 import { readSseEvents, type SseEvent, SseParser } from "../../support/sse.js";
+import { releaseRun } from "../../support/test-run.js";
 
 const apiKey = "sk-test-stream-key-77";
 
@@ -56,9 +57,7 @@ describe("POST /chat/stream, Server-Sent Events on the real services", () => {
   });
   beforeEach(() => double.script());
   afterAll(async () => {
-    await context?.vectors?.deleteSource(source);
-    await dropRedisPrefix(context, prefix);
-    await context?.close();
+    await releaseRun(context, { sources: [source], redisPrefix: prefix });
     await double?.close();
   });
 

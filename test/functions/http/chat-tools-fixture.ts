@@ -3,10 +3,11 @@ import { parse } from "csv-parse/sync";
 import type { AppContext } from "../../../core/context/index.js";
 import { createChatApp } from "../../../functions/http/chat.js";
 import { createChatStreamApp } from "../../../functions/http/chat-stream.js";
-import { dropRedisPrefix, seedProducts } from "../../core/chat/chat-fixture.js";
+import { seedProducts } from "../../core/chat/chat-fixture.js";
 import { createTestContext } from "../../support/app-context.js";
 import { uniqueName } from "../../support/services.js";
 import { readSseEvents } from "../../support/sse.js";
+import { releaseRun } from "../../support/test-run.js";
 
 /**
  * The cheapest standing desk in the bundled samples, read from the CSV itself (not from the
@@ -51,9 +52,7 @@ export async function toolsContext(name: string, overrides: Record<string, strin
     source,
     context,
     async close() {
-      await context.vectors?.deleteSource(source);
-      await dropRedisPrefix(context, prefix);
-      await context.close();
+      await releaseRun(context, { sources: [source], redisPrefix: prefix });
     },
   };
 }

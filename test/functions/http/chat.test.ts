@@ -3,10 +3,11 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { noDocumentsAnswer, toolSystemPrompt } from "../../../core/chat/index.js";
 import type { AppContext } from "../../../core/context/index.js";
 import { createChatApp } from "../../../functions/http/chat.js";
-import { dropRedisPrefix, seedProducts } from "../../core/chat/chat-fixture.js";
+import { seedProducts } from "../../core/chat/chat-fixture.js";
 import { createTestContext } from "../../support/app-context.js";
 import { type OpenAiDouble, startOpenAiDouble } from "../../support/llm-doubles/openai-double.js";
 import { testServices, uniqueName } from "../../support/services.js";
+import { releaseRun } from "../../support/test-run.js";
 
 const apiKey = "sk-test-chat-key-4242";
 
@@ -43,9 +44,7 @@ describe("POST /chat and the history endpoints, on the real services", () => {
   });
   beforeEach(() => double.script());
   afterAll(async () => {
-    await context?.vectors?.deleteSource(source);
-    await dropRedisPrefix(context, prefix);
-    await context?.close();
+    await releaseRun(context, { sources: [source], redisPrefix: prefix });
     await double?.close();
   });
 

@@ -9,6 +9,7 @@ import { readJson } from "../../support/http.js";
 import { dropMongoCollections } from "../../support/mongo-cleanup.js";
 import { createPostgresFixture } from "../../support/postgres-fixture.js";
 import { testServices, uniqueName } from "../../support/services.js";
+import { releaseRun } from "../../support/test-run.js";
 
 const articles = [
   [
@@ -69,9 +70,7 @@ describe("POST /ingest-data and POST /search, end to end on the real services", 
   });
 
   afterAll(async () => {
-    await context?.vectors?.deleteSource(pgSource);
-    await context?.vectors?.deleteSource(mongoSource);
-    await context?.close();
+    await releaseRun(context, { sources: [pgSource, mongoSource] });
     await fixture?.drop();
     await dropMongoCollections(mongo, [mongoCollection]);
   });
