@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { parse } from "csv-parse/sync";
+import { afterAll, beforeAll, beforeEach } from "vitest";
 import type { AppContext } from "../../../core/context/index.js";
 import { createChatApp } from "../../../functions/http/chat.js";
 import { createChatStreamApp } from "../../../functions/http/chat-stream.js";
@@ -34,11 +35,17 @@ export const cheapestDeskSpec = (source: string) => ({
   limit: 1,
 });
 
+export interface ToolsContext {
+  source: string;
+  context: AppContext;
+  close(): Promise<void>;
+}
+
 /**
  * A context with one CSV source over the bundled samples, `products.csv` open to queries and
  * `articles.jsonl` not, and three rows stored as vectors so the prompt has documents [1]–[3].
  */
-export async function toolsContext(name: string, overrides: Record<string, string>) {
+export async function toolsContext(name: string, overrides: Record<string, string>): Promise<ToolsContext> {
   const source = uniqueName(name).replace(/-/g, "_");
   const prefix = `${uniqueName(`test-${name}`)}:`;
   const context = createTestContext({
@@ -53,6 +60,49 @@ export async function toolsContext(name: string, overrides: Record<string, strin
     context,
     async close() {
       await releaseRun(context, { sources: [source], redisPrefix: prefix });
+    },
+  };
+}
+
+/**
+ * A tool-loop test's run, registered on the enclosing describe block: a started double, and two
+ * contexts over it (`fixture`, and `bounded` at `maxToolCalls` calls a question); the double's
+ * script is reset before each test, and all is closed afterwards.
+ */
+export function toolsRun<Double extends { script(): void; close(): Promise<void> }>(
+  name: string,
+  start: () => Promise<Double>,
+  settingsOf: (double: Double) => Record<string, string>,
+  maxToolCalls: number,
+): { readonly double: Double; readonly fixture: ToolsContext; readonly bounded: ToolsContext } {
+  let double: Double | undefined;
+  let fixture: ToolsContext | undefined;
+  let bounded: ToolsContext | undefined;
+  beforeAll(async () => {
+    double = await start();
+    const settings = settingsOf(double);
+    fixture = await toolsContext(name, settings);
+    bounded = await toolsContext(`${name}bound`, { ...settings, CHAT_MAX_TOOL_CALLS: String(maxToolCalls) });
+  });
+  beforeEach(() => double?.script());
+  afterAll(async () => {
+    await fixture?.close();
+    await bounded?.close();
+    await double?.close();
+  });
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error("the tools run starts in beforeAll");
+    return value;
+  };
+  return {
+    get double() {
+      return started(double);
+    },
+    get fixture() {
+      return started(fixture);
+    },
+    get bounded() {
+      return started(bounded);
     },
   };
 }
