@@ -1,10 +1,10 @@
 import { execFile, spawn } from "node:child_process";
-import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { parse } from "yaml";
 import { functionUrlEvent, httpApiEvent, mskEvent } from "../test/support/lambda.js";
+import { type FunctionConfig, packageFunctions, serverlessFunctions } from "../test/support/serverless-package.js";
 import { testServices } from "../test/support/services.js";
 import { type BenchResult, expectMeasured, mb, median } from "./support.js";
 
@@ -15,13 +15,6 @@ const layerDir = path.join(root, ".build/layers/embedding");
 const runs = Number(process.env.BENCH_COLDSTART_RUNS ?? 10);
 /** Comma-separated function names (serverless.yml's) to measure; unset: every function. */
 const only = process.env.BENCH_COLDSTART_FUNCTIONS?.split(",").filter(Boolean);
-
-interface FunctionConfig {
-  handler: string;
-  layers?: string[];
-  url?: { invokeMode?: string };
-  events?: { httpApi?: { method: string; path: string }; kafka?: { topic: string } }[];
-}
 
 /** Runs the bundle's handler once on `event` and prints a line when it answered (the runtime's stand-in). */
 const invoker = `const [file, event, exported] = process.argv.slice(2);
@@ -91,26 +84,16 @@ function coldStart(file: string, exported: string, event: unknown, env: NodeJS.P
  * the layer (NODE_PATH and the model folder) as Lambda would give it; the others run without it.
  */
 export async function benchColdstart(): Promise<BenchResult[]> {
-  const config = parse(await readFile(path.join(root, "serverless.yml"), "utf8")) as {
-    functions: Record<string, FunctionConfig>;
-  };
+  const functions = await serverlessFunctions();
   const out = await mkdtemp(path.join(tmpdir(), "cwd-coldstart-"));
   try {
-    await run("bash", ["scripts/lambda/build-layer.sh"], { cwd: root, timeout: 300_000 });
-    const env: NodeJS.ProcessEnv = { ...process.env, SLS_TELEMETRY_DISABLED: "1", SLS_NOTIFICATIONS_MODE: "off" };
-    for (const name of Object.keys(env)) if (name.startsWith("AWS_")) delete env[name];
-    await run("npx", ["serverless", "package", "--stage", "bench", "--package", path.join(out, "package")], {
-      cwd: root,
-      env,
-      timeout: 420_000,
-      maxBuffer: 16 * 1024 * 1024,
-    });
+    await packageFunctions(path.join(out, "package"), "bench");
     await writeFile(path.join(out, "invoke.mjs"), invoker);
 
     const metrics: Record<string, number> = {};
-    const names = Object.keys(config.functions).filter((name) => !only || only.includes(name));
+    const names = Object.keys(functions).filter((name) => !only || only.includes(name));
     for (const name of names) {
-      const definition = config.functions[name] as FunctionConfig;
+      const definition = functions[name] as FunctionConfig;
       const zip = path.join(out, "package", `${name}.zip`);
       const folder = path.join(out, name);
       await run("unzip", ["-q", "-o", zip, "-d", folder]);

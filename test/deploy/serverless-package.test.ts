@@ -4,7 +4,6 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parse } from "yaml";
 import type { AppContext } from "../../core/context/index.js";
 import { deadLetterTopic, ensureTopics, topics } from "../../core/messaging/index.js";
 import { httpFunctions } from "../../functions/http/registry.js";
@@ -13,6 +12,7 @@ import { seedProducts } from "../core/chat/chat-fixture.js";
 import { createTestContext } from "../support/app-context.js";
 import { readTopic } from "../support/kafka.js";
 import { functionUrlEvent, httpApiEvent, mskEvent, readStreamedResponse } from "../support/lambda.js";
+import { packageFunctions, serverlessFunctions } from "../support/serverless-package.js";
 import { testServices, uniqueName } from "../support/services.js";
 import { releaseRun } from "../support/test-run.js";
 
@@ -28,16 +28,7 @@ interface Resource {
   Type: string;
   Properties: Record<string, unknown>;
 }
-interface FunctionConfig {
-  handler: string;
-  layers?: string[];
-  url?: { invokeMode?: string };
-  events?: { httpApi?: { method: string; path: string }; kafka?: { topic: string; batchSize: number } }[];
-}
-
-const config = parse(await readFile(path.join(root, "serverless.yml"), "utf8")) as {
-  functions: Record<string, FunctionConfig>;
-};
+const config = { functions: await serverlessFunctions() };
 
 async function folderSize(folder: string): Promise<number> {
   let total = 0;
@@ -66,16 +57,7 @@ describe("serverless package (offline): every function bundled, routed, mapped a
 
   beforeAll(async () => {
     out = await mkdtemp(path.join(tmpdir(), "cwd-package-"));
-    await run("bash", ["scripts/lambda/build-layer.sh"], { cwd: root, timeout: 300_000 });
-    // No AWS credentials, no network: serverless v3 packages from the config alone.
-    const env: NodeJS.ProcessEnv = { ...process.env, SLS_TELEMETRY_DISABLED: "1", SLS_NOTIFICATIONS_MODE: "off" };
-    for (const name of Object.keys(env)) if (name.startsWith("AWS_")) delete env[name];
-    await run("npx", ["serverless", "package", "--stage", "test", "--package", path.join(out, "package")], {
-      cwd: root,
-      env,
-      timeout: 420_000,
-      maxBuffer: 16 * MB,
-    });
+    await packageFunctions(path.join(out, "package"), "test");
     template = JSON.parse(
       await readFile(path.join(out, "package/cloudformation-template-update-stack.json"), "utf8"),
     ) as typeof template;
