@@ -10,7 +10,7 @@ import { seededChat } from "../../core/chat/chat-fixture.js";
 import { startOpenAiDouble } from "../../support/llm-doubles/openai-double.js";
 import { waitFor } from "../../support/processes.js";
 import { testSettings } from "../../support/services.js";
-import { readSseEvents, type SseEvent, SseParser } from "../../support/sse.js";
+import { readEventsUntil, readSseEvents, type SseEvent } from "../../support/sse.js";
 
 const apiKey = "sk-test-stream-key-77";
 
@@ -48,6 +48,16 @@ describe("POST /chat/stream, Server-Sent Events on the real services", () => {
       body: JSON.stringify({ filters: { source }, ...body }),
       headers: { "content-type": "application/json" },
     });
+  /** The model request, once the double saw its connection close. */
+  const upstreamClosed = async () => {
+    const upstream = run.double.requests[0];
+    // A bound that tells "never" from "late" on a loaded machine, not a speed: the close is what is checked.
+    await Promise.race([
+      upstream?.closed,
+      new Promise((_, reject) => setTimeout(() => reject(new Error("the double never saw the close")), 20_000)),
+    ]);
+    return upstream;
+  };
   const payloads = (events: SseEvent[]) =>
     events
       .filter((event) => event.data !== "[DONE]")
@@ -121,23 +131,11 @@ describe("POST /chat/stream, Server-Sent Events on the real services", () => {
     const response = await open({ user_name: "leaver", message: "Tell me everything", provider: "openai" });
     const reader = response.body?.getReader();
     if (!reader) throw new Error("no body");
-    const seen: string[] = [];
-    const parser = new SseParser((event) => seen.push(event.event));
-    const decoder = new TextDecoder();
-    while (!seen.includes("content")) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      parser.feed(decoder.decode(value, { stream: true }));
-    }
+    const seen = await readEventsUntil(reader, "content");
     expect(seen).toEqual(["sources", "content"]);
     await reader.cancel();
 
-    const upstream = run.double.requests[0];
-    // A bound that tells "never" from "late" on a loaded machine, not a speed: the close is what is checked.
-    await Promise.race([
-      upstream?.closed,
-      new Promise((_, reject) => setTimeout(() => reject(new Error("the double never saw the close")), 20_000)),
-    ]);
+    const upstream = await upstreamClosed();
     expect(upstream?.closedEarly).toBe(true);
     // Checked once the server has finished with the request, so a late save would be seen.
     const requestId = response.headers.get("x-request-id");
@@ -161,21 +159,10 @@ describe("POST /chat/stream, Server-Sent Events on the real services", () => {
       });
       const reader = response.body?.getReader();
       if (!reader) throw new Error("no body");
-      const seen: string[] = [];
-      const parser = new SseParser((event) => seen.push(event.event));
-      const decoder = new TextDecoder();
-      while (!seen.includes("content")) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        parser.feed(decoder.decode(value, { stream: true }));
-      }
+      await readEventsUntil(reader, "content");
       client.abort();
 
-      const upstream = run.double.requests[0];
-      await Promise.race([
-        upstream?.closed,
-        new Promise((_, reject) => setTimeout(() => reject(new Error("the double never saw the close")), 20_000)),
-      ]);
+      const upstream = await upstreamClosed();
       expect(upstream?.closedEarly).toBe(true);
     } finally {
       const closed = new Promise((resolve) => server.close(resolve));
