@@ -4,13 +4,17 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { functionUrlEvent, httpApiEvent, mskEvent } from "../test/support/lambda.js";
-import { type FunctionConfig, packageFunctions, serverlessFunctions } from "../test/support/serverless-package.js";
+import {
+  bundleEnvironment,
+  type FunctionConfig,
+  handlerEntry,
+  packageFunctions,
+  serverlessFunctions,
+} from "../test/support/serverless-package.js";
 import { testServices } from "../test/support/services.js";
 import { type BenchResult, expectMeasured, mb, median } from "./support.js";
 
 const run = promisify(execFile);
-const root = path.resolve(import.meta.dirname, "..");
-const layerDir = path.join(root, ".build/layers/embedding");
 /** Cold starts per function; each is a fresh Node process. */
 const runs = Number(process.env.BENCH_COLDSTART_RUNS ?? 10);
 /** Comma-separated function names (serverless.yml's) to measure; unset: every function. */
@@ -99,26 +103,16 @@ export async function benchColdstart(): Promise<BenchResult[]> {
       await run("unzip", ["-q", "-o", zip, "-d", folder]);
       const listing = (await run("unzip", ["-Zt", zip])).stdout;
       const withLayer = Boolean(definition.layers?.length);
-      const handler = definition.handler;
-      const file = path.join(folder, `${handler.slice(0, handler.lastIndexOf("."))}.mjs`);
-      const exported = handler.slice(handler.lastIndexOf(".") + 1);
+      const { file, exported } = handlerEntry(folder, definition.handler);
       const processEnv: NodeJS.ProcessEnv = {
-        PATH: process.env.PATH ?? "",
-        NODE_ENV: "production",
-        LOG_LEVEL: "warn",
-        CHROMA_URL: testServices.chromaUrl,
-        REDIS_URL: testServices.redisUrl,
-        KAFKA_BROKERS: testServices.kafkaBrokers,
-        KAFKA_TOPIC_PREFIX: "bench-coldstart.",
-        REDIS_KEY_PREFIX: "bench-coldstart:",
+        ...bundleEnvironment({
+          topicPrefix: "bench-coldstart.",
+          redisPrefix: "bench-coldstart:",
+          streaming: Boolean(definition.url),
+          withLayer,
+          scratch: out,
+        }),
         SEARCH_DATABASE_URL: testServices.searchUrl,
-        ...(definition.url ? { LAMBDA_STREAMING: "1" } : {}),
-        ...(withLayer
-          ? {
-              NODE_PATH: path.join(layerDir, "nodejs/node_modules"),
-              EMBEDDING_MODEL_DIR: path.join(layerDir, "models"),
-            }
-          : { EMBEDDING_MODEL_DIR: path.join(out, "no-model") }),
       };
       const times: number[] = [];
       for (let attempt = 0; attempt < runs; attempt++)

@@ -12,13 +12,17 @@ import { seedProducts } from "../core/chat/chat-fixture.js";
 import { createTestContext } from "../support/app-context.js";
 import { readTopic } from "../support/kafka.js";
 import { functionUrlEvent, httpApiEvent, mskEvent, readStreamedResponse } from "../support/lambda.js";
-import { packageFunctions, serverlessFunctions } from "../support/serverless-package.js";
-import { testServices, uniqueName } from "../support/services.js";
+import {
+  bundleEnvironment,
+  handlerEntry,
+  layerDir,
+  packageFunctions,
+  serverlessFunctions,
+} from "../support/serverless-package.js";
+import { uniqueName } from "../support/services.js";
 import { releaseRun } from "../support/test-run.js";
 
 const run = promisify(execFile);
-const root = path.resolve(import.meta.dirname, "../..");
-const layerDir = path.join(root, ".build/layers/embedding");
 const MB = 1024 * 1024;
 // Lambda's quotas: a zip uploaded directly, and a function's unzipped code plus all its layers.
 const zippedLimit = 50 * MB;
@@ -202,27 +206,14 @@ process.exit(0);`,
     const invoke = async (name: string, handler: string, event: unknown, withLayer: boolean, streaming = false) => {
       const folder = path.join(sandbox, name);
       await run("unzip", ["-q", "-o", path.join(out, "package", `${name}.zip`), "-d", folder]);
-      const env: Record<string, string> = {
-        PATH: process.env.PATH ?? "",
-        NODE_ENV: "production",
-        LOG_LEVEL: "warn",
-        CHROMA_URL: testServices.chromaUrl,
-        REDIS_URL: testServices.redisUrl,
-        KAFKA_BROKERS: testServices.kafkaBrokers,
-        KAFKA_TOPIC_PREFIX: prefix,
-        REDIS_KEY_PREFIX: `${source}:`,
-        ...(streaming ? { LAMBDA_STREAMING: "1" } : {}),
-        // What Lambda sets for a function with layers: /opt/nodejs/node_modules and /opt/models.
-        ...(withLayer
-          ? {
-              NODE_PATH: path.join(layerDir, "nodejs/node_modules"),
-              EMBEDDING_MODEL_DIR: path.join(layerDir, "models"),
-            }
-          : { EMBEDDING_MODEL_DIR: path.join(sandbox, "no-model") }),
-      };
-      // `functions/http/openai.streamHandler`: the module, then the name it exports.
-      const exported = handler.slice(handler.lastIndexOf(".") + 1);
-      const file = path.join(folder, `${handler.slice(0, handler.lastIndexOf("."))}.mjs`);
+      const env = bundleEnvironment({
+        topicPrefix: prefix,
+        redisPrefix: `${source}:`,
+        streaming,
+        withLayer,
+        scratch: sandbox,
+      });
+      const { file, exported } = handlerEntry(folder, handler);
       const { stdout } = await run("node", [path.join(sandbox, "invoke.mjs"), file, JSON.stringify(event), exported], {
         cwd: folder,
         env,

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { toolLimitAnswer } from "../../../core/chat/index.js";
 import { startGeminiDouble } from "../../support/llm-doubles/gemini-double.js";
-import { chatClient, cheapestDeskSpec, cheapestStandingDesk, toolsRun } from "./chat-tools-fixture.js";
+import { cheapestDeskSpec, cheapestStandingDesk } from "../../support/sample-desks.js";
+import { chatClient, toolsRun } from "./chat-tools-fixture.js";
 
 const apiKey = "gemini-tools-key-8080";
 

@@ -3,7 +3,8 @@ import { toolLimitAnswer, toolSystemPrompt } from "../../../core/chat/index.js";
 import { askTool } from "../../../core/mcp/read-tools.js";
 import { createOpenAiApp } from "../../../functions/http/openai.js";
 import { startOpenAiDouble } from "../../support/llm-doubles/openai-double.js";
-import { chatClient, cheapestDeskSpec, cheapestStandingDesk, toolsRun } from "./chat-tools-fixture.js";
+import { cheapestDeskSpec, cheapestStandingDesk } from "../../support/sample-desks.js";
+import { chatClient, toolsRun } from "./chat-tools-fixture.js";
 
 const apiKey = "sk-test-tools-5150";
 
