@@ -2,7 +2,7 @@ import pg from "pg";
 import { ingestTable } from "../core/ingest/index.js";
 import { testServices } from "../test/support/services.js";
 import { benchContext } from "./context.js";
-import { sampleTexts } from "./embed.bench.js";
+import { insertSampleRows } from "./sample-rows.js";
 import { type BenchResult, expectMeasured } from "./support.js";
 
 const rows = Number(process.env.BENCH_INGEST_ROWS ?? 50_000);
@@ -13,14 +13,7 @@ export async function createBenchTable(count: number): Promise<void> {
   await admin.query("CREATE SCHEMA IF NOT EXISTS bench");
   await admin.query("DROP TABLE IF EXISTS bench.ingest");
   await admin.query("CREATE TABLE bench.ingest (id int PRIMARY KEY, body text)");
-  const texts = sampleTexts(count);
-  for (let start = 0; start < count; start += 5_000) {
-    const slice = texts.slice(start, start + 5_000);
-    await admin.query("INSERT INTO bench.ingest SELECT * FROM unnest($1::int[], $2::text[])", [
-      slice.map((_, offset) => start + offset),
-      slice,
-    ]);
-  }
+  await insertSampleRows(admin, count, "INSERT INTO bench.ingest SELECT * FROM unnest($1::int[], $2::text[])");
   await admin.end();
 }
 

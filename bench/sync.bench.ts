@@ -3,7 +3,7 @@ import { ingestTable } from "../core/ingest/index.js";
 import { auditTable, rememberIngestion, syncTable } from "../core/sync/index.js";
 import { testServices } from "../test/support/services.js";
 import { benchContext } from "./context.js";
-import { sampleTexts } from "./embed.bench.js";
+import { insertSampleRows } from "./sample-rows.js";
 import { type BenchResult, expectMeasured } from "./support.js";
 
 const rows = Number(process.env.BENCH_SYNC_ROWS ?? 100_000);
@@ -17,14 +17,11 @@ async function createSyncTable(admin: pg.Pool, count: number): Promise<void> {
     "CREATE TABLE bench.sync (id int PRIMARY KEY, body text, price int, updated_at timestamptz NOT NULL DEFAULT clock_timestamp())",
   );
   await admin.query("CREATE INDEX ON bench.sync (updated_at)");
-  const texts = sampleTexts(count);
-  for (let start = 0; start < count; start += 5_000) {
-    const slice = texts.slice(start, start + 5_000);
-    await admin.query("INSERT INTO bench.sync (id, body, price) SELECT *, 10 FROM unnest($1::int[], $2::text[])", [
-      slice.map((_, offset) => start + offset),
-      slice,
-    ]);
-  }
+  await insertSampleRows(
+    admin,
+    count,
+    "INSERT INTO bench.sync (id, body, price) SELECT *, 10 FROM unnest($1::int[], $2::text[])",
+  );
 }
 
 const seconds = (started: number) => (performance.now() - started) / 1000;

@@ -326,17 +326,12 @@ function envelopeProblems(answer: Answer): string[] {
   } catch {
     return [`error ${answer.status} body is not JSON: ${answer.text.slice(0, 200)}`];
   }
-  const record = body as { error?: Record<string, unknown> } | null;
-  const error = record?.error;
+  const error = soleErrorObject(body);
   // A path no function owns (`/v1/models/`) is answered by the router, in the envelope.
   if (answer.url?.startsWith("/v1/") && !answer.text.includes("No route for"))
-    return openAiErrorProblems(answer, record);
+    return openAiErrorProblems(answer, error);
   const wrong =
-    record === null ||
-    typeof record !== "object" ||
-    Object.keys(record).join() !== "error" ||
-    typeof error !== "object" ||
-    error === null ||
+    error === undefined ||
     typeof error.code !== "string" ||
     error.code === "" ||
     typeof error.message !== "string" ||
@@ -344,15 +339,17 @@ function envelopeProblems(answer: Answer): string[] {
   return wrong ? [`error ${answer.status} outside the envelope: ${answer.text.slice(0, 200)}`] : [];
 }
 
+/** The `error` object of a body that is `{ "error": {…} }` and nothing else. */
+function soleErrorObject(body: unknown): Record<string, unknown> | undefined {
+  if (body === null || typeof body !== "object" || Object.keys(body).join() !== "error") return undefined;
+  const { error } = body as { error: unknown };
+  return typeof error === "object" && error !== null ? (error as Record<string, unknown>) : undefined;
+}
+
 /** OpenAI's error object: message, type, param and code, the code and message those of the envelope. */
-function openAiErrorProblems(answer: Answer, record: { error?: Record<string, unknown> } | null): string[] {
-  const error = record?.error;
+function openAiErrorProblems(answer: Answer, error: Record<string, unknown> | undefined): string[] {
   const wrong =
-    record === null ||
-    typeof record !== "object" ||
-    Object.keys(record).join() !== "error" ||
-    typeof error !== "object" ||
-    error === null ||
+    error === undefined ||
     Object.keys(error).sort().join() !== "code,message,param,type" ||
     typeof error.message !== "string" ||
     typeof error.type !== "string" ||
