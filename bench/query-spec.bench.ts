@@ -3,7 +3,7 @@ import pg from "pg";
 import type { SourceConfig } from "../core/config/index.js";
 import { type QueryDependencies, type QuerySpecInput, querySpecSchema, runQuery } from "../core/query/index.js";
 import { SourceRegistry } from "../core/sources/index.js";
-import { dropMongoDatabase } from "../test/support/mongo-cleanup.js";
+import { dropMongoDatabase } from "../test/support/scratch-mongo.js";
 import { testServices } from "../test/support/services.js";
 import { type BenchResult, median } from "./support.js";
 

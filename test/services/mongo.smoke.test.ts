@@ -1,7 +1,7 @@
 import { ObjectId } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createMongoClient } from "../../core/sources/index.js";
-import { dropMongoCollections } from "../support/mongo-cleanup.js";
+import { dropMongoCollections } from "../support/scratch-mongo.js";
 import { assertTestDatabase, testServices, uniqueName } from "../support/services.js";
 
 describe("the MongoDB-wire server (FerretDB from npm run services)", () => {

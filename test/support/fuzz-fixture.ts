@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promis
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Hono } from "hono";
-import { MongoClient } from "mongodb";
+import type { MongoClient } from "mongodb";
 import { expect } from "vitest";
 import { generateApiKey } from "../../core/auth/index.js";
 import type { AppContext } from "../../core/context/index.js";
@@ -13,11 +13,11 @@ import { dropRedisPrefix } from "../core/chat/chat-fixture.js";
 import { createTestContext } from "./app-context.js";
 import { createTestLocalApp } from "./function-apps.js";
 import { readJson } from "./http.js";
-import { dropMongoDatabase } from "./mongo-cleanup.js";
 import type { GeneratedRequest, Hints } from "./openapi-arbitraries.js";
 import type { OpenApiDocument } from "./openapi-schema.js";
 import { createPostgresFixture } from "./postgres-fixture.js";
-import { assertTestDatabase, testServices, uniqueName } from "./services.js";
+import { dropMongoDatabase, scratchMongoDatabase } from "./scratch-mongo.js";
+import { testServices, uniqueName } from "./services.js";
 
 export interface FuzzFixture {
   context: AppContext;
@@ -82,10 +82,7 @@ export async function createFuzzFixture(
       [...row],
     );
   }
-  const mongoDatabase = `${run}_test`;
-  assertTestDatabase(mongoDatabase);
-  const client = new MongoClient(testServices.mongoUrl);
-  await client.connect();
+  const { client, database: mongoDatabase } = await scratchMongoDatabase(run);
   await client
     .db(mongoDatabase)
     .collection("reviews")

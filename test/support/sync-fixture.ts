@@ -3,8 +3,8 @@ import type { QueryResult } from "pg";
 import type { AppContext } from "../../core/context/index.js";
 import type { SyncDependencies } from "../../core/sync/index.js";
 import { createTestContext } from "./app-context.js";
-import { dropMongoCollections } from "./mongo-cleanup.js";
 import { createPostgresFixture } from "./postgres-fixture.js";
+import { dropMongoCollections } from "./scratch-mongo.js";
 import { testServices, uniqueName } from "./services.js";
 import { countingEmbedder } from "./sync-oracle.js";
 

@@ -7,7 +7,7 @@ import type { AppContext } from "../../../core/context/index.js";
 import { ingestTable } from "../../../core/ingest/index.js";
 import { UnknownRelationsError } from "../../../core/relations/index.js";
 import { createTestContext } from "../../support/app-context.js";
-import { dropMongoCollections } from "../../support/mongo-cleanup.js";
+import { dropMongoCollections } from "../../support/scratch-mongo.js";
 import { testServices, uniqueName } from "../../support/services.js";
 import { storedRecords } from "../../support/sync-oracle.js";
 

@@ -10,7 +10,7 @@ import {
   TableNotFoundError,
   toMetadataValue,
 } from "../../../core/sources/index.js";
-import { dropMongoCollections } from "../../support/mongo-cleanup.js";
+import { dropMongoCollections } from "../../support/scratch-mongo.js";
 import { assertTestDatabase, testServices, uniqueName } from "../../support/services.js";
 
 describe("MongoConnector on the MongoDB-wire server", () => {

@@ -10,9 +10,9 @@ import { createTestContext } from "../../support/app-context.js";
 import { readJson } from "../../support/http.js";
 import { consoleProduce, readTopic } from "../../support/kafka.js";
 import { expectKeywordIndexInStep } from "../../support/keyword-oracle.js";
-import { dropMongoCollections } from "../../support/mongo-cleanup.js";
 import { createPostgresFixture } from "../../support/postgres-fixture.js";
 import { waitFor } from "../../support/processes.js";
+import { dropMongoCollections } from "../../support/scratch-mongo.js";
 import { testServices, uniqueName } from "../../support/services.js";
 import { releaseRun } from "../../support/test-run.js";
 

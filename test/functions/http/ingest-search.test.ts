@@ -6,8 +6,8 @@ import { createIngestApp } from "../../../functions/http/ingest.js";
 import { createSearchApp } from "../../../functions/http/search.js";
 import { createTestContext } from "../../support/app-context.js";
 import { readJson } from "../../support/http.js";
-import { dropMongoCollections } from "../../support/mongo-cleanup.js";
 import { createPostgresFixture } from "../../support/postgres-fixture.js";
+import { dropMongoCollections } from "../../support/scratch-mongo.js";
 import { testServices, uniqueName } from "../../support/services.js";
 import { releaseRun } from "../../support/test-run.js";
 
