@@ -1,5 +1,4 @@
 import type { AppContext } from "../../core/context/index.js";
-import { dropRedisPrefix } from "../core/chat/chat-fixture.js";
 
 /** What a test run (or a benchmark) wrote to the shared services under its own names. */
 export interface RunLeftovers {
@@ -9,6 +8,14 @@ export interface RunLeftovers {
   topicPrefix?: string;
   /** Its REDIS_KEY_PREFIX. */
   redisPrefix?: string;
+}
+
+/** Deletes every Redis key under the prefix a test used. */
+export async function dropRedisPrefix(context: AppContext | undefined, prefix: string): Promise<void> {
+  const redis = context?.redis;
+  if (redis?.status !== "ready") return;
+  const keys = await redis.keys(`${prefix}*`);
+  if (keys.length > 0) await redis.del(...keys);
 }
 
 /** Deletes every Kafka topic whose name starts with `prefix`; a run's topics are its own. */

@@ -3,6 +3,9 @@ import type { AppContext } from "../../../core/context/index.js";
 import { uniqueName } from "../../support/services.js";
 import { releaseRun } from "../../support/test-run.js";
 
+// Where the chat tests have always found it; it lives with the rest of a run's clean-up.
+export { dropRedisPrefix } from "../../support/test-run.js";
+
 /** A tiny product catalogue, as ingestion would store it: field lines as text, fields as metadata. */
 export const products = [
   {
@@ -35,14 +38,6 @@ export async function seedProducts(context: AppContext, source: string): Promise
       metadata: { source, table: "products", name: product.name },
     })),
   );
-}
-
-/** Deletes every Redis key under the prefix a test used. */
-export async function dropRedisPrefix(context: AppContext | undefined, prefix: string): Promise<void> {
-  const redis = context?.redis;
-  if (redis?.status !== "ready") return;
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length > 0) await redis.del(...keys);
 }
 
 /**
