@@ -1,31 +1,17 @@
 import { execFile } from "node:child_process";
 import path from "node:path";
 import { isDeepStrictEqual, promisify } from "node:util";
-import pg from "pg";
-import { cdcStatus, disableCdc, enableCdc } from "../core/cdc/index.js";
 import { loadConfig } from "../core/config/index.js";
-import { createAppContext } from "../core/context/index.js";
-import { createLogger } from "../core/logging/index.js";
 import { syncTable } from "../core/sync/index.js";
-import { startWorkers } from "../functions/local/workers.js";
-import { testServices } from "../test/support/services.js";
 import { expectedRecords, storedRecords } from "../test/support/sync-oracle.js";
-import { type BenchResult, expectMeasured, percentile } from "./support.js";
+import { openCdcBenchRun } from "./cdc-run.js";
+import { type BenchResult, expectMeasured, percentile, until } from "./support.js";
 
 const rows = Number(process.env.BENCH_CDC_ROWS ?? 1_000);
 const burst = Number(process.env.BENCH_CDC_BURST ?? 10_000);
 const singles = Number(process.env.BENCH_CDC_SINGLES ?? 40);
 const root = path.resolve(import.meta.dirname, "..");
 const run = promisify(execFile);
-
-async function until(check: () => Promise<boolean>, timeoutMs: number, label: string, pollMs = 20): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (performance.now() < deadline) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, pollMs));
-  }
-  throw new Error(`timed out waiting for ${label}`);
-}
 
 /**
  * Change data capture end to end (PostgreSQL → Debezium on Kafka Connect → Kafka → cdc-consumer
@@ -41,50 +27,19 @@ export async function benchCdc(): Promise<BenchResult[]> {
     .then((response) => response.ok)
     .catch(() => false);
   if (!connectAnswers) await run("bash", ["scripts/services.sh", "up", "connect"], { cwd: root, timeout: 300_000 });
-  const stamp = Date.now().toString(36);
-  const schema = `bench_cdc_${stamp}`;
-  const source = `benchcdc_${stamp}`;
-  const admin = new pg.Pool({ connectionString: testServices.postgresUrl, max: 1 });
-  await admin.query(`CREATE SCHEMA ${schema}`);
-  await admin.query(`CREATE TABLE ${schema}.items (id int PRIMARY KEY, title text, body text, price int)`);
-  await admin.query(
-    `INSERT INTO ${schema}.items SELECT n, 'Item ' || n, 'Item ' || n || ' is a sturdy oak shelf for a small flat.', n
+  const { stamp, schema, source, admin, context, vectors, status, enable, close } = await openCdcBenchRun(
+    "cdc",
+    `CREATE TABLE items (id int PRIMARY KEY, title text, body text, price int);
+     INSERT INTO items SELECT n, 'Item ' || n, 'Item ' || n || ' is a sturdy oak shelf for a small flat.', n
        FROM generate_series(1, ${rows}) AS n`,
   );
-  const settings = loadConfig({
-    env: {
-      LOG_LEVEL: "warn",
-      CHROMA_URL: testServices.chromaUrl,
-      REDIS_URL: testServices.redisUrl,
-      KAFKA_BROKERS: testServices.kafkaBrokers,
-      REDIS_KEY_PREFIX: `${source}:`,
-      KAFKA_TOPIC_PREFIX: `${source}.`,
-      KAFKA_GROUP_PREFIX: source,
-      SOURCES: JSON.stringify([{ name: source, kind: "postgresql", url: testServices.postgresUrl, schema }]),
-    },
-  });
-  const context = createAppContext(settings, createLogger(settings));
-  const vectors = context.vectors;
-  if (!vectors) throw new Error("Chroma is required");
-  const dependencies = { ...context, vectors };
   const spec = { textFields: ["title", "body"], fields: ["price"] };
-  const workers = await startWorkers(context, ["cdc-consumer"]);
   try {
-    await syncTable(dependencies, {
-      source,
-      table: "items",
-      spec: { text_fields: spec.textFields, fields: spec.fields },
-    });
-    await enableCdc(dependencies, { source, table: "items", textFields: spec.textFields, fields: spec.fields });
-    await until(
-      async () => {
-        const status = await cdcStatus(dependencies, source);
-        return status.connector.tasks[0]?.state === "RUNNING" && status.slot.active;
-      },
-      60_000,
-      "the connector to stream",
-      250,
+    await syncTable(
+      { ...context, vectors },
+      { source, table: "items", spec: { text_fields: spec.textFields, fields: spec.fields } },
     );
+    await enable({ table: "items", textFields: spec.textFields, fields: spec.fields });
 
     const latencies: number[] = [];
     for (let index = 0; index < singles; index++) {
@@ -103,7 +58,7 @@ export async function benchCdc(): Promise<BenchResult[]> {
       latencies.push(performance.now() - committed);
     }
 
-    const updatesBefore = (await cdcStatus(dependencies, source)).tables[0]?.counts.updated ?? 0;
+    const updatesBefore = (await status()).tables[0]?.counts.updated ?? 0;
     const started = performance.now();
     // Set-based statements of 500 rows each, so the writer commits the burst in about a second
     // and the figure measures the pipeline, not 10,000 client round trips.
@@ -118,7 +73,7 @@ export async function benchCdc(): Promise<BenchResult[]> {
     }
     const committed = performance.now();
     await until(
-      async () => ((await cdcStatus(dependencies, source)).tables[0]?.counts.updated ?? 0) >= updatesBefore + burst,
+      async () => ((await status()).tables[0]?.counts.updated ?? 0) >= updatesBefore + burst,
       600_000,
       "every burst event",
       250,
@@ -127,7 +82,7 @@ export async function benchCdc(): Promise<BenchResult[]> {
     const expected = await expectedRecords(context, source, "items", spec);
     const exact = isDeepStrictEqual(await storedRecords(context, source, "items"), expected);
     if (!exact) throw new Error("the store does not equal the table after the burst");
-    const status = await cdcStatus(dependencies, source);
+    const final = await status();
     expectMeasured("cdc", {
       [`${latencies.length} of ${singles} single changes timed`]: latencies.length === singles && singles > 0,
     });
@@ -149,23 +104,11 @@ export async function benchCdc(): Promise<BenchResult[]> {
           burst_commit_s: Math.round((committed - started) / 100) / 10,
           burst_consumed_s: Math.round((consumed - started) / 100) / 10,
           burst_events_per_s: Math.round(burst / ((consumed - started) / 1000)),
-          burst_rows_reembedded: status.tables[0]?.counts.reembedded ?? 0,
+          burst_rows_reembedded: final.tables[0]?.counts.reembedded ?? 0,
         },
       },
     ];
   } finally {
-    await workers.stop();
-    await disableCdc(dependencies, source).catch((error: unknown) => console.error("disabling CDC failed", error));
-    const kafkaAdmin = context.kafka?.admin();
-    await kafkaAdmin?.connect();
-    const created = (await kafkaAdmin?.listTopics())?.filter((topic) => topic.includes(source)) ?? [];
-    await kafkaAdmin?.deleteTopics({ topics: created }).catch(() => undefined);
-    await kafkaAdmin?.disconnect();
-    await vectors.deleteSource(source);
-    const keys = await context.redis?.keys(`${source}:*`);
-    if (keys?.length) await context.redis?.del(...keys);
-    await context.close();
-    await admin.query(`DROP SCHEMA ${schema} CASCADE`);
-    await admin.end();
+    await close();
   }
 }

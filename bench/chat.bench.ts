@@ -1,12 +1,9 @@
-import { loadConfig } from "../core/config/index.js";
-import { createAppContext } from "../core/context/index.js";
-import { createLogger } from "../core/logging/index.js";
 import { ensureRedisReady } from "../core/redis/index.js";
 import { createChatStreamApp } from "../functions/http/chat-stream.js";
 import { createMcpApp } from "../functions/http/mcp.js";
 import { createOpenAiApp } from "../functions/http/openai.js";
 import { startOpenAiDouble } from "../test/support/llm-doubles/openai-double.js";
-import { testServices } from "../test/support/services.js";
+import { benchContext } from "./context.js";
 import { prepareQueryCollection, querySource, queryVectors } from "./query.bench.js";
 import { type BenchResult, expectMeasured, median, percentile } from "./support.js";
 
@@ -51,20 +48,13 @@ export async function benchChat(): Promise<BenchResult[]> {
   await prepareQueryCollection();
   const double = await startOpenAiDouble();
   double.script({ text: "An instant answer [1].", chunkDelayMs: 0 });
-  const settings = loadConfig({
-    env: {
-      LOG_LEVEL: "warn",
-      CHROMA_URL: testServices.chromaUrl,
-      REDIS_URL: testServices.redisUrl,
-      REDIS_KEY_PREFIX: "bench-chat:",
-      KAFKA_BROKERS: "",
-      OPENAI_BASE_URL: double.baseUrl,
-      LLM_PROVIDER: "openai",
-      // A source of that name, so `data:<source>` is a model; its vectors are the query benchmark's.
-      SOURCES: JSON.stringify([{ name: querySource, kind: "csv" }]),
-    },
+  const context = benchContext({
+    REDIS_KEY_PREFIX: "bench-chat:",
+    OPENAI_BASE_URL: double.baseUrl,
+    LLM_PROVIDER: "openai",
+    // A source of that name, so `data:<source>` is a model; its vectors are the query benchmark's.
+    SOURCES: JSON.stringify([{ name: querySource, kind: "csv" }]),
   });
-  const context = createAppContext(settings, createLogger(settings));
   const chatStream = createChatStreamApp(() => context);
   const openAi = createOpenAiApp(() => context);
   const mcp = createMcpApp(() => context);
@@ -137,7 +127,7 @@ export async function benchChat(): Promise<BenchResult[]> {
     const redis = context.redis;
     if (redis) {
       await ensureRedisReady(redis)
-        .then(() => redis.del(`${settings.REDIS_KEY_PREFIX}history:bench`))
+        .then(() => redis.del(`${context.settings.REDIS_KEY_PREFIX}history:bench`))
         .catch((error: unknown) => console.error("chat bench: could not remove its history", error));
     }
     await context.close();

@@ -1,27 +1,24 @@
 import { execFile, spawn } from "node:child_process";
-import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { parse } from "yaml";
 import { functionUrlEvent, httpApiEvent, mskEvent } from "../test/support/lambda.js";
+import {
+  bundleEnvironment,
+  type FunctionConfig,
+  handlerEntry,
+  packageFunctions,
+  serverlessFunctions,
+} from "../test/support/serverless-package.js";
 import { testServices } from "../test/support/services.js";
 import { type BenchResult, expectMeasured, mb, median } from "./support.js";
 
 const run = promisify(execFile);
-const root = path.resolve(import.meta.dirname, "..");
-const layerDir = path.join(root, ".build/layers/embedding");
 /** Cold starts per function; each is a fresh Node process. */
 const runs = Number(process.env.BENCH_COLDSTART_RUNS ?? 10);
 /** Comma-separated function names (serverless.yml's) to measure; unset: every function. */
 const only = process.env.BENCH_COLDSTART_FUNCTIONS?.split(",").filter(Boolean);
-
-interface FunctionConfig {
-  handler: string;
-  layers?: string[];
-  url?: { invokeMode?: string };
-  events?: { httpApi?: { method: string; path: string }; kafka?: { topic: string } }[];
-}
 
 /** Runs the bundle's handler once on `event` and prints a line when it answered (the runtime's stand-in). */
 const invoker = `const [file, event, exported] = process.argv.slice(2);
@@ -91,51 +88,31 @@ function coldStart(file: string, exported: string, event: unknown, env: NodeJS.P
  * the layer (NODE_PATH and the model folder) as Lambda would give it; the others run without it.
  */
 export async function benchColdstart(): Promise<BenchResult[]> {
-  const config = parse(await readFile(path.join(root, "serverless.yml"), "utf8")) as {
-    functions: Record<string, FunctionConfig>;
-  };
+  const functions = await serverlessFunctions();
   const out = await mkdtemp(path.join(tmpdir(), "cwd-coldstart-"));
   try {
-    await run("bash", ["scripts/lambda/build-layer.sh"], { cwd: root, timeout: 300_000 });
-    const env: NodeJS.ProcessEnv = { ...process.env, SLS_TELEMETRY_DISABLED: "1", SLS_NOTIFICATIONS_MODE: "off" };
-    for (const name of Object.keys(env)) if (name.startsWith("AWS_")) delete env[name];
-    await run("npx", ["serverless", "package", "--stage", "bench", "--package", path.join(out, "package")], {
-      cwd: root,
-      env,
-      timeout: 420_000,
-      maxBuffer: 16 * 1024 * 1024,
-    });
+    await packageFunctions(path.join(out, "package"), "bench");
     await writeFile(path.join(out, "invoke.mjs"), invoker);
 
     const metrics: Record<string, number> = {};
-    const names = Object.keys(config.functions).filter((name) => !only || only.includes(name));
+    const names = Object.keys(functions).filter((name) => !only || only.includes(name));
     for (const name of names) {
-      const definition = config.functions[name] as FunctionConfig;
+      const definition = functions[name] as FunctionConfig;
       const zip = path.join(out, "package", `${name}.zip`);
       const folder = path.join(out, name);
       await run("unzip", ["-q", "-o", zip, "-d", folder]);
       const listing = (await run("unzip", ["-Zt", zip])).stdout;
       const withLayer = Boolean(definition.layers?.length);
-      const handler = definition.handler;
-      const file = path.join(folder, `${handler.slice(0, handler.lastIndexOf("."))}.mjs`);
-      const exported = handler.slice(handler.lastIndexOf(".") + 1);
+      const { file, exported } = handlerEntry(folder, definition.handler);
       const processEnv: NodeJS.ProcessEnv = {
-        PATH: process.env.PATH ?? "",
-        NODE_ENV: "production",
-        LOG_LEVEL: "warn",
-        CHROMA_URL: testServices.chromaUrl,
-        REDIS_URL: testServices.redisUrl,
-        KAFKA_BROKERS: testServices.kafkaBrokers,
-        KAFKA_TOPIC_PREFIX: "bench-coldstart.",
-        REDIS_KEY_PREFIX: "bench-coldstart:",
+        ...bundleEnvironment({
+          topicPrefix: "bench-coldstart.",
+          redisPrefix: "bench-coldstart:",
+          streaming: Boolean(definition.url),
+          withLayer,
+          scratch: out,
+        }),
         SEARCH_DATABASE_URL: testServices.searchUrl,
-        ...(definition.url ? { LAMBDA_STREAMING: "1" } : {}),
-        ...(withLayer
-          ? {
-              NODE_PATH: path.join(layerDir, "nodejs/node_modules"),
-              EMBEDDING_MODEL_DIR: path.join(layerDir, "models"),
-            }
-          : { EMBEDDING_MODEL_DIR: path.join(out, "no-model") }),
       };
       const times: number[] = [];
       for (let attempt = 0; attempt < runs; attempt++)

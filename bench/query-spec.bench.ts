@@ -3,6 +3,7 @@ import pg from "pg";
 import type { SourceConfig } from "../core/config/index.js";
 import { type QueryDependencies, type QuerySpecInput, querySpecSchema, runQuery } from "../core/query/index.js";
 import { SourceRegistry } from "../core/sources/index.js";
+import { dropMongoDatabase } from "../test/support/scratch-mongo.js";
 import { testServices } from "../test/support/services.js";
 import { type BenchResult, median } from "./support.js";
 
@@ -164,11 +165,7 @@ export async function benchQuerySpec(): Promise<BenchResult[]> {
     await registry.close();
     await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
     await admin.end();
-    await client
-      .db(database)
-      .dropDatabase()
-      .catch(() => undefined);
-    await client.close().catch(() => undefined);
+    await dropMongoDatabase(client, database);
   }
   return results;
 }

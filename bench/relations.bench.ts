@@ -1,9 +1,8 @@
 import pg from "pg";
-import { loadConfig } from "../core/config/index.js";
-import { type AppContext, createAppContext } from "../core/context/index.js";
+import type { AppContext } from "../core/context/index.js";
 import { type IngestRequest, ingestTable } from "../core/ingest/index.js";
-import { createLogger } from "../core/logging/index.js";
 import { testServices } from "../test/support/services.js";
+import { benchContext } from "./context.js";
 import { benchRelationsCdc } from "./relations-cdc.bench.js";
 import { type BenchResult, expectMeasured } from "./support.js";
 
@@ -96,19 +95,12 @@ async function timedIngest(context: AppContext, include: IngestRequest["include"
  */
 async function benchRelationsIngest(): Promise<BenchResult[]> {
   await createShop(orders);
-  const settings = loadConfig({
-    env: {
-      LOG_LEVEL: "warn",
-      CHROMA_URL: testServices.chromaUrl,
-      REDIS_URL: testServices.redisUrl,
-      KAFKA_BROKERS: "",
-      SYNC_INGEST_MAX_ROWS: String(Math.max(orders, 1)),
-      SOURCES: JSON.stringify([
-        { name: source, kind: "postgresql", url: testServices.postgresUrl, schema: "bench_relations" },
-      ]),
-    },
+  const context = benchContext({
+    SYNC_INGEST_MAX_ROWS: String(Math.max(orders, 1)),
+    SOURCES: JSON.stringify([
+      { name: source, kind: "postgresql", url: testServices.postgresUrl, schema: "bench_relations" },
+    ]),
   });
-  const context = createAppContext(settings, createLogger(settings));
   try {
     await context.embedder.warmUp();
     const plain = await timedIngest(context, undefined);
@@ -131,7 +123,7 @@ async function benchRelationsIngest(): Promise<BenchResult[]> {
           orders,
           relations: "customer and billing customer (many-to-one), lines (one-to-many, limit 20)",
           pageRows: 1_000,
-          batchSize: settings.EMBEDDING_BATCH_SIZE,
+          batchSize: context.settings.EMBEDDING_BATCH_SIZE,
         },
         metrics: {
           plain_documents_per_second: round(rate(plain)),

@@ -1,11 +1,9 @@
 import pg from "pg";
-import { loadConfig } from "../core/config/index.js";
-import { createAppContext } from "../core/context/index.js";
 import { ingestTable } from "../core/ingest/index.js";
-import { createLogger } from "../core/logging/index.js";
 import { auditTable, rememberIngestion, syncTable } from "../core/sync/index.js";
 import { testServices } from "../test/support/services.js";
-import { sampleTexts } from "./embed.bench.js";
+import { benchContext } from "./context.js";
+import { insertSampleRows } from "./sample-rows.js";
 import { type BenchResult, expectMeasured } from "./support.js";
 
 const rows = Number(process.env.BENCH_SYNC_ROWS ?? 100_000);
@@ -19,14 +17,11 @@ async function createSyncTable(admin: pg.Pool, count: number): Promise<void> {
     "CREATE TABLE bench.sync (id int PRIMARY KEY, body text, price int, updated_at timestamptz NOT NULL DEFAULT clock_timestamp())",
   );
   await admin.query("CREATE INDEX ON bench.sync (updated_at)");
-  const texts = sampleTexts(count);
-  for (let start = 0; start < count; start += 5_000) {
-    const slice = texts.slice(start, start + 5_000);
-    await admin.query("INSERT INTO bench.sync (id, body, price) SELECT *, 10 FROM unnest($1::int[], $2::text[])", [
-      slice.map((_, offset) => start + offset),
-      slice,
-    ]);
-  }
+  await insertSampleRows(
+    admin,
+    count,
+    "INSERT INTO bench.sync (id, body, price) SELECT *, 10 FROM unnest($1::int[], $2::text[])",
+  );
 }
 
 const seconds = (started: number) => (performance.now() - started) / 1000;
@@ -39,18 +34,11 @@ const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 
 export async function benchSync(): Promise<BenchResult[]> {
   const admin = new pg.Pool({ connectionString: testServices.postgresUrl, max: 1 });
   await createSyncTable(admin, rows);
-  const settings = loadConfig({
-    env: {
-      LOG_LEVEL: "warn",
-      CHROMA_URL: testServices.chromaUrl,
-      REDIS_URL: testServices.redisUrl,
-      REDIS_KEY_PREFIX: "bench-sync:",
-      KAFKA_BROKERS: "",
-      SYNC_INGEST_MAX_ROWS: String(rows),
-      SOURCES: JSON.stringify([{ name: source, kind: "postgresql", url: testServices.postgresUrl, schema: "bench" }]),
-    },
+  const context = benchContext({
+    REDIS_KEY_PREFIX: "bench-sync:",
+    SYNC_INGEST_MAX_ROWS: String(rows),
+    SOURCES: JSON.stringify([{ name: source, kind: "postgresql", url: testServices.postgresUrl, schema: "bench" }]),
   });
-  const context = createAppContext(settings, createLogger(settings));
   const vectors = context.vectors;
   if (!vectors) throw new Error("Chroma is required");
   const dependencies = { ...context, vectors };
@@ -107,7 +95,7 @@ export async function benchSync(): Promise<BenchResult[]> {
     [`the audit read ${audit.source_rows} of ${rows - changedBy([5])} rows`]:
       audit.source_rows === rows - changedBy([5]),
   });
-  const conditions = { rows, pageSize: settings.SYNC_PAGE_SIZE, dtype: settings.EMBEDDING_DTYPE };
+  const conditions = { rows, pageSize: context.settings.SYNC_PAGE_SIZE, dtype: context.settings.EMBEDDING_DTYPE };
   return [
     {
       name: "sync",

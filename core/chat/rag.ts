@@ -171,9 +171,7 @@ export async function prepareChat(dependencies: ChatDependencies, request: ChatR
   /** The model's text as it comes, and each tool call with its outcome, recorded for the answer. */
   async function* events(streaming: boolean, signal: AbortSignal | undefined): AsyncGenerator<ChatStreamEvent> {
     if (!toolbox) {
-      const deltas = streaming
-        ? replyDeltas(provider, prompt.request, prompt.sources.length, signal)
-        : wholeReply(provider, prompt.request, prompt.sources.length, signal);
+      const deltas = replyText(provider, prompt.request, prompt.sources.length, streaming, signal);
       for await (const delta of deltas) yield { type: "content", delta };
       return;
     }
@@ -258,28 +256,20 @@ export async function* streamAnswer(
   yield* chat.stream(signal);
 }
 
-async function* wholeReply(
+/** The model's text: streamed as its deltas, or whole in one piece; the fixed answer when no document was found. */
+async function* replyText(
   provider: LlmProvider,
   request: LlmRequest,
   documents: number,
+  streaming: boolean,
   signal: AbortSignal | undefined,
 ): AsyncGenerator<string> {
   if (documents === 0) {
     yield noDocumentsAnswer;
     return;
   }
-  const result = await provider.generate(request, { signal });
-  yield result.text;
-}
-
-async function* replyDeltas(
-  provider: LlmProvider,
-  request: LlmRequest,
-  documents: number,
-  signal: AbortSignal | undefined,
-): AsyncGenerator<string> {
-  if (documents === 0) {
-    yield noDocumentsAnswer;
+  if (!streaming) {
+    yield (await provider.generate(request, { signal })).text;
     return;
   }
   for await (const part of provider.stream(request, { signal })) {

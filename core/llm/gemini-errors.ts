@@ -4,13 +4,13 @@ import { isAbortError } from "./abort.js";
 import {
   LlmAuthenticationError,
   LlmBadResponseError,
-  LlmError,
+  type LlmError,
   LlmRateLimitedError,
   LlmRequestRejectedError,
   LlmTimeoutError,
   LlmUnavailableError,
-  redactSecret,
 } from "./errors.js";
+import type { SdkErrorTranslator } from "./provider-calls.js";
 
 const provider = "gemini";
 
@@ -26,27 +26,17 @@ const googleErrorSchema = z.object({
   }),
 });
 
-export interface GeminiErrorContext {
-  apiKey: string;
-  timeoutMs: number;
-  /** The caller's signal: when it aborted, its reason is rethrown untouched. */
-  callerSignal: AbortSignal | undefined;
-}
-
-/** Turns whatever the SDK threw into one of our typed errors (or the caller's abort reason). */
-export function translateGeminiError(error: unknown, context: GeminiErrorContext): unknown {
-  if (context.callerSignal?.aborted) return context.callerSignal.reason;
-  if (error instanceof LlmError) return error;
-  const cause = redactSecret(error, context.apiKey);
+/** Turns whatever `@google/genai` threw into one of our typed errors (see ProviderCalls.translate). */
+export const translateGeminiError: SdkErrorTranslator = (error, cause, timeoutMs) => {
   if (error instanceof ApiError) return fromStatus(error.status, error.message, cause);
   // The SDK arms `httpOptions.timeout` with a bare AbortController: a timeout surfaces as a plain AbortError.
-  if (isAbortError(error)) return new LlmTimeoutError(provider, context.timeoutMs, { cause });
+  if (isAbortError(error)) return new LlmTimeoutError(provider, timeoutMs, { cause });
   if (error instanceof Error && /Incomplete JSON segment|exception parsing stream chunk/.test(error.message)) {
     return new LlmBadResponseError(provider, "malformed stream event", { cause });
   }
   // "fetch failed", "terminated" (the socket dropped mid-body) and the like.
   return new LlmUnavailableError(provider, { cause });
-}
+};
 
 function fromStatus(status: number, message: string, cause: unknown): LlmError {
   const body = parseErrorBody(message);

@@ -20,8 +20,9 @@ import type {
   LlmTurn,
   LlmUsage,
 } from "./provider.js";
+import { ProviderCalls } from "./provider-calls.js";
 import type { LlmProviderName } from "./providers.js";
-import { defaultRetryDelays, type RetryDelays, withTranslatedRetry } from "./retry.js";
+import type { RetryDelays } from "./retry.js";
 
 export interface GeminiProviderOptions {
   apiKey: string;
@@ -49,9 +50,11 @@ export class GeminiProvider implements LlmProvider {
   readonly model: string;
   private readonly options: GeminiProviderOptions;
   private readonly client: GoogleGenAI;
+  private readonly calls: ProviderCalls;
 
   constructor(options: GeminiProviderOptions) {
     this.options = options;
+    this.calls = new ProviderCalls(options, translateGeminiError);
     this.model = options.model;
     this.client = new GoogleGenAI({
       apiKey: options.apiKey,
@@ -64,7 +67,7 @@ export class GeminiProvider implements LlmProvider {
   }
 
   async generate(request: LlmRequest, options: LlmCallOptions = {}): Promise<LlmResult> {
-    const reply = await this.retrying(
+    const reply = await this.calls.retrying(
       () => this.client.models.generateContent(this.parameters(request, options.signal)),
       options.signal,
     );
@@ -90,7 +93,7 @@ export class GeminiProvider implements LlmProvider {
     let completed = false;
     try {
       // Only opening the stream is retried: once text has been handed on, a retry would repeat it.
-      const events = await this.retrying(
+      const events = await this.calls.retrying(
         () => this.client.models.generateContentStream(this.parameters(request, call.signal)),
         options.signal,
       );
@@ -118,7 +121,7 @@ export class GeminiProvider implements LlmProvider {
         ? { type: "finish", finishReason: "tool-calls", usage, native: { role: "model", parts: rawParts } }
         : { type: "finish", finishReason, usage };
     } catch (error) {
-      throw this.translate(error, options.signal);
+      throw this.calls.translate(error, options.signal);
     } finally {
       // A consumer that stops reading (or an error) must not leave the request open.
       if (!completed) call.abort();
@@ -156,23 +159,6 @@ export class GeminiProvider implements LlmProvider {
         abortSignal,
       },
     };
-  }
-
-  private retrying<T>(operation: () => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-    return withTranslatedRetry(operation, (error) => this.translate(error, signal), {
-      ...defaultRetryDelays,
-      ...this.options.retryDelays,
-      maxRetries: this.options.maxRetries,
-      signal,
-    });
-  }
-
-  private translate(error: unknown, callerSignal: AbortSignal | undefined): unknown {
-    return translateGeminiError(error, {
-      apiKey: this.options.apiKey,
-      timeoutMs: this.options.timeoutMs,
-      callerSignal,
-    });
   }
 }
 

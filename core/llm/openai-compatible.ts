@@ -15,8 +15,9 @@ import type {
   LlmTurn,
   LlmUsage,
 } from "./provider.js";
+import { ProviderCalls } from "./provider-calls.js";
 import type { LlmProviderName } from "./providers.js";
-import { defaultRetryDelays, type RetryDelays, withTranslatedRetry } from "./retry.js";
+import type { RetryDelays } from "./retry.js";
 
 export interface OpenAiCompatibleProviderOptions {
   /** Including the version path, e.g. http://127.0.0.1:11434/v1 for Ollama. */
@@ -45,9 +46,11 @@ export class OpenAiCompatibleProvider implements LlmProvider {
   readonly model: string;
   private readonly options: OpenAiCompatibleProviderOptions;
   private readonly client: OpenAI;
+  private readonly calls: ProviderCalls;
 
   constructor(options: OpenAiCompatibleProviderOptions) {
     this.options = options;
+    this.calls = new ProviderCalls(options, translateOpenAiError);
     this.model = options.model;
     this.client = new OpenAI({
       baseURL: options.baseUrl,
@@ -64,7 +67,7 @@ export class OpenAiCompatibleProvider implements LlmProvider {
   }
 
   async generate(request: LlmRequest, options: LlmCallOptions = {}): Promise<LlmResult> {
-    const reply: unknown = await this.retrying(
+    const reply: unknown = await this.calls.retrying(
       () =>
         this.client.chat.completions.create(
           { ...this.body(request), stream: false },
@@ -88,7 +91,7 @@ export class OpenAiCompatibleProvider implements LlmProvider {
     let completed = false;
     try {
       // Only opening the stream is retried: once text has been handed on, a retry would repeat it.
-      const chunks = await this.retrying(
+      const chunks = await this.calls.retrying(
         () => this.client.chat.completions.create({ ...this.body(request), stream: true }, { signal: call.signal }),
         options.signal,
       );
@@ -119,7 +122,7 @@ export class OpenAiCompatibleProvider implements LlmProvider {
       if (idle.fired && !(error instanceof LlmError) && !options.signal?.aborted) {
         throw new LlmTimeoutError(this.name, idleTimeoutMs, { cause: error });
       }
-      throw this.translate(error, options.signal);
+      throw this.calls.translate(error, options.signal);
     } finally {
       idle.stop();
       // A consumer that stops reading (or an error) must not leave the request open.
@@ -147,23 +150,6 @@ export class OpenAiCompatibleProvider implements LlmProvider {
       // Not `max_completion_tokens`: Ollama, vLLM and llama.cpp all read `max_tokens`.
       max_tokens: request.maxTokens ?? this.options.maxTokens,
     };
-  }
-
-  private retrying<T>(operation: () => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-    return withTranslatedRetry(operation, (error) => this.translate(error, signal), {
-      ...defaultRetryDelays,
-      ...this.options.retryDelays,
-      maxRetries: this.options.maxRetries,
-      signal,
-    });
-  }
-
-  private translate(error: unknown, callerSignal: AbortSignal | undefined): unknown {
-    return translateOpenAiError(error, {
-      apiKey: this.options.apiKey,
-      timeoutMs: this.options.timeoutMs,
-      callerSignal,
-    });
   }
 }
 

@@ -3,34 +3,24 @@ import { isAbortError } from "./abort.js";
 import {
   LlmAuthenticationError,
   LlmBadResponseError,
-  LlmError,
+  type LlmError,
   LlmRateLimitedError,
   LlmRequestRejectedError,
   LlmTimeoutError,
   LlmUnavailableError,
-  redactSecret,
 } from "./errors.js";
+import type { SdkErrorTranslator } from "./provider-calls.js";
 
 const provider = "openai";
 
-export interface OpenAiErrorContext {
-  apiKey: string | undefined;
-  timeoutMs: number;
-  /** The caller's signal: when it aborted, its reason is rethrown untouched. */
-  callerSignal: AbortSignal | undefined;
-}
-
-/** Turns whatever the `openai` client threw into one of our typed errors (or the caller's abort reason). */
-export function translateOpenAiError(error: unknown, context: OpenAiErrorContext): unknown {
-  if (context.callerSignal?.aborted) return context.callerSignal.reason;
-  if (error instanceof LlmError) return error;
-  const cause = redactSecret(error, context.apiKey);
+/** Turns whatever the `openai` client threw into one of our typed errors (see ProviderCalls.translate). */
+export const translateOpenAiError: SdkErrorTranslator = (error, cause, timeoutMs) => {
   // Checked before APIError, which these all extend: they carry no status.
-  if (error instanceof APIConnectionTimeoutError) return new LlmTimeoutError(provider, context.timeoutMs, { cause });
+  if (error instanceof APIConnectionTimeoutError) return new LlmTimeoutError(provider, timeoutMs, { cause });
   if (error instanceof APIConnectionError) return new LlmUnavailableError(provider, { cause });
   // The caller did not abort, so the abort was ours: the idle timer cutting off a stalled stream.
   if (error instanceof APIUserAbortError || isAbortError(error)) {
-    return new LlmTimeoutError(provider, context.timeoutMs, { cause });
+    return new LlmTimeoutError(provider, timeoutMs, { cause });
   }
   if (error instanceof APIError) {
     // No status: an `{"error":…}` event inside a 200 stream (llama.cpp reports failures that way).
@@ -41,7 +31,7 @@ export function translateOpenAiError(error: unknown, context: OpenAiErrorContext
   }
   if (error instanceof SyntaxError) return new LlmBadResponseError(provider, "malformed JSON", { cause });
   return new LlmUnavailableError(provider, { cause });
-}
+};
 
 function fromStatus(status: number, headers: Headers | undefined, cause: unknown): LlmError {
   if (status === 401 || status === 403) return new LlmAuthenticationError(provider, { cause });

@@ -56,22 +56,30 @@ interface Sinks {
 
 const defaultMaxValues = 64;
 
-export class CounterMetric<L extends string = never> {
-  private readonly counter: Counter<L>;
-  private readonly guard: LabelGuard<L>;
-  private readonly sinks: Sinks;
+/** What every instrument shares: its name, its label guard and the sinks it writes to. */
+abstract class Instrument<L extends string> {
   readonly name: string;
+  protected readonly guard: LabelGuard<L>;
+  protected readonly sinks: Sinks;
 
   constructor(sinks: Sinks, config: InstrumentConfig<L>) {
     this.sinks = sinks;
     this.name = config.name;
     this.guard = new LabelGuard(config.labelNames, config.maxValuesPerLabel ?? defaultMaxValues);
-    this.counter = new Counter({
-      name: config.name,
-      help: config.help,
-      labelNames: config.labelNames,
-      registers: [sinks.registry],
-    });
+  }
+
+  /** The options every prom-client metric takes, registered in this instrument's registry. */
+  protected promOptions(config: InstrumentConfig<L>) {
+    return { name: config.name, help: config.help, labelNames: config.labelNames, registers: [this.sinks.registry] };
+  }
+}
+
+export class CounterMetric<L extends string = never> extends Instrument<L> {
+  private readonly counter: Counter<L>;
+
+  constructor(sinks: Sinks, config: InstrumentConfig<L>) {
+    super(sinks, config);
+    this.counter = new Counter(this.promOptions(config));
   }
 
   inc(labels: Labels<L>, value = 1): void {
@@ -82,25 +90,14 @@ export class CounterMetric<L extends string = never> {
   }
 }
 
-export class HistogramMetric<L extends string = never> {
+export class HistogramMetric<L extends string = never> extends Instrument<L> {
   private readonly histogram: Histogram<L>;
-  private readonly guard: LabelGuard<L>;
-  private readonly sinks: Sinks;
   private readonly unit: MetricUnit;
-  readonly name: string;
 
   constructor(sinks: Sinks, config: InstrumentConfig<L> & { buckets: number[]; unit?: MetricUnit }) {
-    this.sinks = sinks;
-    this.name = config.name;
+    super(sinks, config);
     this.unit = config.unit ?? "Seconds";
-    this.guard = new LabelGuard(config.labelNames, config.maxValuesPerLabel ?? defaultMaxValues);
-    this.histogram = new Histogram({
-      name: config.name,
-      help: config.help,
-      labelNames: config.labelNames,
-      buckets: config.buckets,
-      registers: [sinks.registry],
-    });
+    this.histogram = new Histogram({ ...this.promOptions(config), buckets: config.buckets });
   }
 
   observe(labels: Labels<L>, value: number): void {
@@ -121,27 +118,17 @@ export class HistogramMetric<L extends string = never> {
   }
 }
 
-export class GaugeMetric<L extends string = never> {
+export class GaugeMetric<L extends string = never> extends Instrument<L> {
   private readonly gauge: Gauge<L>;
-  private readonly guard: LabelGuard<L>;
-  private readonly sinks: Sinks;
   private readonly unit: MetricUnit;
   /** Scrape-time gauges (consumer lag) mean nothing per invocation, so they are not pushed. */
   private readonly push: boolean;
-  readonly name: string;
 
   constructor(sinks: Sinks, config: InstrumentConfig<L> & { unit?: MetricUnit; push?: boolean }) {
-    this.sinks = sinks;
-    this.name = config.name;
+    super(sinks, config);
     this.unit = config.unit ?? "Count";
     this.push = config.push ?? true;
-    this.guard = new LabelGuard(config.labelNames, config.maxValuesPerLabel ?? defaultMaxValues);
-    this.gauge = new Gauge({
-      name: config.name,
-      help: config.help,
-      labelNames: config.labelNames,
-      registers: [sinks.registry],
-    });
+    this.gauge = new Gauge(this.promOptions(config));
   }
 
   set(labels: Labels<L>, value: number): void {

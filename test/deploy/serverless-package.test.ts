@@ -4,20 +4,25 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parse } from "yaml";
 import type { AppContext } from "../../core/context/index.js";
-import { allTopics, deadLetterTopic, ensureTopics, topics } from "../../core/messaging/index.js";
+import { deadLetterTopic, ensureTopics, topics } from "../../core/messaging/index.js";
 import { httpFunctions } from "../../functions/http/registry.js";
 import { consumerFunctions } from "../../functions/local/workers.js";
 import { seedProducts } from "../core/chat/chat-fixture.js";
 import { createTestContext } from "../support/app-context.js";
 import { readTopic } from "../support/kafka.js";
 import { functionUrlEvent, httpApiEvent, mskEvent, readStreamedResponse } from "../support/lambda.js";
-import { testServices, uniqueName } from "../support/services.js";
+import {
+  bundleEnvironment,
+  handlerEntry,
+  layerDir,
+  packageFunctions,
+  serverlessFunctions,
+} from "../support/serverless-package.js";
+import { uniqueName } from "../support/services.js";
+import { releaseRun } from "../support/test-run.js";
 
 const run = promisify(execFile);
-const root = path.resolve(import.meta.dirname, "../..");
-const layerDir = path.join(root, ".build/layers/embedding");
 const MB = 1024 * 1024;
 // Lambda's quotas: a zip uploaded directly, and a function's unzipped code plus all its layers.
 const zippedLimit = 50 * MB;
@@ -27,16 +32,7 @@ interface Resource {
   Type: string;
   Properties: Record<string, unknown>;
 }
-interface FunctionConfig {
-  handler: string;
-  layers?: string[];
-  url?: { invokeMode?: string };
-  events?: { httpApi?: { method: string; path: string }; kafka?: { topic: string; batchSize: number } }[];
-}
-
-const config = parse(await readFile(path.join(root, "serverless.yml"), "utf8")) as {
-  functions: Record<string, FunctionConfig>;
-};
+const config = { functions: await serverlessFunctions() };
 
 async function folderSize(folder: string): Promise<number> {
   let total = 0;
@@ -65,16 +61,7 @@ describe("serverless package (offline): every function bundled, routed, mapped a
 
   beforeAll(async () => {
     out = await mkdtemp(path.join(tmpdir(), "cwd-package-"));
-    await run("bash", ["scripts/lambda/build-layer.sh"], { cwd: root, timeout: 300_000 });
-    // No AWS credentials, no network: serverless v3 packages from the config alone.
-    const env: NodeJS.ProcessEnv = { ...process.env, SLS_TELEMETRY_DISABLED: "1", SLS_NOTIFICATIONS_MODE: "off" };
-    for (const name of Object.keys(env)) if (name.startsWith("AWS_")) delete env[name];
-    await run("npx", ["serverless", "package", "--stage", "test", "--package", path.join(out, "package")], {
-      cwd: root,
-      env,
-      timeout: 420_000,
-      maxBuffer: 16 * MB,
-    });
+    await packageFunctions(path.join(out, "package"), "test");
     template = JSON.parse(
       await readFile(path.join(out, "package/cloudformation-template-update-stack.json"), "utf8"),
     ) as typeof template;
@@ -212,41 +199,21 @@ process.exit(0);`,
     }, 120_000);
 
     afterAll(async () => {
-      await context?.vectors?.deleteSource(source);
-      const admin = context?.kafka?.admin();
-      if (admin) {
-        await admin.connect();
-        await admin.deleteTopics({ topics: allTopics.map((topic) => `${prefix}${topic}`) }).catch(() => undefined);
-        await admin.disconnect();
-      }
-      await context?.close();
+      await releaseRun(context, { sources: [source], topicPrefix: prefix });
       if (sandbox) await rm(sandbox, { recursive: true, force: true });
     });
 
     const invoke = async (name: string, handler: string, event: unknown, withLayer: boolean, streaming = false) => {
       const folder = path.join(sandbox, name);
       await run("unzip", ["-q", "-o", path.join(out, "package", `${name}.zip`), "-d", folder]);
-      const env: Record<string, string> = {
-        PATH: process.env.PATH ?? "",
-        NODE_ENV: "production",
-        LOG_LEVEL: "warn",
-        CHROMA_URL: testServices.chromaUrl,
-        REDIS_URL: testServices.redisUrl,
-        KAFKA_BROKERS: testServices.kafkaBrokers,
-        KAFKA_TOPIC_PREFIX: prefix,
-        REDIS_KEY_PREFIX: `${source}:`,
-        ...(streaming ? { LAMBDA_STREAMING: "1" } : {}),
-        // What Lambda sets for a function with layers: /opt/nodejs/node_modules and /opt/models.
-        ...(withLayer
-          ? {
-              NODE_PATH: path.join(layerDir, "nodejs/node_modules"),
-              EMBEDDING_MODEL_DIR: path.join(layerDir, "models"),
-            }
-          : { EMBEDDING_MODEL_DIR: path.join(sandbox, "no-model") }),
-      };
-      // `functions/http/openai.streamHandler`: the module, then the name it exports.
-      const exported = handler.slice(handler.lastIndexOf(".") + 1);
-      const file = path.join(folder, `${handler.slice(0, handler.lastIndexOf("."))}.mjs`);
+      const env = bundleEnvironment({
+        topicPrefix: prefix,
+        redisPrefix: `${source}:`,
+        streaming,
+        withLayer,
+        scratch: sandbox,
+      });
+      const { file, exported } = handlerEntry(folder, handler);
       const { stdout } = await run("node", [path.join(sandbox, "invoke.mjs"), file, JSON.stringify(event), exported], {
         cwd: folder,
         env,

@@ -8,6 +8,7 @@ import { createPostgresFixture } from "../support/postgres-fixture.js";
 import { type PrivateService, privateService } from "../support/private-service.js";
 import { waitFor } from "../support/processes.js";
 import { testServices, uniqueName } from "../support/services.js";
+import { releaseRun } from "../support/test-run.js";
 
 const rows = 800;
 /** The observed point the fault is driven from: this many documents reported processed. */
@@ -43,8 +44,7 @@ describe("the Kafka broker restarted in the middle of an async batch", { timeout
 
   afterAll(async () => {
     await workers?.stop();
-    await context?.vectors?.deleteSource(source);
-    await context?.close();
+    await releaseRun(context, { sources: [source] });
     await fixture?.drop();
     await kafka?.destroy();
   });

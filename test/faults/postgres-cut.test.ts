@@ -7,6 +7,7 @@ import { readJson } from "../support/http.js";
 import { createPostgresFixture } from "../support/postgres-fixture.js";
 import { waitFor } from "../support/processes.js";
 import { testServices, uniqueName } from "../support/services.js";
+import { releaseRun } from "../support/test-run.js";
 
 /** Rows the ingestion's cursor reads at a time (core/ingest/pipeline.ts). */
 const cursorRead = 1_000;
@@ -38,8 +39,7 @@ describe("a PostgreSQL connection cut in the middle of a stream", { timeout: 240
   });
 
   afterAll(async () => {
-    await context?.vectors?.deleteSource(source);
-    await context?.close();
+    await releaseRun(context, { sources: [source] });
     await admin.end().catch(() => undefined);
     await fixture?.drop();
   });

@@ -1,6 +1,7 @@
 import { ObjectId } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createMongoClient } from "../../core/sources/index.js";
+import { dropMongoCollections } from "../support/scratch-mongo.js";
 import { assertTestDatabase, testServices, uniqueName } from "../support/services.js";
 
 describe("the MongoDB-wire server (FerretDB from npm run services)", () => {
@@ -10,12 +11,7 @@ describe("the MongoDB-wire server (FerretDB from npm run services)", () => {
 
   beforeAll(() => client.connect());
   afterAll(async () => {
-    await client
-      .db(testServices.mongoDatabase)
-      .collection(collectionName)
-      .drop()
-      .catch(() => undefined);
-    await client.close().catch(() => undefined);
+    await dropMongoCollections(client, [collectionName]);
   });
 
   it("answers ping through the official driver", async () => {

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promis
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Hono } from "hono";
-import { MongoClient } from "mongodb";
+import type { MongoClient } from "mongodb";
 import { expect } from "vitest";
 import { generateApiKey } from "../../core/auth/index.js";
 import type { AppContext } from "../../core/context/index.js";
@@ -16,7 +16,8 @@ import { readJson } from "./http.js";
 import type { GeneratedRequest, Hints } from "./openapi-arbitraries.js";
 import type { OpenApiDocument } from "./openapi-schema.js";
 import { createPostgresFixture } from "./postgres-fixture.js";
-import { assertTestDatabase, testServices, uniqueName } from "./services.js";
+import { dropMongoDatabase, scratchMongoDatabase } from "./scratch-mongo.js";
+import { testServices, uniqueName } from "./services.js";
 
 export interface FuzzFixture {
   context: AppContext;
@@ -81,10 +82,7 @@ export async function createFuzzFixture(
       [...row],
     );
   }
-  const mongoDatabase = `${run}_test`;
-  assertTestDatabase(mongoDatabase);
-  const client = new MongoClient(testServices.mongoUrl);
-  await client.connect();
+  const { client, database: mongoDatabase } = await scratchMongoDatabase(run);
   await client
     .db(mongoDatabase)
     .collection("reviews")
@@ -198,11 +196,7 @@ export async function createFuzzFixture(
       }
       await context.close();
       await postgres.drop();
-      await client
-        .db(mongoDatabase)
-        .dropDatabase()
-        .catch(() => undefined);
-      await client.close().catch(() => undefined);
+      await dropMongoDatabase(client, mongoDatabase);
       await rm(root, { recursive: true, force: true });
     },
   };
@@ -329,17 +323,12 @@ function envelopeProblems(answer: Answer): string[] {
   } catch {
     return [`error ${answer.status} body is not JSON: ${answer.text.slice(0, 200)}`];
   }
-  const record = body as { error?: Record<string, unknown> } | null;
-  const error = record?.error;
+  const error = soleErrorObject(body);
   // A path no function owns (`/v1/models/`) is answered by the router, in the envelope.
   if (answer.url?.startsWith("/v1/") && !answer.text.includes("No route for"))
-    return openAiErrorProblems(answer, record);
+    return openAiErrorProblems(answer, error);
   const wrong =
-    record === null ||
-    typeof record !== "object" ||
-    Object.keys(record).join() !== "error" ||
-    typeof error !== "object" ||
-    error === null ||
+    error === undefined ||
     typeof error.code !== "string" ||
     error.code === "" ||
     typeof error.message !== "string" ||
@@ -347,15 +336,17 @@ function envelopeProblems(answer: Answer): string[] {
   return wrong ? [`error ${answer.status} outside the envelope: ${answer.text.slice(0, 200)}`] : [];
 }
 
+/** The `error` object of a body that is `{ "error": {…} }` and nothing else. */
+function soleErrorObject(body: unknown): Record<string, unknown> | undefined {
+  if (body === null || typeof body !== "object" || Object.keys(body).join() !== "error") return undefined;
+  const { error } = body as { error: unknown };
+  return typeof error === "object" && error !== null ? (error as Record<string, unknown>) : undefined;
+}
+
 /** OpenAI's error object: message, type, param and code, the code and message those of the envelope. */
-function openAiErrorProblems(answer: Answer, record: { error?: Record<string, unknown> } | null): string[] {
-  const error = record?.error;
+function openAiErrorProblems(answer: Answer, error: Record<string, unknown> | undefined): string[] {
   const wrong =
-    record === null ||
-    typeof record !== "object" ||
-    Object.keys(record).join() !== "error" ||
-    typeof error !== "object" ||
-    error === null ||
+    error === undefined ||
     Object.keys(error).sort().join() !== "code,message,param,type" ||
     typeof error.message !== "string" ||
     typeof error.type !== "string" ||

@@ -7,10 +7,10 @@ import { serve } from "@hono/node-server";
 import { generateApiKey } from "../../core/auth/index.js";
 import type { AppContext } from "../../core/context/index.js";
 import { ingestTable } from "../../core/ingest/index.js";
-import { dropRedisPrefix } from "../core/chat/chat-fixture.js";
 import { createTestContext } from "./app-context.js";
 import { createTestLocalApp } from "./function-apps.js";
 import { testServices, uniqueName } from "./services.js";
+import { releaseRun } from "./test-run.js";
 
 /** The small CSV the MCP and OpenAI tests ask about: one row each, so answers are predictable. */
 export const productsCsv = `id,name,description,price
@@ -86,9 +86,7 @@ export async function serveFixture(label: string, overrides: Record<string, stri
     },
     async close() {
       await new Promise((resolve) => server.close(resolve));
-      await context.vectors?.deleteSource(source);
-      await dropRedisPrefix(context, prefix);
-      await context.close();
+      await releaseRun(context, { sources: [source], redisPrefix: prefix });
       await rm(dataDir, { recursive: true, force: true });
     },
   };

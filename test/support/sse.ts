@@ -77,3 +77,22 @@ export async function readSseEvents(response: Response): Promise<SseEvent[]> {
   parser.feed(decoder.decode());
   return parser.events;
 }
+
+/**
+ * Reads a stream until an event named `name` arrives (or the stream ends) and returns the names
+ * seen; the rest stays unread, so the caller can then drop the connection mid-stream.
+ */
+export async function readEventsUntil(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  name: string,
+): Promise<string[]> {
+  const seen: string[] = [];
+  const parser = new SseParser((event) => seen.push(event.event));
+  const decoder = new TextDecoder();
+  while (!seen.includes(name)) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    parser.feed(decoder.decode(value, { stream: true }));
+  }
+  return seen;
+}

@@ -4,6 +4,7 @@ import type { AppContext } from "../../core/context/index.js";
 import type { SyncDependencies } from "../../core/sync/index.js";
 import { createTestContext } from "./app-context.js";
 import { createPostgresFixture } from "./postgres-fixture.js";
+import { dropMongoCollections } from "./scratch-mongo.js";
 import { testServices, uniqueName } from "./services.js";
 import { countingEmbedder } from "./sync-oracle.js";
 
@@ -65,12 +66,7 @@ export async function openSyncFixture(
       if (keys?.length) await context.redis?.del(...keys);
       await context.close();
       await pg.drop();
-      await mongo
-        .db(testServices.mongoDatabase)
-        .collection(names.collection)
-        .drop()
-        .catch(() => undefined);
-      await mongo.close().catch(() => undefined);
+      await dropMongoCollections(mongo, [names.collection]);
     },
   };
 }

@@ -1,17 +1,13 @@
 import { execFile } from "node:child_process";
 import path from "node:path";
-import { isDeepStrictEqual, promisify } from "node:util";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { applyRowChanges, type CdcStatus, cdcNames, type RowChange } from "../../../core/cdc/index.js";
+import { applyRowChanges, cdcNames, type RowChange } from "../../../core/cdc/index.js";
 import type { AppContext } from "../../../core/context/index.js";
 import { type DeadLetter, topics } from "../../../core/messaging/index.js";
-import { createCdcApp } from "../../../functions/http/cdc.js";
-import { startWorkers } from "../../../functions/local/workers.js";
-import { createTestContext } from "../../support/app-context.js";
+import { CdcTestRun } from "../../support/cdc-run.js";
 import { readTopic } from "../../support/kafka.js";
-import { createPostgresFixture } from "../../support/postgres-fixture.js";
 import { waitFor } from "../../support/processes.js";
-import { testServices, uniqueName } from "../../support/services.js";
 import { expectedRecords, storedRecords } from "../../support/sync-oracle.js";
 
 const run = promisify(execFile);
@@ -25,81 +21,28 @@ const rows = 15;
  * a TRUNCATE, and a selected column dropped under a running connector.
  */
 describe("change data capture: initial snapshot, truncate, a dropped column", () => {
-  const runId = uniqueName("cdclife").replace(/-/g, "_");
-  const source = `cdc_${runId}`;
+  const run = new CdcTestRun("cdclife", "cdc");
+  const { runId, source, sql, status } = run;
   const eventsTopic = `${runId}.${topics.cdcEvents}`;
-  let fixture: Awaited<ReturnType<typeof createPostgresFixture>>;
   let context: AppContext;
-  let workers: { stop(): Promise<void> } | undefined;
   let spec = { textFields: ["title", "body"], fields: ["price", "category"] };
-  const app = createCdcApp(() => context);
-  const sql = (text: string, values: unknown[] = []) =>
-    fixture.admin.query(text.replaceAll("@", `${fixture.schema}.`), values);
-  const status = async () => {
-    const response = await app.request(`/sources/${source}/cdc`);
-    expect(response.status).toBe(200);
-    return (await response.json()) as CdcStatus;
-  };
   const enable = (body: Record<string, unknown>) =>
-    app.request(`/sources/${source}/cdc`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ table: "items", text_fields: spec.textFields, columns_or_fields: spec.fields, ...body }),
-    });
+    run.enable({ table: "items", text_fields: spec.textFields, columns_or_fields: spec.fields, ...body });
   const stored = () => storedRecords(context, source, "items");
   /** Waits until the store equals a fresh ingestion of the table's current rows under `spec`. */
-  const converged = async (timeoutMs: number) => {
-    const expected = await expectedRecords(context, source, "items", spec);
-    let actual: Awaited<ReturnType<typeof stored>> = [];
-    try {
-      await waitFor(
-        async () => {
-          actual = await stored();
-          return isDeepStrictEqual(actual, expected);
-        },
-        timeoutMs,
-        "the store to match the table",
-      );
-    } catch {
-      expect(actual).toEqual(expected);
-    }
-    return actual;
-  };
+  const converged = (timeoutMs: number) => run.converged("items", spec, timeoutMs);
 
   beforeAll(async () => {
     await services("up", "connect");
-    fixture = await createPostgresFixture(
+    context = await run.setUp(
       `CREATE TABLE items (id int PRIMARY KEY, title text, body text, price int, category text);
        INSERT INTO items SELECT n, 'Lamp ' || n, 'Lamp ' || n || ' has a linen shade and a brass stem.', n * 5, 'light'
          FROM generate_series(1, ${rows}) AS n;`,
     );
-    context = createTestContext({
-      REDIS_KEY_PREFIX: `${runId}:`,
-      KAFKA_TOPIC_PREFIX: `${runId}.`,
-      KAFKA_GROUP_PREFIX: runId,
-      SOURCES: JSON.stringify([
-        { name: source, kind: "postgresql", url: testServices.postgresUrl, schema: fixture.schema },
-      ]),
-    });
-    workers = await startWorkers(context, ["cdc-consumer"]);
+    await run.startConsumer();
   }, 240_000);
 
-  afterAll(async () => {
-    await workers?.stop();
-    if (context) {
-      await app.request(`/sources/${source}/cdc`, { method: "DELETE" });
-      const admin = context.kafka?.admin();
-      await admin?.connect();
-      const created = (await admin?.listTopics())?.filter((topic) => topic.includes(runId)) ?? [];
-      await admin?.deleteTopics({ topics: created }).catch(() => undefined);
-      await admin?.disconnect();
-      await context.vectors?.deleteSource(source);
-      const keys = await context.redis?.keys(`${runId}:*`);
-      if (keys?.length) await context.redis?.del(...keys);
-      await context.close();
-    }
-    await fixture?.drop();
-  });
+  afterAll(() => run.tearDown());
 
   it('with snapshot: "initial", brings the rows of a table never ingested into the store', async () => {
     expect(await stored()).toEqual([]);
@@ -171,8 +114,7 @@ describe("change data capture: initial snapshot, truncate, a dropped column", ()
   it("a truncate applied after the inserts that followed it keeps those rows", async () => {
     // A truncate event has no key, so Connect may put it on another partition than the inserts after
     // it, and the consumer may see them first. Applied directly, in that order, with the consumer stopped.
-    await workers?.stop();
-    workers = undefined;
+    await run.stopConsumer();
     await sql(
       `BEGIN; TRUNCATE @items;
        INSERT INTO @items (id, title, body, price) VALUES (201, 'Wall lamp', 'A wall lamp with a swing arm.', 60);
@@ -183,7 +125,7 @@ describe("change data capture: initial snapshot, truncate, a dropped column", ()
     const change = (op: RowChange["op"], key: Record<string, unknown>): RowChange => ({
       op,
       origin: cdcNames(source, context.settings).topicPrefix,
-      schema: fixture.schema,
+      schema: run.fixture.schema,
       table: "items",
       key,
       image: key,

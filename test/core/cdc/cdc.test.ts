@@ -1,18 +1,10 @@
-import { isDeepStrictEqual } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { CdcStatus } from "../../../core/cdc/index.js";
 import type { AppContext } from "../../../core/context/index.js";
 import { topics } from "../../../core/messaging/index.js";
-import { syncTable } from "../../../core/sync/index.js";
-import { createCdcApp } from "../../../functions/http/cdc.js";
-import { startWorkers } from "../../../functions/local/workers.js";
-import { createTestContext } from "../../support/app-context.js";
-import { expectKeywordIndexInStep, keywordIndexInStep } from "../../support/keyword-oracle.js";
-import { createPostgresFixture } from "../../support/postgres-fixture.js";
+import { CdcTestRun } from "../../support/cdc-run.js";
 import { type PrivateService, privateKafkaConnect } from "../../support/private-service.js";
 import { waitFor } from "../../support/processes.js";
-import { testServices, uniqueName } from "../../support/services.js";
-import { countingEmbedder, expectedRecords, storedRecords } from "../../support/sync-oracle.js";
+import { storedRecords } from "../../support/sync-oracle.js";
 
 const spec = { textFields: ["title", "body"], fields: ["price", "category"] };
 // Small chunks, so a long body is stored as several vectors and a delete must remove them all.
@@ -22,48 +14,14 @@ const longBody = (id: number) =>
   );
 
 describe("change data capture: Debezium on Kafka Connect → cdc-consumer → Chroma", () => {
-  const runId = uniqueName("cdc").replace(/-/g, "_");
-  const source = `cdc_${runId}`;
-  let fixture: Awaited<ReturnType<typeof createPostgresFixture>>;
+  const run = new CdcTestRun("cdc", "cdc");
+  const { runId, source, sql, status } = run;
   let context: AppContext;
-  let embedder: ReturnType<typeof countingEmbedder>;
-  let workers: { stop(): Promise<void> } | undefined;
-  const app = createCdcApp(() => context);
-  const sql = (text: string, values: unknown[] = []) =>
-    fixture.admin.query(text.replaceAll("@", `${fixture.schema}.`), values);
-  const status = async () => {
-    const response = await app.request(`/sources/${source}/cdc`);
-    expect(response.status).toBe(200);
-    return (await response.json()) as CdcStatus;
-  };
+  let embedder: CdcTestRun["embedder"];
   const stored = () => storedRecords(context, source, "items");
   const storedIds = async (id: number) =>
     (await stored()).filter((record) => record.metadata.row_key === String(id)).map((record) => record.id);
-  const startConsumer = async () => {
-    workers = await startWorkers(context, ["cdc-consumer"]);
-  };
-  /** Waits until the store equals a fresh ingestion of the table's current rows, and returns how long that took. */
-  const converged = async (timeoutMs: number) => {
-    const started = performance.now();
-    const expected = await expectedRecords(context, source, "items", spec);
-    let actual: Awaited<ReturnType<typeof stored>> = [];
-    try {
-      await waitFor(
-        async () => {
-          actual = await stored();
-          // Metadata key order differs between a fresh ingestion and a merged update.
-          return isDeepStrictEqual(actual, expected) && (await keywordIndexInStep(context, source));
-        },
-        timeoutMs,
-        "the store to match the table",
-      );
-    } catch {
-      // The first differing record says more than "timed out".
-      expect(actual).toEqual(expected);
-      await expectKeywordIndexInStep(context, source);
-    }
-    return performance.now() - started;
-  };
+  const converged = (timeoutMs: number) => run.converged("items", spec, timeoutMs, { keywordIndex: true });
 
   // Its own broker and Connect worker: the restart test stops Connect, which must not disturb the
   // connectors other tests run on the shared one.
@@ -74,38 +32,17 @@ describe("change data capture: Debezium on Kafka Connect → cdc-consumer → Ch
     ({ kafka, connect } = await privateKafkaConnect());
     await kafka.up();
     await connect.up();
-    fixture = await createPostgresFixture(
+    context = await run.setUp(
       `CREATE TABLE items (id int PRIMARY KEY, title text, body text, price int, category text);
        INSERT INTO items SELECT n, 'Item ' || n, 'Item ' || n || ' is a sturdy oak shelf.', n * 10, 'home'
          FROM generate_series(1, 20) AS n;`,
+      { CHUNK_MAX_TOKENS: "48", CHUNK_OVERLAP_TOKENS: "8", KAFKA_BROKERS: kafka.url, KAFKA_CONNECT_URL: connect.url },
     );
-    const base = createTestContext({
-      REDIS_KEY_PREFIX: `${runId}:`,
-      KAFKA_TOPIC_PREFIX: `${runId}.`,
-      KAFKA_GROUP_PREFIX: runId,
-      CHUNK_MAX_TOKENS: "48",
-      CHUNK_OVERLAP_TOKENS: "8",
-      KAFKA_BROKERS: kafka.url,
-      KAFKA_CONNECT_URL: connect.url,
-      SOURCES: JSON.stringify([
-        { name: source, kind: "postgresql", url: testServices.postgresUrl, schema: fixture.schema },
-      ]),
-    });
-    embedder = countingEmbedder(base.embedder);
-    context = { ...base, embedder };
-    const vectors = context.vectors;
-    if (!vectors) throw new Error("chroma is configured in tests");
+    embedder = run.embedder;
     // The initial ingestion; CDC then streams changes only (snapshot.mode=no_data).
-    await syncTable(
-      { ...context, vectors },
-      { source, table: "items", spec: { text_fields: spec.textFields, fields: spec.fields } },
-    );
-    await startConsumer();
-    const response = await app.request(`/sources/${source}/cdc`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ table: "items", text_fields: spec.textFields, columns_or_fields: spec.fields }),
-    });
+    await run.ingest("items", { text_fields: spec.textFields, fields: spec.fields });
+    await run.startConsumer();
+    const response = await run.enable({ table: "items", text_fields: spec.textFields, columns_or_fields: spec.fields });
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({
       connector: `${runId}.cdc-${source}`,
@@ -113,42 +50,25 @@ describe("change data capture: Debezium on Kafka Connect → cdc-consumer → Ch
       topic: `${runId}.${topics.cdcEvents}`,
       snapshot: "no_data",
     });
-    // Changes count from the slot's creation: wait until the task streams from it.
-    await waitFor(
-      async () => {
-        const current = await status();
-        return current.connector.tasks[0]?.state === "RUNNING" && current.slot.active;
-      },
-      60_000,
-      "the connector to stream",
-    );
+    await run.streaming();
   }, 300_000);
 
   afterAll(async () => {
-    await workers?.stop();
+    await run.stopConsumer();
     if (context) {
-      const response = await app.request(`/sources/${source}/cdc`, { method: "DELETE" });
+      const response = await run.disable();
       expect(await response.json()).toMatchObject({
         connector_deleted: true,
         slot_dropped: true,
         publication_dropped: true,
       });
-      const leftover = await fixture.admin.query(
+      const leftover = await run.fixture.admin.query(
         "SELECT (SELECT count(*) FROM pg_replication_slots WHERE slot_name = $1)::int AS slots, (SELECT count(*) FROM pg_publication WHERE pubname = $1)::int AS publications",
         [`cdc_${source}`.toLowerCase()],
       );
       expect(leftover.rows[0]).toEqual({ slots: 0, publications: 0 });
-      const admin = context.kafka?.admin();
-      await admin?.connect();
-      const created = (await admin?.listTopics())?.filter((topic) => topic.includes(runId)) ?? [];
-      await admin?.deleteTopics({ topics: created }).catch(() => undefined);
-      await admin?.disconnect();
-      await context.vectors?.deleteSource(source);
-      const keys = await context.redis?.keys(`${runId}:*`);
-      if (keys?.length) await context.redis?.del(...keys);
-      await context.close();
     }
-    await fixture?.drop();
+    await run.tearDown();
     await kafka?.destroy();
   });
 
@@ -214,10 +134,10 @@ describe("change data capture: Debezium on Kafka Connect → cdc-consumer → Ch
       }
     })();
     await waitFor(async () => written >= 10, 10_000, "the first updates");
-    await workers?.stop();
+    await run.stopConsumer();
     await connect.down();
     await connect.up();
-    await startConsumer();
+    await run.startConsumer();
     await writer;
     await converged(90_000);
     // Every revision's text is unique: one embedded twice would be a change applied twice.

@@ -1,49 +1,24 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import {
-  GeminiProvider,
-  type GeminiProviderOptions,
   LlmAuthenticationError,
   LlmBadResponseError,
   LlmRateLimitedError,
-  type LlmRequest,
   LlmTimeoutError,
   LlmUnavailableError,
 } from "../../../core/llm/index.js";
-import { type GeminiDouble, startGeminiDouble } from "../../support/llm-doubles/gemini-double.js";
+import {
+  geminiSuite,
+  question,
+  quickRetries,
+  conversation as request,
+} from "../../support/llm-doubles/provider-suites.js";
 import { abortAfterFirstDelta, collectStream, rejectionOf } from "../../support/llm-doubles/streams.js";
 
 const apiKey = "test-gemini-key-0123";
-const question = "Documents:\n[1] name: Trailblazer Backpack\nprice: 89.99\n\nQuestion: Is it waterproof?";
-const request: LlmRequest = {
-  system: "Answer only from the supplied data and cite sources as [n].",
-  messages: [
-    { role: "user", content: "What does the Trailblazer cost?" },
-    { role: "assistant", content: "It costs 89.99 [1]." },
-    { role: "user", content: question },
-  ],
-};
-
 describe("GeminiProvider against a Gemini API double", () => {
-  let double: GeminiDouble;
-  const gemini = (overrides: Partial<GeminiProviderOptions> = {}) =>
-    new GeminiProvider({
-      apiKey,
-      model: "gemini-2.5-flash",
-      baseUrl: double.url,
-      apiVersion: "v1beta",
-      timeoutMs: 2_000,
-      maxRetries: 2,
-      temperature: 0.2,
-      maxTokens: 256,
-      retryDelays: { baseDelayMs: 10, maxDelayMs: 40, maxRetryAfterMs: 1_000 },
-      ...overrides,
-    });
-
-  beforeAll(async () => {
-    double = await startGeminiDouble({ apiKey });
-  });
-  beforeEach(() => double.script());
-  afterAll(() => double.close());
+  const suite = geminiSuite(apiKey, { model: "gemini-2.5-flash", apiVersion: "v1beta", ...quickRetries });
+  const gemini = suite.provider;
+  beforeEach(() => suite.double.script());
 
   it("sends the system instruction, the history and the question in order, with the key in its header", async () => {
     const result = await gemini().generate(request);
@@ -53,8 +28,8 @@ describe("GeminiProvider against a Gemini API double", () => {
       finishReason: "stop",
       usage: { inputTokens: 42, outputTokens: 9, totalTokens: 51 },
     });
-    expect(double.requests).toHaveLength(1);
-    const [sent] = double.requests;
+    expect(suite.double.requests).toHaveLength(1);
+    const [sent] = suite.double.requests;
     expect(sent?.path).toBe("/v1beta/models/gemini-2.5-flash:generateContent");
     expect(sent?.headers["x-goog-api-key"]).toBe(apiKey);
     expect(sent?.body).toMatchObject({
@@ -70,8 +45,10 @@ describe("GeminiProvider against a Gemini API double", () => {
 
   it("lets a request override temperature and max tokens, and honours the pinned API version", async () => {
     await gemini({ apiVersion: "v1" }).generate({ ...request, temperature: 0.9, maxTokens: 64 });
-    expect(double.requests[0]?.path).toBe("/v1/models/gemini-2.5-flash:generateContent");
-    expect(double.requests[0]?.body).toMatchObject({ generationConfig: { temperature: 0.9, maxOutputTokens: 64 } });
+    expect(suite.double.requests[0]?.path).toBe("/v1/models/gemini-2.5-flash:generateContent");
+    expect(suite.double.requests[0]?.body).toMatchObject({
+      generationConfig: { temperature: 0.9, maxOutputTokens: 64 },
+    });
   });
 
   it("streams deltas over SSE that reassemble to the full text, then one finish part", async () => {
@@ -85,49 +62,49 @@ describe("GeminiProvider against a Gemini API double", () => {
       usage: { inputTokens: 42, outputTokens: 9, totalTokens: 51 },
     });
     expect(parts.filter((part) => part.type === "finish")).toHaveLength(1);
-    expect(double.requests[0]?.path).toBe("/v1beta/models/gemini-2.5-flash:streamGenerateContent");
-    expect(double.requests[0]?.query).toEqual({ alt: "sse" });
-    expect(double.requests[0]?.body).toMatchObject({ systemInstruction: { parts: [{ text: request.system }] } });
+    expect(suite.double.requests[0]?.path).toBe("/v1beta/models/gemini-2.5-flash:streamGenerateContent");
+    expect(suite.double.requests[0]?.query).toEqual({ alt: "sse" });
+    expect(suite.double.requests[0]?.body).toMatchObject({ systemInstruction: { parts: [{ text: request.system }] } });
   });
 
   it("retries a 429 and succeeds, after the RetryInfo delay", async () => {
-    double.script({ statuses: [429, 200], retryDelay: "0.2s" });
+    suite.double.script({ statuses: [429, 200], retryDelay: "0.2s" });
     const started = performance.now();
     const result = await gemini().generate(request);
     expect(result.text).toBe("The Trailblazer Backpack costs 89.99 [1].");
-    expect(double.requests).toHaveLength(2);
+    expect(suite.double.requests).toHaveLength(2);
     expect(performance.now() - started).toBeGreaterThanOrEqual(190);
   });
 
   it("retries a 429 when opening a stream", async () => {
-    double.script({ statuses: [429], retryDelay: "0.01s" });
+    suite.double.script({ statuses: [429], retryDelay: "0.01s" });
     const { text } = await collectStream(gemini().stream(request));
     expect(text).toBe("The Trailblazer Backpack costs 89.99 [1].");
-    expect(double.requests).toHaveLength(2);
+    expect(suite.double.requests).toHaveLength(2);
   });
 
   it("surfaces a lasting 429 as LlmRateLimitedError carrying the RetryInfo delay", async () => {
-    double.script({ statuses: [429, 429, 429, 429], retryDelay: "0.01s" });
+    suite.double.script({ statuses: [429, 429, 429, 429], retryDelay: "0.01s" });
     const error = await rejectionOf(gemini().generate(request));
     expect(error).toBeInstanceOf(LlmRateLimitedError);
     expect(error).toMatchObject({ retryAfterSeconds: 0.01, retryable: true });
-    expect(double.requests).toHaveLength(3);
+    expect(suite.double.requests).toHaveLength(3);
   });
 
   it("does not sit out a retryDelay longer than the cap", async () => {
-    double.script({ statuses: [429], retryDelay: "26s" });
+    suite.double.script({ statuses: [429], retryDelay: "26s" });
     const error = await rejectionOf(gemini().generate(request));
     expect(error).toBeInstanceOf(LlmRateLimitedError);
     expect(error).toMatchObject({ retryAfterSeconds: 26 });
-    expect(double.requests).toHaveLength(1);
+    expect(suite.double.requests).toHaveLength(1);
   });
 
   it("retries 5xx with backoff, then reports the provider unavailable", async () => {
-    double.script({ statuses: [503, 500, 503] });
+    suite.double.script({ statuses: [503, 500, 503] });
     const error = await rejectionOf(gemini().generate(request));
     expect(error).toBeInstanceOf(LlmUnavailableError);
     expect(error).toMatchObject({ details: { status: 503 } });
-    expect(double.requests).toHaveLength(3);
+    expect(suite.double.requests).toHaveLength(3);
   });
 
   it("reports a bad key (400 API_KEY_INVALID) as LlmAuthenticationError, without the key, and does not retry", async () => {
@@ -136,12 +113,12 @@ describe("GeminiProvider against a Gemini API double", () => {
     expect(error).toBeInstanceOf(LlmAuthenticationError);
     expect(error).toMatchObject({ retryable: false });
     expect(String(error)).not.toContain(badKey);
-    expect(double.requests).toHaveLength(1);
-    expect(double.requests[0]?.headers["x-goog-api-key"]).toBe(badKey);
+    expect(suite.double.requests).toHaveLength(1);
+    expect(suite.double.requests[0]?.headers["x-goog-api-key"]).toBe(badKey);
   });
 
   it("cuts off a server that never answers at the timeout", async () => {
-    double.script({ hang: "before-headers" });
+    suite.double.script({ hang: "before-headers" });
     const started = performance.now();
     const error = await rejectionOf(gemini({ timeoutMs: 300 }).generate(request));
     const elapsed = performance.now() - started;
@@ -149,11 +126,11 @@ describe("GeminiProvider against a Gemini API double", () => {
     // Not before the timeout; that it ends at all is the cut, since the double never answers.
     expect(elapsed).toBeGreaterThanOrEqual(290);
     // A timeout is not retried: it already spent the call's whole budget.
-    expect(double.requests).toHaveLength(1);
+    expect(suite.double.requests).toHaveLength(1);
   });
 
   it("cuts off a stream that stalls after its first event, since the SDK timeout stays armed", async () => {
-    double.script({ hang: "mid-stream" });
+    suite.double.script({ hang: "mid-stream" });
     const deltas: string[] = [];
     const error = await rejectionOf(async () => {
       for await (const part of gemini({ timeoutMs: 400 }).stream(request)) {
@@ -162,46 +139,46 @@ describe("GeminiProvider against a Gemini API double", () => {
     });
     expect(error).toBeInstanceOf(LlmTimeoutError);
     expect(deltas).toEqual(["The "]);
-    await double.requests[0]?.closed;
-    expect(double.requests[0]?.closedEarly).toBe(true);
+    await suite.double.requests[0]?.closed;
+    expect(suite.double.requests[0]?.closedEarly).toBe(true);
   });
 
   it("reports an error event inside the stream as unavailable", async () => {
-    double.script({ midStreamError: true });
+    suite.double.script({ midStreamError: true });
     const error = await rejectionOf(collectStream(gemini().stream(request)));
     expect(error).toBeInstanceOf(LlmUnavailableError);
-    expect(double.requests).toHaveLength(1);
+    expect(suite.double.requests).toHaveLength(1);
   });
 
   it("refuses a stream that ends without a finishReason", async () => {
-    double.script({ omitFinishReason: true });
+    suite.double.script({ omitFinishReason: true });
     const error = await rejectionOf(collectStream(gemini().stream(request)));
     expect(error).toBeInstanceOf(LlmBadResponseError);
   });
 
   it("closes the connection when the caller aborts mid-stream, rejecting with the abort", async () => {
-    double.script({ chunks: Array.from({ length: 20 }, (_, index) => `word${index} `), chunkDelayMs: 50 });
+    suite.double.script({ chunks: Array.from({ length: 20 }, (_, index) => `word${index} `), chunkDelayMs: 50 });
     const { deltas, error } = await abortAfterFirstDelta((signal) => gemini().stream(request, { signal }));
     expect(error).toMatchObject({ name: "AbortError" });
     expect(deltas.length).toBeLessThan(20);
-    const [sent] = double.requests;
+    const [sent] = suite.double.requests;
     await sent?.closed;
     expect(sent?.closedEarly).toBe(true);
     expect(sent?.events).toContain("close");
   });
 
   it("closes the connection when the consumer stops reading", async () => {
-    double.script({ chunks: Array.from({ length: 20 }, (_, index) => `word${index} `), chunkDelayMs: 50 });
+    suite.double.script({ chunks: Array.from({ length: 20 }, (_, index) => `word${index} `), chunkDelayMs: 50 });
     for await (const part of gemini().stream(request)) {
       if (part.type === "text-delta") break;
     }
-    await double.requests[0]?.closed;
-    expect(double.requests[0]?.closedEarly).toBe(true);
+    await suite.double.requests[0]?.closed;
+    expect(suite.double.requests[0]?.closedEarly).toBe(true);
   });
 
   it("sends nothing when the signal has already aborted", async () => {
     const error = await rejectionOf(gemini().generate(request, { signal: AbortSignal.abort() }));
     expect(error).toMatchObject({ name: "AbortError" });
-    expect(double.requests).toHaveLength(0);
+    expect(suite.double.requests).toHaveLength(0);
   });
 });

@@ -1,11 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  LlmBadResponseError,
-  type LlmRequest,
-  LlmUnavailableError,
-  OpenAiCompatibleProvider,
-} from "../../../core/llm/index.js";
-import { type OpenAiDouble, startOpenAiDouble } from "../../support/llm-doubles/openai-double.js";
+import { describe, expect, it } from "vitest";
+import { LlmBadResponseError, type LlmRequest, LlmUnavailableError } from "../../../core/llm/index.js";
+import { openAiSuite } from "../../support/llm-doubles/provider-suites.js";
 import { collectStream, rejectionOf } from "../../support/llm-doubles/streams.js";
 
 const answer = "The Trailblazer Backpack costs 89.99 [1].";
@@ -13,24 +8,11 @@ const request: LlmRequest = { system: "Answer from the data.", messages: [{ role
 
 /** How the servers behind an OpenAI-compatible base URL differ when streaming (shared/docs/llm-wire-formats.md). */
 describe("OpenAI-compatible streaming as each server speaks it", () => {
-  let double: OpenAiDouble;
-  const provider = () =>
-    new OpenAiCompatibleProvider({
-      baseUrl: double.baseUrl,
-      model: "any",
-      timeoutMs: 2_000,
-      maxRetries: 0,
-      temperature: 0.2,
-      maxTokens: 256,
-    });
-
-  beforeAll(async () => {
-    double = await startOpenAiDouble();
-  });
-  afterAll(() => double.close());
+  const suite = openAiSuite();
+  const { provider } = suite;
 
   it("vLLM: a role-only first chunk adds no empty delta; the usage chunk with choices: [] is read", async () => {
-    double.script({ flavour: "vllm", usageChunk: true });
+    suite.double.script({ flavour: "vllm", usageChunk: true });
     const { text, deltas, parts } = await collectStream(provider().stream(request));
     expect(text).toBe(answer);
     expect(deltas[0]).toBe("The ");
@@ -42,20 +24,20 @@ describe("OpenAI-compatible streaming as each server speaks it", () => {
   });
 
   it("Ollama: role repeated in every delta, no role-only chunk", async () => {
-    double.script({ flavour: "ollama" });
+    suite.double.script({ flavour: "ollama" });
     const { text, parts } = await collectStream(provider().stream(request));
     expect(text).toBe(answer);
     expect(parts.at(-1)).toMatchObject({ type: "finish", finishReason: "stop" });
   });
 
   it("llama.cpp: extra `timings` fields are ignored", async () => {
-    double.script({ flavour: "llamacpp" });
+    suite.double.script({ flavour: "llamacpp" });
     expect((await collectStream(provider().stream(request))).text).toBe(answer);
     await expect(provider().generate(request)).resolves.toMatchObject({ text: answer, finishReason: "stop" });
   });
 
   it("llama.cpp: an error event mid-stream (then no [DONE]) fails the stream after the text so far", async () => {
-    double.script({ flavour: "llamacpp", midStreamError: true });
+    suite.double.script({ flavour: "llamacpp", midStreamError: true });
     const deltas: string[] = [];
     const error = await rejectionOf(async () => {
       for await (const part of provider().stream(request)) {
@@ -68,21 +50,21 @@ describe("OpenAI-compatible streaming as each server speaks it", () => {
   });
 
   it("a stream that has a finish_reason but never sends [DONE] is still complete", async () => {
-    double.script({ omitDone: true });
+    suite.double.script({ omitDone: true });
     const { text, parts } = await collectStream(provider().stream(request));
     expect(text).toBe(answer);
     expect(parts.at(-1)).toMatchObject({ type: "finish", finishReason: "stop" });
   });
 
   it("a stream that ends with neither finish_reason nor [DONE] was cut short: an error, not a quiet end", async () => {
-    double.script({ omitFinishReason: true, omitDone: true });
+    suite.double.script({ omitFinishReason: true, omitDone: true });
     const error = await rejectionOf(collectStream(provider().stream(request)));
     expect(error).toBeInstanceOf(LlmBadResponseError);
     expect(String(error)).toContain("ended before the answer finished");
   });
 
   it("a length finish_reason is reported as such, so callers can tell an answer was cut at max tokens", async () => {
-    double.script({ finishReason: "length" });
+    suite.double.script({ finishReason: "length" });
     const { parts } = await collectStream(provider().stream(request));
     expect(parts.at(-1)).toMatchObject({ type: "finish", finishReason: "length" });
     await expect(provider().generate(request)).resolves.toMatchObject({ finishReason: "length" });

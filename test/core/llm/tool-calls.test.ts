@@ -1,12 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  GeminiProvider,
-  type LlmRequest,
-  type LlmToolDefinition,
-  OpenAiCompatibleProvider,
-} from "../../../core/llm/index.js";
-import { type GeminiDouble, startGeminiDouble } from "../../support/llm-doubles/gemini-double.js";
-import { type OpenAiDouble, type OpenAiFlavour, startOpenAiDouble } from "../../support/llm-doubles/openai-double.js";
+import { describe, expect, it } from "vitest";
+import type { LlmRequest, LlmToolDefinition } from "../../../core/llm/index.js";
+import type { OpenAiFlavour } from "../../support/llm-doubles/openai-double.js";
+import { geminiSuite, openAiSuite } from "../../support/llm-doubles/provider-suites.js";
 import { collectStream } from "../../support/llm-doubles/streams.js";
 
 const lookup: LlmToolDefinition = {
@@ -22,21 +17,8 @@ const request: LlmRequest = {
 const args = { sku: "SD-1", note: 'quotes " and, commas {}' };
 
 describe("tool calls read from each OpenAI-compatible server's stream, whole or in pieces", () => {
-  let double: OpenAiDouble;
-  const provider = () =>
-    new OpenAiCompatibleProvider({
-      baseUrl: double.baseUrl,
-      model: "any",
-      timeoutMs: 2_000,
-      maxRetries: 0,
-      temperature: 0.2,
-      maxTokens: 256,
-    });
-
-  beforeAll(async () => {
-    double = await startOpenAiDouble();
-  });
-  afterAll(() => double.close());
+  const suite = openAiSuite();
+  const { provider } = suite;
 
   for (const flavour of ["openai", "vllm", "ollama", "llamacpp"] satisfies OpenAiFlavour[]) {
     for (const callChunks of ["split", "whole"] as const) {
@@ -45,7 +27,7 @@ describe("tool calls read from each OpenAI-compatible server's stream, whole or 
           { name: "lookup", arguments: args, id: "call_1" },
           { name: "lookup", arguments: { sku: "SD-2" }, id: "call_2" },
         ];
-        double.script({ flavour, turns: [{ calls, callChunks }] });
+        suite.double.script({ flavour, turns: [{ calls, callChunks }] });
         const { text, parts } = await collectStream(provider().stream(request));
         expect(text).toBe("");
         expect(parts).toEqual([
@@ -59,7 +41,7 @@ describe("tool calls read from each OpenAI-compatible server's stream, whole or 
           },
           { type: "finish", finishReason: "tool-calls", usage: undefined },
         ]);
-        const sent = double.requests[0]?.body as { tools: unknown[]; tool_choice: string };
+        const sent = suite.double.requests[0]?.body as { tools: unknown[]; tool_choice: string };
         expect(sent.tools).toEqual([{ type: "function", function: lookup }]);
         expect(sent.tool_choice).toBe("auto");
       });
@@ -67,18 +49,18 @@ describe("tool calls read from each OpenAI-compatible server's stream, whole or 
   }
 
   it("a whole reply: calls with their text kept, arguments that are not JSON left unparsed", async () => {
-    double.script({ turns: [{ calls: [{ name: "lookup", arguments: '{"sku": "SD', id: "call_9" }] }] });
+    suite.double.script({ turns: [{ calls: [{ name: "lookup", arguments: '{"sku": "SD', id: "call_9" }] }] });
     const result = await provider().generate({ ...request, toolChoice: "none" });
     expect(result.finishReason).toBe("tool-calls");
     expect(result.toolCalls).toEqual([
       { id: "call_9", name: "lookup", arguments: undefined, argumentsText: '{"sku": "SD' },
     ]);
-    const sent = double.requests[0]?.body as { tool_choice?: string } | undefined;
+    const sent = suite.double.requests[0]?.body as { tool_choice?: string } | undefined;
     expect(sent?.tool_choice).toBe("none");
   });
 
   it("a plain answer is unchanged by tools on offer", async () => {
-    double.script({ text: "No calls needed." });
+    suite.double.script({ text: "No calls needed." });
     const result = await provider().generate(request);
     expect(result).toMatchObject({ text: "No calls needed.", finishReason: "stop" });
     expect(result.toolCalls).toBeUndefined();
@@ -86,25 +68,11 @@ describe("tool calls read from each OpenAI-compatible server's stream, whole or 
 });
 
 describe("Gemini function calls, whole and streamed", () => {
-  let double: GeminiDouble;
-  const provider = () =>
-    new GeminiProvider({
-      apiKey: "gemini-key-tools",
-      model: "gemini-test",
-      baseUrl: double.url,
-      timeoutMs: 2_000,
-      maxRetries: 0,
-      temperature: 0.2,
-      maxTokens: 256,
-    });
-
-  beforeAll(async () => {
-    double = await startGeminiDouble({ apiKey: "gemini-key-tools" });
-  });
-  afterAll(() => double.close());
+  const suite = geminiSuite("gemini-key-tools");
+  const { provider } = suite;
 
   it("text beside a call: the text streams, the call comes whole, the finish says tool-calls and keeps the turn", async () => {
-    double.script({
+    suite.double.script({
       turns: [{ text: "Let me look.", calls: [{ name: "lookup", args, thoughtSignature: "c2ln" }] }],
     });
     const { text, parts } = await collectStream(provider().stream(request));
@@ -127,7 +95,7 @@ describe("Gemini function calls, whole and streamed", () => {
   });
 
   it("a whole reply with two calls, one with an id; a plain answer is unchanged", async () => {
-    double.script({
+    suite.double.script({
       turns: [
         {
           calls: [
@@ -143,7 +111,7 @@ describe("Gemini function calls, whole and streamed", () => {
       { id: undefined, name: "lookup", arguments: args },
       { id: "fc-2", name: "lookup", arguments: { sku: "SD-2" } },
     ]);
-    const sent = double.requests[0]?.body as {
+    const sent = suite.double.requests[0]?.body as {
       tools: { functionDeclarations: unknown[] }[];
       toolConfig: unknown;
     };
@@ -156,7 +124,7 @@ describe("Gemini function calls, whole and streamed", () => {
     ]);
     expect(sent.toolConfig).toEqual({ functionCallingConfig: { mode: "AUTO" } });
 
-    double.script({ text: "Plain." });
+    suite.double.script({ text: "Plain." });
     const plain = await provider().generate(request);
     expect(plain).toMatchObject({ text: "Plain.", finishReason: "stop" });
     expect(plain.toolCalls).toBeUndefined();

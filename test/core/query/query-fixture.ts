@@ -1,11 +1,11 @@
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { MongoClient } from "mongodb";
 import type { AppContext } from "../../../core/context/index.js";
 import { createTestContext } from "../../support/app-context.js";
 import { createPostgresFixture } from "../../support/postgres-fixture.js";
-import { assertTestDatabase, testServices, uniqueName } from "../../support/services.js";
+import { dropMongoDatabase, scratchMongoDatabase } from "../../support/scratch-mongo.js";
+import { testServices, uniqueName } from "../../support/services.js";
 import { dropRedisPrefix } from "../chat/chat-fixture.js";
 
 /** One catalogue, loaded the same into PostgreSQL, FerretDB and a CSV file; null is a missing field or an empty cell. */
@@ -119,10 +119,7 @@ export async function createQueryFixture(label: string, overrides: Record<string
       columns.map((column) => item[column]),
     );
   }
-  const database = `${run}_test`;
-  assertTestDatabase(database);
-  const client = new MongoClient(testServices.mongoUrl);
-  await client.connect();
+  const { client, database } = await scratchMongoDatabase(run);
   await client
     .db(database)
     .collection("items")
@@ -194,11 +191,7 @@ export async function createQueryFixture(label: string, overrides: Record<string
       await dropRedisPrefix(context, prefix);
       await context.close();
       await postgres.drop();
-      await client
-        .db(database)
-        .dropDatabase()
-        .catch(() => undefined);
-      await client.close().catch(() => undefined);
+      await dropMongoDatabase(client, database);
       await rm(dataDir, { recursive: true, force: true });
     },
   };

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { describeQueryTable, querySpecSchema, runQuery } from "../../../core/query/index.js";
 import { createTestContext } from "../../support/app-context.js";
+import { cheapestDeskSpec } from "../../support/sample-desks.js";
 import { uniqueName } from "../../support/services.js";
 
 describe("the /query example in docs/query.md on the bundled samples", () => {
@@ -12,17 +13,7 @@ describe("the /query example in docs/query.md on the bundled samples", () => {
   afterAll(() => context.close());
 
   it("finds the cheapest standing desk (the question the extractive provider cannot compute)", async () => {
-    const result = await runQuery(
-      context,
-      querySpecSchema.parse({
-        source,
-        table: "products.csv",
-        filters: [{ column: "name", op: "contains", value: "standing desk" }],
-        columns: ["name", "price"],
-        order_by: [{ key: "price" }],
-        limit: 1,
-      }),
-    );
+    const result = await runQuery(context, querySpecSchema.parse(cheapestDeskSpec(source)));
     expect(result.rows).toEqual([{ name: "Solace Standing Desk Mini", price: 313.99 }]);
     expect(result.truncated).toBe(true);
     const counted = await runQuery(

@@ -1,15 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { CdcStatus } from "../../../core/cdc/index.js";
 import type { AppContext } from "../../../core/context/index.js";
 import { searchDocuments } from "../../../core/search/index.js";
-import { syncTable } from "../../../core/sync/index.js";
-import { createCdcApp } from "../../../functions/http/cdc.js";
-import { startWorkers } from "../../../functions/local/workers.js";
-import { createTestContext } from "../../support/app-context.js";
-import { createPostgresFixture } from "../../support/postgres-fixture.js";
+import { CdcTestRun } from "../../support/cdc-run.js";
 import { waitFor } from "../../support/processes.js";
-import { testServices, uniqueName } from "../../support/services.js";
-import { countingEmbedder, storedRecords } from "../../support/sync-oracle.js";
+import { storedRecords } from "../../support/sync-oracle.js";
 import { orderIncludes, shopSql } from "./shop-fixture.js";
 
 /**
@@ -18,20 +12,10 @@ import { orderIncludes, shopSql } from "./shop-fixture.js";
  * Uses the Kafka Connect already running (scripts/services.sh); names are this run's own.
  */
 describe("change data capture of related rows: Debezium → cdc-consumer → dependents re-rendered", () => {
-  const runId = uniqueName("rel-cdc").replace(/-/g, "_");
-  const source = `rel_cdc_${runId}`;
-  let fixture: Awaited<ReturnType<typeof createPostgresFixture>>;
+  const run = new CdcTestRun("rel-cdc", "rel_cdc");
+  const { source, sql } = run;
   let context: AppContext;
-  let embedder: ReturnType<typeof countingEmbedder>;
-  let workers: { stop(): Promise<void> } | undefined;
-  const app = createCdcApp(() => context);
-  const sql = (text: string, values: unknown[] = []) =>
-    fixture.admin.query(text.replaceAll("@", `${fixture.schema}.`), values);
-  const status = async () => {
-    const response = await app.request(`/sources/${source}/cdc`);
-    expect(response.status).toBe(200);
-    return (await response.json()) as CdcStatus;
-  };
+  let embedder: CdcTestRun["embedder"];
   const contents = async () =>
     new Map(
       (await storedRecords(context, source, "orders")).map((record) => [
@@ -46,59 +30,19 @@ describe("change data capture of related rows: Debezium → cdc-consumer → dep
   };
 
   beforeAll(async () => {
-    fixture = await createPostgresFixture(shopSql);
-    const base = createTestContext({
-      REDIS_KEY_PREFIX: `${runId}:`,
-      KAFKA_TOPIC_PREFIX: `${runId}.`,
-      KAFKA_GROUP_PREFIX: runId,
-      SOURCES: JSON.stringify([
-        { name: source, kind: "postgresql", url: testServices.postgresUrl, schema: fixture.schema },
-      ]),
-    });
-    embedder = countingEmbedder(base.embedder);
-    context = { ...base, embedder };
-    const vectors = context.vectors;
-    if (!vectors) throw new Error("chroma is configured in tests");
-    await syncTable(
-      { ...context, vectors },
-      { source, table: "orders", spec: { text_fields: ["status"], include: orderIncludes } },
-    );
-    workers = await startWorkers(context, ["cdc-consumer"]);
+    context = await run.setUp(shopSql);
+    embedder = run.embedder;
+    await run.ingest("orders", { text_fields: ["status"], include: orderIncludes });
+    await run.startConsumer();
     // The include is the recorded one (from the sync above): the related tables are captured with the table.
-    const response = await app.request(`/sources/${source}/cdc`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ table: "orders", text_fields: ["status"] }),
-    });
+    const response = await run.enable({ table: "orders", text_fields: ["status"] });
     expect(response.status).toBe(200);
     const registered = (await response.json()) as { tables: string[] };
     expect(registered.tables).toEqual(["customers", "order_lines", "orders", "products"]);
-    await waitFor(
-      async () => {
-        const current = await status();
-        return current.connector.tasks[0]?.state === "RUNNING" && current.slot.active;
-      },
-      60_000,
-      "the connector to stream",
-    );
+    await run.streaming();
   }, 120_000);
 
-  afterAll(async () => {
-    await workers?.stop();
-    if (context) {
-      await app.request(`/sources/${source}/cdc`, { method: "DELETE" });
-      const admin = context.kafka?.admin();
-      await admin?.connect();
-      const created = (await admin?.listTopics())?.filter((topic) => topic.includes(runId)) ?? [];
-      await admin?.deleteTopics({ topics: created }).catch(() => undefined);
-      await admin?.disconnect();
-      await context.vectors?.deleteSource(source);
-      const keys = await context.redis?.keys(`${runId}:*`);
-      if (keys?.length) await context.redis?.del(...keys);
-      await context.close();
-    }
-    await fixture?.drop();
-  }, 60_000);
+  afterAll(() => run.tearDown(), 60_000);
 
   it("a renamed customer reaches exactly their orders, searchable under the new name", async () => {
     embedder.reset();

@@ -7,6 +7,7 @@ import type { AppContext } from "../../../core/context/index.js";
 import { ingestTable } from "../../../core/ingest/index.js";
 import { UnknownRelationsError } from "../../../core/relations/index.js";
 import { createTestContext } from "../../support/app-context.js";
+import { dropMongoCollections } from "../../support/scratch-mongo.js";
 import { testServices, uniqueName } from "../../support/services.js";
 import { storedRecords } from "../../support/sync-oracle.js";
 
@@ -68,13 +69,7 @@ describe("join-aware ingestion with explicit keys on CSV and the MongoDB-wire se
     await context?.vectors?.deleteSource(csvSource);
     await context?.vectors?.deleteSource(mongoSource);
     await context?.close();
-    const database = mongo.db(testServices.mongoDatabase);
-    for (const name of Object.values(collections))
-      await database
-        .collection(name)
-        .drop()
-        .catch(() => undefined);
-    await mongo.close().catch(() => undefined);
+    await dropMongoCollections(mongo, Object.values(collections));
     rmSync(root, { recursive: true, force: true });
   });
 

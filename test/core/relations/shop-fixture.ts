@@ -48,3 +48,12 @@ export const orderIncludes = [
     include: [{ table: "products", fields: ["name"] }],
   },
 ];
+
+/** Order 100 as a document under `orderIncludes`: its customer, then its lines by line number with their products. */
+export const adaOrderText = [
+  "status: shipped",
+  "customer.name: Ada Lovelace",
+  "customer.city: London",
+  "lines: quantity: 1; product.name: Orbit Standing Desk Max",
+  "lines: quantity: 2; product.name: Kestrel Headlamp Pro",
+].join("\n");

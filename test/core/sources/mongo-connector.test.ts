@@ -10,6 +10,7 @@ import {
   TableNotFoundError,
   toMetadataValue,
 } from "../../../core/sources/index.js";
+import { dropMongoCollections } from "../../support/scratch-mongo.js";
 import { assertTestDatabase, testServices, uniqueName } from "../../support/services.js";
 
 describe("MongoConnector on the MongoDB-wire server", () => {
@@ -42,12 +43,7 @@ describe("MongoConnector on the MongoDB-wire server", () => {
       ]);
   });
   afterAll(async () => {
-    await client
-      .db(testServices.mongoDatabase)
-      .collection(collection)
-      .drop()
-      .catch(() => undefined);
-    await client.close().catch(() => undefined);
+    await dropMongoCollections(client, [collection]);
     await connector.close();
   });
 

@@ -12,7 +12,9 @@ import { consoleProduce, readTopic } from "../../support/kafka.js";
 import { expectKeywordIndexInStep } from "../../support/keyword-oracle.js";
 import { createPostgresFixture } from "../../support/postgres-fixture.js";
 import { waitFor } from "../../support/processes.js";
+import { dropMongoCollections } from "../../support/scratch-mongo.js";
 import { testServices, uniqueName } from "../../support/services.js";
+import { releaseRun } from "../../support/test-run.js";
 
 const rows = 20_000;
 const password = "chat";
@@ -61,22 +63,9 @@ describe("async ingestion over Kafka: endpoint, workers as Lambda-style consumer
 
   afterAll(async () => {
     await workers?.stop();
-    await context?.vectors?.deleteSource(pgSource);
-    await context?.vectors?.deleteSource(mongoSource);
-    const admin = context?.kafka?.admin();
-    if (admin) {
-      await admin.connect();
-      await admin.deleteTopics({ topics: allTopics.map((topic) => `${topicPrefix}${topic}`) }).catch(() => undefined);
-      await admin.disconnect();
-    }
-    await context?.close();
+    await releaseRun(context, { sources: [pgSource, mongoSource], topicPrefix });
     await fixture?.drop();
-    await mongo
-      .db(testServices.mongoDatabase)
-      .collection(collection)
-      .drop()
-      .catch(() => undefined);
-    await mongo.close().catch(() => undefined);
+    await dropMongoCollections(mongo, [collection]);
   });
 
   const app = () => createIngestAsyncApp(() => context);

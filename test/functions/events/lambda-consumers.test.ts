@@ -2,7 +2,6 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppContext } from "../../../core/context/index.js";
 import {
-  allTopics,
   type BatchStatusEvent,
   deadLetterTopic,
   ensureTopics,
@@ -19,6 +18,7 @@ import { readTopic } from "../../support/kafka.js";
 import { type KafkaRecordInput, mskEvent } from "../../support/lambda.js";
 import { createPostgresFixture } from "../../support/postgres-fixture.js";
 import { testServices, uniqueName } from "../../support/services.js";
+import { releaseRun } from "../../support/test-run.js";
 
 const at = "2026-11-24T02:00:00.000Z";
 const traceHeaders = { traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" };
@@ -52,14 +52,7 @@ describe("each Kafka consumer handles Lambda's Kafka event shape (several partit
   });
 
   afterAll(async () => {
-    await context?.vectors?.deleteSource(source);
-    const admin = context?.kafka?.admin();
-    if (admin) {
-      await admin.connect();
-      await admin.deleteTopics({ topics: allTopics.map((topic) => `${topicPrefix}${topic}`) }).catch(() => undefined);
-      await admin.disconnect();
-    }
-    await context?.close();
+    await releaseRun(context, { sources: [source], topicPrefix });
     await fixture?.drop();
   });
 

@@ -6,6 +6,7 @@ import { createScheduledSync } from "../../../functions/events/scheduled-sync.js
 import { createTestContext } from "../../support/app-context.js";
 import { createPostgresFixture } from "../../support/postgres-fixture.js";
 import { testServices, uniqueName } from "../../support/services.js";
+import { releaseRun } from "../../support/test-run.js";
 
 const scheduledEvent = JSON.parse(
   readFileSync(new URL("../../events/eventbridge-scheduled.json", import.meta.url), "utf8"),
@@ -36,10 +37,7 @@ describe("the scheduled sync function", () => {
   });
 
   afterAll(async () => {
-    await context?.vectors?.deleteSource(source);
-    const keys = await context?.redis?.keys(`${run}:*`);
-    if (keys?.length) await context.redis?.del(...keys);
-    await context?.close();
+    await releaseRun(context, { sources: [source], redisPrefix: `${run}:` });
     await fixture?.drop();
   });
 

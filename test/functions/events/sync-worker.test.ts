@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppContext } from "../../../core/context/index.js";
-import { allTopics } from "../../../core/messaging/index.js";
 import { SyncStateStore } from "../../../core/sync/index.js";
 import { createSyncApp } from "../../../functions/http/sync.js";
 import { startWorkers } from "../../../functions/local/workers.js";
@@ -9,6 +8,7 @@ import { readJson } from "../../support/http.js";
 import { createPostgresFixture } from "../../support/postgres-fixture.js";
 import { waitFor } from "../../support/processes.js";
 import { testServices, uniqueName } from "../../support/services.js";
+import { releaseRun } from "../../support/test-run.js";
 
 describe("POST /sync/{source} with async: true, through Kafka to the sync worker", { timeout: 120_000 }, () => {
   const run = uniqueName("syncq").replace(/-/g, "_");
@@ -36,16 +36,7 @@ describe("POST /sync/{source} with async: true, through Kafka to the sync worker
 
   afterAll(async () => {
     await workers?.stop();
-    await context?.vectors?.deleteSource(source);
-    const admin = context?.kafka?.admin();
-    if (admin) {
-      await admin.connect();
-      await admin.deleteTopics({ topics: allTopics.map((topic) => `${topicPrefix}${topic}`) }).catch(() => undefined);
-      await admin.disconnect();
-    }
-    const keys = await context?.redis?.keys(`${run}:*`);
-    if (keys?.length) await context.redis?.del(...keys);
-    await context?.close();
+    await releaseRun(context, { sources: [source], topicPrefix, redisPrefix: `${run}:` });
     await fixture?.drop();
   });
 

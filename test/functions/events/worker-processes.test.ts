@@ -2,7 +2,6 @@ import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppContext } from "../../../core/context/index.js";
-import { allTopics } from "../../../core/messaging/index.js";
 import { createIngestAsyncApp } from "../../../functions/http/ingest-async.js";
 import { startWorkers } from "../../../functions/local/workers.js";
 import { createTestContext } from "../../support/app-context.js";
@@ -10,6 +9,7 @@ import { readJson } from "../../support/http.js";
 import { createPostgresFixture } from "../../support/postgres-fixture.js";
 import { waitFor } from "../../support/processes.js";
 import { testServices, uniqueName } from "../../support/services.js";
+import { releaseRun } from "../../support/test-run.js";
 
 const root = path.resolve(import.meta.dirname, "../../..");
 const rows = 1_200;
@@ -96,14 +96,7 @@ describe("embedding workers as separate processes: crash and scale-out", { timeo
   afterAll(async () => {
     for (const child of children) child.kill("SIGKILL");
     await inProcess?.stop();
-    await context?.vectors?.deleteSource(source);
-    const admin = context?.kafka?.admin();
-    if (admin) {
-      await admin.connect();
-      await admin.deleteTopics({ topics: allTopics.map((topic) => `${run}.${topic}`) }).catch(() => undefined);
-      await admin.disconnect();
-    }
-    await context?.close();
+    await releaseRun(context, { sources: [source], topicPrefix: `${run}.` });
     await fixture?.drop();
   });
 

@@ -1,66 +1,67 @@
 import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
 import { serve } from "@hono/node-server";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { readHistory } from "../../../core/chat/index.js";
-import { type AppContext, createAppContext } from "../../../core/context/index.js";
+import { createAppContext } from "../../../core/context/index.js";
 import { createLogger } from "../../../core/logging/index.js";
 import { createChatStreamApp } from "../../../functions/http/chat-stream.js";
-import { dropRedisPrefix, seedProducts } from "../../core/chat/chat-fixture.js";
-import { type OpenAiDouble, startOpenAiDouble } from "../../support/llm-doubles/openai-double.js";
+import { seededChat } from "../../core/chat/chat-fixture.js";
+import { startOpenAiDouble } from "../../support/llm-doubles/openai-double.js";
 import { waitFor } from "../../support/processes.js";
-import { testSettings, uniqueName } from "../../support/services.js";
-import { readSseEvents, type SseEvent, SseParser } from "../../support/sse.js";
+import { testSettings } from "../../support/services.js";
+import { readEventsUntil, readSseEvents, type SseEvent } from "../../support/sse.js";
 
 const apiKey = "sk-test-stream-key-77";
 
 describe("POST /chat/stream, Server-Sent Events on the real services", () => {
-  const source = uniqueName("chatstream").replace(/-/g, "_");
-  const prefix = `${uniqueName("test-chat-stream")}:`;
-  let double: OpenAiDouble;
-  let context: AppContext;
   const logs: Record<string, unknown>[] = [];
+  const run = seededChat(
+    "chatstream",
+    () => startOpenAiDouble({ apiKey }),
+    (double, prefix) => {
+      const settings = testSettings({
+        REDIS_KEY_PREFIX: prefix,
+        LLM_PROVIDER: "extractive",
+        OPENAI_BASE_URL: double.baseUrl,
+        OPENAI_API_KEY: apiKey,
+        LLM_TIMEOUT_MS: "3000",
+        LOG_LEVEL: "info",
+      });
+      const sink = new Writable({
+        write(chunk, _encoding, callback) {
+          logs.push(JSON.parse(String(chunk)));
+          callback();
+        },
+      });
+      return createAppContext(settings, createLogger(settings, sink));
+    },
+  );
+  const { source } = run;
   /** The server's own word that a request's stream is over: nothing of that request runs after it. */
   const streamEnd = (requestId: string | null) =>
     logs.find((line) => line.msg === "chat stream ended" && line.request_id === requestId);
 
   const open = (body: Record<string, unknown>) =>
-    createChatStreamApp(() => context).request("/chat/stream", {
+    createChatStreamApp(() => run.context).request("/chat/stream", {
       method: "POST",
       body: JSON.stringify({ filters: { source }, ...body }),
       headers: { "content-type": "application/json" },
     });
+  /** The model request, once the double saw its connection close. */
+  const upstreamClosed = async () => {
+    const upstream = run.double.requests[0];
+    // A bound that tells "never" from "late" on a loaded machine, not a speed: the close is what is checked.
+    await Promise.race([
+      upstream?.closed,
+      new Promise((_, reject) => setTimeout(() => reject(new Error("the double never saw the close")), 20_000)),
+    ]);
+    return upstream;
+  };
   const payloads = (events: SseEvent[]) =>
     events
       .filter((event) => event.data !== "[DONE]")
       .map((event) => ({ event: event.event, data: JSON.parse(event.data) }));
-
-  beforeAll(async () => {
-    double = await startOpenAiDouble({ apiKey });
-    const settings = testSettings({
-      REDIS_KEY_PREFIX: prefix,
-      LLM_PROVIDER: "extractive",
-      OPENAI_BASE_URL: double.baseUrl,
-      OPENAI_API_KEY: apiKey,
-      LLM_TIMEOUT_MS: "3000",
-      LOG_LEVEL: "info",
-    });
-    const sink = new Writable({
-      write(chunk, _encoding, callback) {
-        logs.push(JSON.parse(String(chunk)));
-        callback();
-      },
-    });
-    context = createAppContext(settings, createLogger(settings, sink));
-    await seedProducts(context, source);
-  });
-  beforeEach(() => double.script());
-  afterAll(async () => {
-    await context?.vectors?.deleteSource(source);
-    await dropRedisPrefix(context, prefix);
-    await context?.close();
-    await double?.close();
-  });
 
   it("sends sources first, then content deltas, done and [DONE], each data a typed JSON object", async () => {
     const response = await open({ user_name: "ada", message: "How much does the waterproof backpack cost?" });
@@ -82,7 +83,7 @@ describe("POST /chat/stream, Server-Sent Events on the real services", () => {
     expect(done.response).toContain("89.99");
     expect(done.timings.total_ms).toBeGreaterThanOrEqual(done.timings.retrieval_ms);
 
-    const history = await readHistory(context, "ada", { limit: 2 });
+    const history = await readHistory(run.context, "ada", { limit: 2 });
     expect(history.messages.map((message) => message.content)).toEqual([
       "How much does the waterproof backpack cost?",
       done.response,
@@ -91,7 +92,7 @@ describe("POST /chat/stream, Server-Sent Events on the real services", () => {
 
   it("streams an OpenAI-compatible model's deltas, which reassemble to its text", async () => {
     const text = "The Trailblazer Backpack is waterproof and costs 89.99 [1].";
-    double.script({ text, chunkDelayMs: 1 });
+    run.double.script({ text, chunkDelayMs: 1 });
     const events = payloads(
       await readSseEvents(await open({ user_name: "ada", message: "Backpack?", provider: "openai" })),
     );
@@ -99,11 +100,11 @@ describe("POST /chat/stream, Server-Sent Events on the real services", () => {
     expect(deltas.length).toBeGreaterThan(3);
     expect(deltas.join("")).toBe(text);
     expect(events.at(-1)).toMatchObject({ event: "done", data: { type: "done", response: text } });
-    expect(double.requests[0]?.body).toMatchObject({ stream: true });
+    expect(run.double.requests[0]?.body).toMatchObject({ stream: true });
   });
 
   it("reports a failure mid-stream as an error event, then [DONE], and saves nothing", async () => {
-    double.script({ midStreamError: true });
+    run.double.script({ midStreamError: true });
     const events = await readSseEvents(
       await open({ user_name: "midstream", message: "Backpack?", provider: "openai" }),
     );
@@ -116,7 +117,7 @@ describe("POST /chat/stream, Server-Sent Events on the real services", () => {
       type: "error",
       error: { code: "llm_unavailable", message: "The LLM provider 'openai' is unavailable" },
     });
-    expect((await readHistory(context, "midstream", { limit: 10 })).messages).toEqual([]);
+    expect((await readHistory(run.context, "midstream", { limit: 10 })).messages).toEqual([]);
   });
 
   it("answers a bad request with a JSON error before any stream opens", async () => {
@@ -126,38 +127,26 @@ describe("POST /chat/stream, Server-Sent Events on the real services", () => {
   });
 
   it("aborts the model call when the client disconnects, and saves no history", async () => {
-    double.script({ text: "word ".repeat(200), chunkDelayMs: 50 });
+    run.double.script({ text: "word ".repeat(200), chunkDelayMs: 50 });
     const response = await open({ user_name: "leaver", message: "Tell me everything", provider: "openai" });
     const reader = response.body?.getReader();
     if (!reader) throw new Error("no body");
-    const seen: string[] = [];
-    const parser = new SseParser((event) => seen.push(event.event));
-    const decoder = new TextDecoder();
-    while (!seen.includes("content")) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      parser.feed(decoder.decode(value, { stream: true }));
-    }
+    const seen = await readEventsUntil(reader, "content");
     expect(seen).toEqual(["sources", "content"]);
     await reader.cancel();
 
-    const upstream = double.requests[0];
-    // A bound that tells "never" from "late" on a loaded machine, not a speed: the close is what is checked.
-    await Promise.race([
-      upstream?.closed,
-      new Promise((_, reject) => setTimeout(() => reject(new Error("the double never saw the close")), 20_000)),
-    ]);
+    const upstream = await upstreamClosed();
     expect(upstream?.closedEarly).toBe(true);
     // Checked once the server has finished with the request, so a late save would be seen.
     const requestId = response.headers.get("x-request-id");
     await waitFor(async () => streamEnd(requestId) !== undefined, 10_000, "the end of the abandoned stream");
     expect(streamEnd(requestId)).toMatchObject({ outcome: "client_disconnected" });
-    expect((await readHistory(context, "leaver", { limit: 10 })).messages).toEqual([]);
+    expect((await readHistory(run.context, "leaver", { limit: 10 })).messages).toEqual([]);
   });
 
   it("aborts the model call when a real HTTP client drops the connection", async () => {
-    double.script({ text: "word ".repeat(200), chunkDelayMs: 50 });
-    const server = serve({ fetch: createChatStreamApp(() => context).fetch, port: 0, hostname: "127.0.0.1" });
+    run.double.script({ text: "word ".repeat(200), chunkDelayMs: 50 });
+    const server = serve({ fetch: createChatStreamApp(() => run.context).fetch, port: 0, hostname: "127.0.0.1" });
     try {
       await new Promise<void>((resolve) => server.once("listening", () => resolve()));
       const { port } = server.address() as AddressInfo;
@@ -170,21 +159,10 @@ describe("POST /chat/stream, Server-Sent Events on the real services", () => {
       });
       const reader = response.body?.getReader();
       if (!reader) throw new Error("no body");
-      const seen: string[] = [];
-      const parser = new SseParser((event) => seen.push(event.event));
-      const decoder = new TextDecoder();
-      while (!seen.includes("content")) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        parser.feed(decoder.decode(value, { stream: true }));
-      }
+      await readEventsUntil(reader, "content");
       client.abort();
 
-      const upstream = double.requests[0];
-      await Promise.race([
-        upstream?.closed,
-        new Promise((_, reject) => setTimeout(() => reject(new Error("the double never saw the close")), 20_000)),
-      ]);
+      const upstream = await upstreamClosed();
       expect(upstream?.closedEarly).toBe(true);
     } finally {
       const closed = new Promise((resolve) => server.close(resolve));

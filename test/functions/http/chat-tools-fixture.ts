@@ -1,43 +1,24 @@
-import { readFileSync } from "node:fs";
-import { parse } from "csv-parse/sync";
+import { afterAll, beforeAll, beforeEach } from "vitest";
 import type { AppContext } from "../../../core/context/index.js";
 import { createChatApp } from "../../../functions/http/chat.js";
 import { createChatStreamApp } from "../../../functions/http/chat-stream.js";
-import { dropRedisPrefix, seedProducts } from "../../core/chat/chat-fixture.js";
+import { seedProducts } from "../../core/chat/chat-fixture.js";
 import { createTestContext } from "../../support/app-context.js";
 import { uniqueName } from "../../support/services.js";
 import { readSseEvents } from "../../support/sse.js";
+import { releaseRun } from "../../support/test-run.js";
 
-/**
- * The cheapest standing desk in the bundled samples, read from the CSV itself (not from the
- * service), so the test checks the service's query against the file rather than against itself.
- */
-export function cheapestStandingDesk(): { name: string; price: number; count: number } {
-  const rows = parse(readFileSync("data/samples/products.csv"), { columns: true }) as Record<string, string>[];
-  const desks = rows
-    .filter((row) => (row.name ?? "").toLowerCase().includes("standing desk"))
-    .map((row) => ({ name: row.name ?? "", price: Number(row.price) }))
-    .sort((a, b) => a.price - b.price);
-  const cheapest = desks[0];
-  if (!cheapest) throw new Error("the samples hold no standing desk");
-  return { ...cheapest, count: desks.length };
+export interface ToolsContext {
+  source: string;
+  context: AppContext;
+  close(): Promise<void>;
 }
-
-/** The spec a model writes for "what does the cheapest standing desk cost?". */
-export const cheapestDeskSpec = (source: string) => ({
-  source,
-  table: "products.csv",
-  filters: [{ column: "name", op: "contains", value: "standing desk" }],
-  columns: ["name", "price"],
-  order_by: [{ key: "price" }],
-  limit: 1,
-});
 
 /**
  * A context with one CSV source over the bundled samples, `products.csv` open to queries and
  * `articles.jsonl` not, and three rows stored as vectors so the prompt has documents [1]–[3].
  */
-export async function toolsContext(name: string, overrides: Record<string, string>) {
+export async function toolsContext(name: string, overrides: Record<string, string>): Promise<ToolsContext> {
   const source = uniqueName(name).replace(/-/g, "_");
   const prefix = `${uniqueName(`test-${name}`)}:`;
   const context = createTestContext({
@@ -51,9 +32,50 @@ export async function toolsContext(name: string, overrides: Record<string, strin
     source,
     context,
     async close() {
-      await context.vectors?.deleteSource(source);
-      await dropRedisPrefix(context, prefix);
-      await context.close();
+      await releaseRun(context, { sources: [source], redisPrefix: prefix });
+    },
+  };
+}
+
+/**
+ * A tool-loop test's run, registered on the enclosing describe block: a started double, and two
+ * contexts over it (`fixture`, and `bounded` at `maxToolCalls` calls a question); the double's
+ * script is reset before each test, and all is closed afterwards.
+ */
+export function toolsRun<Double extends { script(): void; close(): Promise<void> }>(
+  name: string,
+  start: () => Promise<Double>,
+  settingsOf: (double: Double) => Record<string, string>,
+  maxToolCalls: number,
+): { readonly double: Double; readonly fixture: ToolsContext; readonly bounded: ToolsContext } {
+  let double: Double | undefined;
+  let fixture: ToolsContext | undefined;
+  let bounded: ToolsContext | undefined;
+  beforeAll(async () => {
+    double = await start();
+    const settings = settingsOf(double);
+    fixture = await toolsContext(name, settings);
+    bounded = await toolsContext(`${name}bound`, { ...settings, CHAT_MAX_TOOL_CALLS: String(maxToolCalls) });
+  });
+  beforeEach(() => double?.script());
+  afterAll(async () => {
+    await fixture?.close();
+    await bounded?.close();
+    await double?.close();
+  });
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error("the tools run starts in beforeAll");
+    return value;
+  };
+  return {
+    get double() {
+      return started(double);
+    },
+    get fixture() {
+      return started(fixture);
+    },
+    get bounded() {
+      return started(bounded);
     },
   };
 }

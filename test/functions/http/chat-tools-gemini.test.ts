@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { toolLimitAnswer } from "../../../core/chat/index.js";
-import { type GeminiDouble, startGeminiDouble } from "../../support/llm-doubles/gemini-double.js";
-import { chatClient, cheapestDeskSpec, cheapestStandingDesk, toolsContext } from "./chat-tools-fixture.js";
+import { startGeminiDouble } from "../../support/llm-doubles/gemini-double.js";
+import { cheapestDeskSpec, cheapestStandingDesk } from "../../support/sample-desks.js";
+import { chatClient, toolsRun } from "./chat-tools-fixture.js";
 
 const apiKey = "gemini-tools-key-8080";
 
@@ -25,33 +26,23 @@ interface GeminiBody {
 
 describe("the tool loop through the real @google/genai against a Gemini double (functionCall / functionResponse)", () => {
   const desk = cheapestStandingDesk();
-  let double: GeminiDouble;
-  let fixture: Awaited<ReturnType<typeof toolsContext>>;
-  let bounded: Awaited<ReturnType<typeof toolsContext>>;
-  const sent = (index: number) => double.requests[index]?.body as GeminiBody;
+  const run = toolsRun(
+    "toolsgemini",
+    () => startGeminiDouble({ apiKey }),
+    (double) => ({ GEMINI_API_KEY: apiKey, GEMINI_BASE_URL: double.url, LLM_PROVIDER: "gemini" }),
+    1,
+  );
+  const sent = (index: number) => run.double.requests[index]?.body as GeminiBody;
   const responses = (body: GeminiBody) =>
     body.contents.flatMap((content) =>
       content.parts.flatMap((part) => (part.functionResponse ? [part.functionResponse] : [])),
     );
-  const client = () => chatClient(() => fixture.context, fixture.source);
-
-  beforeAll(async () => {
-    double = await startGeminiDouble({ apiKey });
-    const settings = { GEMINI_API_KEY: apiKey, GEMINI_BASE_URL: double.url, LLM_PROVIDER: "gemini" };
-    fixture = await toolsContext("toolsgemini", settings);
-    bounded = await toolsContext("toolsgeminibound", { ...settings, CHAT_MAX_TOOL_CALLS: "1" });
-  });
-  beforeEach(() => double.script());
-  afterAll(async () => {
-    await fixture?.close();
-    await bounded?.close();
-    await double?.close();
-  });
+  const client = () => chatClient(() => run.fixture.context, run.fixture.source);
 
   it("searches and queries, sends each result back as a functionResponse, and repeats the model's turn unchanged", async () => {
-    const spec = cheapestDeskSpec(fixture.source);
+    const spec = cheapestDeskSpec(run.fixture.source);
     const answer = `The cheapest standing desk is the ${desk.name} at ${desk.price} [Q1]; for camping see [2].`;
-    double.script({
+    run.double.script({
       turns: [
         {
           calls: [
@@ -75,7 +66,7 @@ describe("the tool loop through the real @google/genai against a Gemini double (
     expect(declarations.map((declaration) => declaration.name)).toEqual(["search", "query"]);
     expect(declarations[1]?.parametersJsonSchema).toMatchObject({
       type: "object",
-      properties: { source: { enum: [fixture.source] }, table: { enum: ["products.csv"] } },
+      properties: { source: { enum: [run.fixture.source] }, table: { enum: ["products.csv"] } },
     });
 
     // The search found a row the prompt did not hold: it is cited as the next number.
@@ -106,9 +97,9 @@ describe("the tool loop through the real @google/genai against a Gemini double (
   });
 
   it("streams each call and its result before the answer; errors go back as functionResponse errors", async () => {
-    const spec = cheapestDeskSpec(fixture.source);
+    const spec = cheapestDeskSpec(run.fixture.source);
     const answer = `It is the ${desk.name} at ${desk.price} [Q1].`;
-    double.script({
+    run.double.script({
       turns: [
         {
           calls: [
@@ -153,13 +144,13 @@ describe("the tool loop through the real @google/genai against a Gemini double (
   });
 
   it("asks for an answer with function calling off once the bound is hit, and stops a model that will not", async () => {
-    const spec = cheapestDeskSpec(bounded.source);
-    double.script({ turns: [1, 2, 3].map(() => ({ calls: [{ name: "query", args: spec }] })) });
-    const { status, body } = await chatClient(() => bounded.context, bounded.source).chat({
+    const spec = cheapestDeskSpec(run.bounded.source);
+    run.double.script({ turns: [1, 2, 3].map(() => ({ calls: [{ name: "query", args: spec }] })) });
+    const { status, body } = await chatClient(() => run.bounded.context, run.bounded.source).chat({
       message: "What does the cheapest standing desk cost?",
     });
     expect(status).toBe(200);
-    expect(double.requests).toHaveLength(2);
+    expect(run.double.requests).toHaveLength(2);
     expect(sent(0).toolConfig?.functionCallingConfig.mode).toBe("AUTO");
     expect(sent(1).toolConfig?.functionCallingConfig.mode).toBe("NONE");
     expect(body.queries).toHaveLength(1);

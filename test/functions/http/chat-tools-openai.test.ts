@@ -1,10 +1,10 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { toolLimitAnswer, toolSystemPrompt } from "../../../core/chat/index.js";
-import type { AppContext } from "../../../core/context/index.js";
 import { askTool } from "../../../core/mcp/read-tools.js";
 import { createOpenAiApp } from "../../../functions/http/openai.js";
-import { type OpenAiDouble, startOpenAiDouble } from "../../support/llm-doubles/openai-double.js";
-import { chatClient, cheapestDeskSpec, cheapestStandingDesk, toolsContext } from "./chat-tools-fixture.js";
+import { startOpenAiDouble } from "../../support/llm-doubles/openai-double.js";
+import { cheapestDeskSpec, cheapestStandingDesk } from "../../support/sample-desks.js";
+import { chatClient, toolsRun } from "./chat-tools-fixture.js";
 
 const apiKey = "sk-test-tools-5150";
 
@@ -22,32 +22,20 @@ interface SentBody {
 
 describe("the tool loop through the real openai client against a chat-completions double", () => {
   const desk = cheapestStandingDesk();
-  let double: OpenAiDouble;
-  let fixture: Awaited<ReturnType<typeof toolsContext>>;
-  let bounded: Awaited<ReturnType<typeof toolsContext>>;
-  let context: AppContext;
-  const sent = (index: number) => double.requests[index]?.body as SentBody;
+  const run = toolsRun(
+    "toolsopenai",
+    () => startOpenAiDouble({ apiKey }),
+    (double) => ({ OPENAI_BASE_URL: double.baseUrl, OPENAI_API_KEY: apiKey, LLM_PROVIDER: "openai" }),
+    2,
+  );
+  const sent = (index: number) => run.double.requests[index]?.body as SentBody;
   const toolMessages = (body: SentBody) => body.messages.filter((message) => message.role === "tool");
-  const client = () => chatClient(() => context, fixture.source);
-
-  beforeAll(async () => {
-    double = await startOpenAiDouble({ apiKey });
-    const settings = { OPENAI_BASE_URL: double.baseUrl, OPENAI_API_KEY: apiKey, LLM_PROVIDER: "openai" };
-    fixture = await toolsContext("toolsopenai", settings);
-    bounded = await toolsContext("toolsbound", { ...settings, CHAT_MAX_TOOL_CALLS: "2" });
-    context = fixture.context;
-  });
-  beforeEach(() => double.script());
-  afterAll(async () => {
-    await fixture?.close();
-    await bounded?.close();
-    await double?.close();
-  });
+  const client = () => chatClient(() => run.fixture.context, run.fixture.source);
 
   it("queries for the cheapest standing desk and answers citing the result as [Q1]; the turn is kept in history", async () => {
-    const spec = cheapestDeskSpec(fixture.source);
+    const spec = cheapestDeskSpec(run.fixture.source);
     const answer = `The cheapest standing desk is the ${desk.name} at ${desk.price} [Q1].`;
-    double.script({ turns: [{ calls: [{ name: "query", arguments: spec, id: "call_abc" }] }, { text: answer }] });
+    run.double.script({ turns: [{ calls: [{ name: "query", arguments: spec, id: "call_abc" }] }, { text: answer }] });
     await client().clearHistory();
     const { status, body, text } = await client().chat({
       message: "What does the cheapest standing desk cost?",
@@ -68,7 +56,7 @@ describe("the tool loop through the real openai client against a chat-completion
     expect(first.tool_choice).toBe("auto");
     expect(first.tools?.map((tool) => tool.function.name)).toEqual(["search", "query"]);
     const query = first.tools?.find((tool) => tool.function.name === "query")?.function;
-    expect(query?.description).toContain(`source "${fixture.source}", table "products.csv"`);
+    expect(query?.description).toContain(`source "${run.fixture.source}", table "products.csv"`);
     expect(query?.description).toMatch(/price \(number\)/);
     expect(query?.description).toMatch(/added_on \(date\)/);
     expect(query?.parameters).toMatchObject({ properties: { table: { enum: ["products.csv"] } } });
@@ -100,7 +88,7 @@ describe("the tool loop through the real openai client against a chat-completion
     ]);
 
     // A follow-up sees the earlier result restated beside the answer that cited it.
-    double.script({ text: "It is the one above [1]." });
+    run.double.script({ text: "It is the one above [1]." });
     await client().chat({ message: "And which one was that?", include_history: true });
     const followUp = sent(0).messages.find((message) => message.role === "assistant")?.content ?? "";
     expect(followUp).toContain(answer);
@@ -109,8 +97,8 @@ describe("the tool loop through the real openai client against a chat-completion
   });
 
   it("sends refused calls back as tool errors the model can correct, and runs none of them", async () => {
-    const spec = cheapestDeskSpec(fixture.source);
-    double.script({
+    const spec = cheapestDeskSpec(run.fixture.source);
+    run.double.script({
       turns: [
         {
           calls: [
@@ -139,7 +127,7 @@ describe("the tool loop through the real openai client against a chat-completion
       "invalid_arguments",
     ]);
     expect(errors[0].message).toContain("'articles.jsonl'");
-    expect(errors[0].message).toContain(`${fixture.source}/products.csv`);
+    expect(errors[0].message).toContain(`${run.fixture.source}/products.csv`);
     expect(errors[1].message).toContain("'wholesale_price'");
     expect(errors[2].message).toMatch(/^invalid arguments: limit: .*1000/);
     expect(errors[3].message).toContain("source 'samples'");
@@ -158,9 +146,9 @@ describe("the tool loop through the real openai client against a chat-completion
   });
 
   it("stops at CHAT_MAX_TOOL_CALLS: later calls are refused and the model is asked to answer without tools", async () => {
-    const spec = cheapestDeskSpec(bounded.source);
-    const boundedClient = chatClient(() => bounded.context, bounded.source);
-    double.script({
+    const spec = cheapestDeskSpec(run.bounded.source);
+    const boundedClient = chatClient(() => run.bounded.context, run.bounded.source);
+    run.double.script({
       turns: [{ calls: [1, 2, 3].map(() => ({ name: "query", arguments: spec })) }, { text: "From what I have [Q1]." }],
     });
     const obedient = await boundedClient.chat({ message: "What does the cheapest standing desk cost?" });
@@ -171,17 +159,17 @@ describe("the tool loop through the real openai client against a chat-completion
       "tool_limit_reached",
     ]);
     expect(obedient.body.queries.map((query: { label: string }) => query.label)).toEqual(["Q1", "Q2"]);
-    expect(double.requests).toHaveLength(2);
+    expect(run.double.requests).toHaveLength(2);
     expect(sent(0).tool_choice).toBe("auto");
     expect(sent(1).tool_choice).toBe("none");
     expect(JSON.parse(toolMessages(sent(1))[2]?.content ?? "").error.message).toMatch(/limit of 2 tool calls/);
     expect(obedient.body.response).toBe("From what I have [Q1].");
 
     // A model that keeps calling after being told to answer gets no further round.
-    double.script({ turns: [1, 2, 3, 4, 5].map(() => ({ calls: [{ name: "query", arguments: spec }] })) });
+    run.double.script({ turns: [1, 2, 3, 4, 5].map(() => ({ calls: [{ name: "query", arguments: spec }] })) });
     const stubborn = await boundedClient.chat({ message: "What does the cheapest standing desk cost?" });
     expect(stubborn.status).toBe(200);
-    expect(double.requests).toHaveLength(3);
+    expect(run.double.requests).toHaveLength(3);
     expect(sent(2).tool_choice).toBe("none");
     expect(stubborn.body.response).toBe(toolLimitAnswer(2));
     expect(stubborn.body.tool_calls.at(-1).error.code).toBe("tool_limit_reached");
@@ -189,9 +177,9 @@ describe("the tool loop through the real openai client against a chat-completion
 
   for (const callChunks of ["split", "whole"] as const) {
     it(`streams tool_call and tool_result before the answer's content (calls sent ${callChunks})`, async () => {
-      const spec = cheapestDeskSpec(fixture.source);
+      const spec = cheapestDeskSpec(run.fixture.source);
       const answer = `The ${desk.name} costs ${desk.price} [Q1].`;
-      double.script({
+      run.double.script({
         turns: [{ calls: [{ name: "query", arguments: spec }], callChunks }, { text: answer }],
       });
       const events = await client().stream({ message: "What does the cheapest standing desk cost?" });
@@ -214,14 +202,14 @@ describe("the tool loop through the real openai client against a chat-completion
   }
 
   it("serves the same loop on /v1/chat/completions and the MCP ask tool", async () => {
-    const spec = cheapestDeskSpec(fixture.source);
+    const spec = cheapestDeskSpec(run.fixture.source);
     const answer = `${desk.name}: ${desk.price} [Q1].`;
-    double.script({ turns: [{ calls: [{ name: "query", arguments: spec }] }, { text: answer }] });
-    const response = await createOpenAiApp(() => context).request("/v1/chat/completions", {
+    run.double.script({ turns: [{ calls: [{ name: "query", arguments: spec }] }, { text: answer }] });
+    const response = await createOpenAiApp(() => run.fixture.context).request("/v1/chat/completions", {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({
-        model: `data:${fixture.source}`,
+        model: `data:${run.fixture.source}`,
         messages: [{ role: "user", content: "cheapest standing desk?" }],
       }),
     });
@@ -234,13 +222,13 @@ describe("the tool loop through the real openai client against a chat-completion
     expect(completion.choices[0]?.message.tool_calls).toBeUndefined();
     expect(completion.queries[0]).toMatchObject({ label: "Q1", rows: [{ name: desk.name, price: desk.price }] });
 
-    double.script({ turns: [{ calls: [{ name: "query", arguments: spec }] }, { text: answer }] });
+    run.double.script({ turns: [{ calls: [{ name: "query", arguments: spec }] }, { text: answer }] });
     const asked = await askTool.call(
-      { question: "cheapest standing desk?", filters: { source: fixture.source } },
-      { context, caller: { key: undefined }, signal: new AbortController().signal },
+      { question: "cheapest standing desk?", filters: { source: run.fixture.source } },
+      { context: run.fixture.context, caller: { key: undefined }, signal: new AbortController().signal },
     );
     expect(asked.text).toContain(answer);
-    expect(asked.text).toContain(`[Q1] ${fixture.source}/products.csv`);
+    expect(asked.text).toContain(`[Q1] ${run.fixture.source}/products.csv`);
     expect(asked.structured).toMatchObject({ queries: [{ label: "Q1", rows: [{ name: desk.name }] }] });
   });
 });

@@ -1,31 +1,33 @@
 import { Redis } from "ioredis";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { noDocumentsAnswer, toolSystemPrompt } from "../../../core/chat/index.js";
 import type { AppContext } from "../../../core/context/index.js";
 import { createChatApp } from "../../../functions/http/chat.js";
-import { dropRedisPrefix, seedProducts } from "../../core/chat/chat-fixture.js";
+import { seededChat } from "../../core/chat/chat-fixture.js";
 import { createTestContext } from "../../support/app-context.js";
-import { type OpenAiDouble, startOpenAiDouble } from "../../support/llm-doubles/openai-double.js";
-import { testServices, uniqueName } from "../../support/services.js";
+import { startOpenAiDouble } from "../../support/llm-doubles/openai-double.js";
+import { testServices } from "../../support/services.js";
 
 const apiKey = "sk-test-chat-key-4242";
 
 describe("POST /chat and the history endpoints, on the real services", () => {
-  const source = uniqueName("chat").replace(/-/g, "_");
-  const prefix = `${uniqueName("test-chat")}:`;
-  let double: OpenAiDouble;
-  let context: AppContext;
+  const run = seededChat(
+    "chat",
+    () => startOpenAiDouble({ apiKey }),
+    () => createTestContext(settingsFor()),
+  );
+  const { source, prefix } = run;
 
-  const settingsFor = (overrides: Record<string, string> = {}) => ({
+  const settingsFor = (overrides: Record<string, string> = {}): Record<string, string> => ({
     REDIS_KEY_PREFIX: prefix,
     LLM_PROVIDER: "extractive",
-    OPENAI_BASE_URL: double.baseUrl,
+    OPENAI_BASE_URL: run.double.baseUrl,
     OPENAI_API_KEY: apiKey,
     OPENAI_MODEL: "llama3.1",
     LLM_TIMEOUT_MS: "3000",
     ...overrides,
   });
-  const send = async (method: string, path: string, body?: unknown, target: AppContext = context) => {
+  const send = async (method: string, path: string, body?: unknown, target: AppContext = run.context) => {
     const response = await createChatApp(() => target).request(path, {
       method,
       ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { "content-type": "application/json" } }),
@@ -35,19 +37,6 @@ describe("POST /chat and the history endpoints, on the real services", () => {
   };
   const chat = (body: Record<string, unknown>, target?: AppContext) =>
     send("POST", "/chat", { filters: { source }, ...body }, target);
-
-  beforeAll(async () => {
-    double = await startOpenAiDouble({ apiKey });
-    context = createTestContext(settingsFor());
-    await seedProducts(context, source);
-  });
-  beforeEach(() => double.script());
-  afterAll(async () => {
-    await context?.vectors?.deleteSource(source);
-    await dropRedisPrefix(context, prefix);
-    await context?.close();
-    await double?.close();
-  });
 
   it("answers offline with the extractive provider, citing the relevant document", async () => {
     const { status, body } = await chat({ user_name: "ada", message: "How much does the waterproof backpack cost?" });
@@ -67,12 +56,12 @@ describe("POST /chat and the history endpoints, on the real services", () => {
 
   it("sends the OpenAI-compatible model the system prompt, history, numbered documents and question, in order", async () => {
     await send("DELETE", "/chat/history/grace");
-    double.script({ text: "The backpack is waterproof [1]." });
+    run.double.script({ text: "The backpack is waterproof [1]." });
     const first = await chat({ user_name: "grace", message: "Is the backpack waterproof?", provider: "openai" });
     expect(first.status, first.text).toBe(200);
     expect(first.body).toMatchObject({ provider: "openai", response: "The backpack is waterproof [1]." });
 
-    double.script({ text: "It costs 89.99 [1]." });
+    run.double.script({ text: "It costs 89.99 [1]." });
     const second = await chat({
       user_name: "grace",
       message: "And what does it cost?",
@@ -80,7 +69,7 @@ describe("POST /chat and the history endpoints, on the real services", () => {
       max_results: 2,
     });
     expect(second.status).toBe(200);
-    const sent = double.requests.at(-1)?.body as { messages: { role: string; content: string }[] };
+    const sent = run.double.requests.at(-1)?.body as { messages: { role: string; content: string }[] };
     expect(sent.messages.map((message) => message.role)).toEqual(["system", "user", "assistant", "user"]);
     // Documents were found, so the model may search for more: the prompt that offers tools.
     expect(sent.messages[0]?.content).toBe(toolSystemPrompt);
@@ -93,36 +82,36 @@ describe("POST /chat and the history endpoints, on the real services", () => {
     expect(last).not.toContain("[3] (");
     expect(last.endsWith("Question: And what does it cost?")).toBe(true);
 
-    double.script({ text: "No history here." });
+    run.double.script({ text: "No history here." });
     await chat({ user_name: "grace", message: "Fresh start?", provider: "openai", include_history: false });
-    const alone = double.requests.at(-1)?.body as { messages: { role: string }[] };
+    const alone = run.double.requests.at(-1)?.body as { messages: { role: string }[] };
     expect(alone.messages.map((message) => message.role)).toEqual(["system", "user"]);
   });
 
   it("turns a provider's 429 into a 503 with Retry-After, after retrying", async () => {
-    double.script({ statuses: [429, 429, 429], errorHeaders: { "retry-after": "1" } });
+    run.double.script({ statuses: [429, 429, 429], errorHeaders: { "retry-after": "1" } });
     const { status, headers, body } = await chat({ user_name: "ada", message: "backpack price?", provider: "openai" });
     expect(status).toBe(503);
     expect(headers.get("retry-after")).toBe("1");
     expect(body.error.code).toBe("llm_rate_limited");
     expect(body.error.message).toContain("openai");
-    expect(double.requests).toHaveLength(3);
+    expect(run.double.requests).toHaveLength(3);
   });
 
   it("turns a provider that keeps failing with 500 into a 502, and one that hangs into a 504", async () => {
-    double.script({ statuses: [500, 500, 500] });
+    run.double.script({ statuses: [500, 500, 500] });
     const failing = await chat({ user_name: "ada", message: "backpack price?", provider: "openai" });
     expect(failing.status).toBe(502);
     expect(failing.body.error).toMatchObject({ code: "llm_unavailable", details: { provider: "openai" } });
     expect(failing.body.error.message).toBe("The LLM provider 'openai' failed with a server error");
 
-    double.script({ hang: "before-headers" });
-    const before = double.requests.length;
+    run.double.script({ hang: "before-headers" });
+    const before = run.double.requests.length;
     const hanging = await chat({ user_name: "ada", message: "backpack price?", provider: "openai" });
     expect(hanging.status).toBe(504);
     expect(hanging.body.error.code).toBe("llm_timeout");
     // Retries must not multiply LLM_TIMEOUT_MS: a timed-out call spent its budget and is not retried.
-    expect(double.requests.length - before).toBe(1);
+    expect(run.double.requests.length - before).toBe(1);
   });
 
   it("turns a refused key into a 502 that never shows the key", async () => {
@@ -155,7 +144,7 @@ describe("POST /chat and the history endpoints, on the real services", () => {
       expect(status, JSON.stringify(body)).toBe(200);
       expect(body).toMatchObject({ response: noDocumentsAnswer, sources: [], provider });
     }
-    expect(double.requests).toHaveLength(0);
+    expect(run.double.requests).toHaveLength(0);
 
     const strict = createTestContext(settingsFor({ CHAT_MIN_SCORE: "0.99" }));
     try {

@@ -8,6 +8,7 @@ import { type JsonBody, readJson } from "../../support/http.js";
 import { expectKeywordIndexInStep, keywordRows } from "../../support/keyword-oracle.js";
 import { createPostgresFixture } from "../../support/postgres-fixture.js";
 import { testServices, uniqueName } from "../../support/services.js";
+import { releaseRun } from "../../support/test-run.js";
 
 // Thirty lamps described alike, each with its own SKU: a code means nothing to an embedding, so
 // only the keyword side can single one out.
@@ -72,10 +73,7 @@ describe("hybrid retrieval: a PostgreSQL full-text index beside the vectors, on 
   });
 
   afterAll(async () => {
-    await context?.vectors?.deleteSource(source);
-    const keys = await context?.redis?.keys(`${run}:*`);
-    if (keys?.length) await context?.redis?.del(...keys);
-    await context?.close();
+    await releaseRun(context, { sources: [source], redisPrefix: `${run}:` });
     await fixture?.drop();
   });
 

@@ -7,7 +7,9 @@ import { createSearchApp } from "../../../functions/http/search.js";
 import { createTestContext } from "../../support/app-context.js";
 import { readJson } from "../../support/http.js";
 import { createPostgresFixture } from "../../support/postgres-fixture.js";
+import { dropMongoCollections } from "../../support/scratch-mongo.js";
 import { testServices, uniqueName } from "../../support/services.js";
+import { releaseRun } from "../../support/test-run.js";
 
 const articles = [
   [
@@ -68,16 +70,9 @@ describe("POST /ingest-data and POST /search, end to end on the real services", 
   });
 
   afterAll(async () => {
-    await context?.vectors?.deleteSource(pgSource);
-    await context?.vectors?.deleteSource(mongoSource);
-    await context?.close();
+    await releaseRun(context, { sources: [pgSource, mongoSource] });
     await fixture?.drop();
-    await mongo
-      .db(testServices.mongoDatabase)
-      .collection(mongoCollection)
-      .drop()
-      .catch(() => undefined);
-    await mongo.close().catch(() => undefined);
+    await dropMongoCollections(mongo, [mongoCollection]);
   });
 
   const post = async (path: string, body: unknown) => {

@@ -24,7 +24,6 @@ import { streamingHandler } from "../../../functions/http/shared/lambda-stream.j
 import { createSourcesApp } from "../../../functions/http/sources.js";
 import { createSyncApp } from "../../../functions/http/sync.js";
 import { createWebApp } from "../../../functions/http/web-app.js";
-import { dropRedisPrefix } from "../../core/chat/chat-fixture.js";
 import { createTestContext } from "../../support/app-context.js";
 import {
   functionUrlEvent,
@@ -37,6 +36,7 @@ import {
 import { createPostgresFixture } from "../../support/postgres-fixture.js";
 import { testServices, uniqueName } from "../../support/services.js";
 import { readSseEvents } from "../../support/sse.js";
+import { releaseRun } from "../../support/test-run.js";
 
 type AppFactory = (getContext: ContextProvider) => OpenAPIHono<AppEnv>;
 
@@ -78,9 +78,7 @@ describe("every HTTP function behind Lambda's adapter, with API Gateway HTTP API
   });
 
   afterAll(async () => {
-    await context?.vectors?.deleteSource(source);
-    await dropRedisPrefix(context, prefix);
-    await context?.close();
+    await releaseRun(context, { sources: [source], redisPrefix: prefix });
     await fixture?.drop();
   });
 

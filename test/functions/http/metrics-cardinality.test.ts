@@ -5,11 +5,12 @@ import { createChatApp } from "../../../functions/http/chat.js";
 import { createMetricsApp } from "../../../functions/http/metrics.js";
 import { httpFunctions } from "../../../functions/http/registry.js";
 import { unmatchedRoute } from "../../../functions/http/shared/http-metrics.js";
-import { dropRedisPrefix, seedProducts } from "../../core/chat/chat-fixture.js";
+import { seedProducts } from "../../core/chat/chat-fixture.js";
 import { createTestContext } from "../../support/app-context.js";
 import { HashingEmbedder } from "../../support/hashing-embedder.js";
 import { parseScrape, seriesOf, total } from "../../support/prometheus.js";
 import { uniqueName } from "../../support/services.js";
+import { releaseRun } from "../../support/test-run.js";
 
 const users = 1_000;
 const concurrency = 16;
@@ -49,9 +50,7 @@ describe("metric labels stay bounded however many users chat", { timeout: 120_00
     await seedProducts(context, source);
   });
   afterAll(async () => {
-    await context?.vectors?.deleteSource(source);
-    await dropRedisPrefix(context, prefix);
-    await context?.close();
+    await releaseRun(context, { sources: [source], redisPrefix: prefix });
   });
 
   const scrape = async () => {

@@ -1,13 +1,12 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppContext } from "../../../core/context/index.js";
-import { allTopics, topics } from "../../../core/messaging/index.js";
+import { topics } from "../../../core/messaging/index.js";
 import { createRedis } from "../../../core/redis/index.js";
 import { createChromaClient, VectorStore, VectorStoreUnavailableError } from "../../../core/vectors/index.js";
 import { createLocalApp } from "../../../functions/local/server.js";
 import { consumerFunctions, startWorkers } from "../../../functions/local/workers.js";
 import { setDefaultContext } from "../../../functions/shared/default-context.js";
-import { dropRedisPrefix } from "../../core/chat/chat-fixture.js";
 import { createTestContext } from "../../support/app-context.js";
 import { readJson } from "../../support/http.js";
 import { createPostgresFixture } from "../../support/postgres-fixture.js";
@@ -15,6 +14,7 @@ import { waitFor } from "../../support/processes.js";
 import { parseScrape, type Sample, total } from "../../support/prometheus.js";
 import { testServices, uniqueName } from "../../support/services.js";
 import { readSseEvents } from "../../support/sse.js";
+import { releaseRun } from "../../support/test-run.js";
 
 const rows = 12;
 const dashboardFile = new URL("../../../deploy/grafana/dashboards/chat-with-your-data.json", import.meta.url);
@@ -52,15 +52,7 @@ describe("GET /metrics after real traffic on the real services", { timeout: 90_0
 
   afterAll(async () => {
     await workers?.stop();
-    await context?.vectors?.deleteSource(source);
-    const admin = context?.kafka?.admin();
-    if (admin) {
-      await admin.connect();
-      await admin.deleteTopics({ topics: allTopics.map((topic) => `${topicPrefix}${topic}`) }).catch(() => undefined);
-      await admin.disconnect();
-    }
-    await dropRedisPrefix(context, `${run}:`);
-    await context?.close();
+    await releaseRun(context, { sources: [source], topicPrefix, redisPrefix: `${run}:` });
     await fixture?.drop();
   });
 

@@ -20,6 +20,7 @@ import { readTopic } from "../../support/kafka.js";
 import { createPostgresFixture } from "../../support/postgres-fixture.js";
 import { waitFor } from "../../support/processes.js";
 import { testServices, testSettings, uniqueName } from "../../support/services.js";
+import { releaseRun } from "../../support/test-run.js";
 
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, "../../..");
@@ -97,15 +98,7 @@ describe("no credential in logs, Kafka messages, Redis or any response", { timeo
 
   afterAll(async () => {
     await workers?.stop();
-    await context?.vectors?.deleteSource(runId);
-    await context?.vectors?.deleteSource("inline");
-    const admin = context?.kafka?.admin();
-    if (admin) {
-      await admin.connect();
-      await admin.deleteTopics({ topics: allTopics.map((topic) => `${topicPrefix}${topic}`) }).catch(() => undefined);
-      await admin.disconnect();
-    }
-    await context?.close();
+    await releaseRun(context, { sources: [runId, "inline"], topicPrefix });
     await fixture?.drop();
     await adminSql(`DROP OWNED BY ${role}; DROP ROLE IF EXISTS ${role};`).catch(() => undefined);
   });

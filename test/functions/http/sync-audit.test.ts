@@ -9,6 +9,7 @@ import { type JsonBody, readJson } from "../../support/http.js";
 import { createPostgresFixture } from "../../support/postgres-fixture.js";
 import { testServices, uniqueName } from "../../support/services.js";
 import { countingEmbedder } from "../../support/sync-oracle.js";
+import { releaseRun } from "../../support/test-run.js";
 
 describe("POST /sync/{source}, GET /sync/{source}, GET /audit/{source}, POST /audit/{source}/repair", () => {
   const run = uniqueName("http").replace(/-/g, "_");
@@ -37,10 +38,7 @@ describe("POST /sync/{source}, GET /sync/{source}, GET /audit/{source}, POST /au
   });
 
   afterAll(async () => {
-    await context?.vectors?.deleteSource(source);
-    const keys = await context?.redis?.keys(`${run}:*`);
-    if (keys?.length) await context.redis?.del(...keys);
-    await context?.close();
+    await releaseRun(context, { sources: [source], redisPrefix: `${run}:` });
     await fixture?.drop();
   });
 

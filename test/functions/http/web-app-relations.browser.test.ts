@@ -3,18 +3,17 @@ import { serve } from "@hono/node-server";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppContext } from "../../../core/context/index.js";
-import { allTopics } from "../../../core/messaging/index.js";
 import { createLocalApp } from "../../../functions/local/server.js";
 import { startWorkers } from "../../../functions/local/workers.js";
 import { setDefaultContext } from "../../../functions/shared/default-context.js";
-import { dropRedisPrefix } from "../../core/chat/chat-fixture.js";
-import { orderIncludes, shopSql } from "../../core/relations/shop-fixture.js";
+import { adaOrderText, orderIncludes, shopSql } from "../../core/relations/shop-fixture.js";
 import { createTestContext } from "../../support/app-context.js";
 import { launchChromium, screenshotFolder } from "../../support/browser.js";
 import { createPostgresFixture } from "../../support/postgres-fixture.js";
 import { freePort } from "../../support/processes.js";
 import { testServices, uniqueName } from "../../support/services.js";
 import { storedRecords } from "../../support/sync-oracle.js";
+import { releaseRun } from "../../support/test-run.js";
 
 describe("the page's ingestion form offers a table's foreign keys as includes, in Chromium", {
   timeout: 90_000,
@@ -53,15 +52,7 @@ describe("the page's ingestion form offers a table's foreign keys as includes, i
     await browser?.close();
     await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
     await workers?.stop();
-    await context?.vectors?.deleteSource(source);
-    const admin = context?.kafka?.admin();
-    if (admin) {
-      await admin.connect();
-      await admin.deleteTopics({ topics: allTopics.map((topic) => `${topicPrefix}${topic}`) }).catch(() => undefined);
-      await admin.disconnect();
-    }
-    await dropRedisPrefix(context, `${run}:`);
-    await context?.close();
+    await releaseRun(context, { sources: [source], topicPrefix, redisPrefix: `${run}:` });
     await fixture?.drop();
   }, 60_000);
 
@@ -88,15 +79,7 @@ describe("the page's ingestion form offers a table's foreign keys as includes, i
     await batch.waitFor();
     await expect.poll(() => batch.getAttribute("data-status"), { timeout: 60_000 }).toBe("completed");
     const ada = (await storedRecords(context, source, "orders")).find((record) => record.id === `${source}:orders:100`);
-    expect(ada?.content).toBe(
-      [
-        "status: shipped",
-        "customer.name: Ada Lovelace",
-        "customer.city: London",
-        "lines: quantity: 1; product.name: Orbit Standing Desk Max",
-        "lines: quantity: 2; product.name: Kestrel Headlamp Pro",
-      ].join("\n"),
-    );
+    expect(ada?.content).toBe(adaOrderText);
   });
 
   it("shows the server's 400 naming a bad include from the JSON box", async () => {

@@ -7,7 +7,8 @@ import { setDefaultContext } from "../../../functions/shared/default-context.js"
 import { launchChromium, screenshotFolder } from "../../support/browser.js";
 import { type OpenAiDouble, startOpenAiDouble } from "../../support/llm-doubles/openai-double.js";
 import { freePort } from "../../support/processes.js";
-import { cheapestDeskSpec, cheapestStandingDesk, toolsContext } from "./chat-tools-fixture.js";
+import { cheapestDeskSpec, cheapestStandingDesk } from "../../support/sample-desks.js";
+import { toolsContext } from "./chat-tools-fixture.js";
 
 describe("a query result on the chat page, in Chromium", { timeout: 60_000 }, () => {
   const desk = cheapestStandingDesk();

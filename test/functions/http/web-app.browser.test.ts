@@ -4,18 +4,17 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppContext } from "../../../core/context/index.js";
 import { ingestTable } from "../../../core/ingest/index.js";
-import { allTopics } from "../../../core/messaging/index.js";
 import { createWebApp } from "../../../functions/http/web-app.js";
 import { createLocalApp } from "../../../functions/local/server.js";
 import { startWorkers } from "../../../functions/local/workers.js";
 import { setDefaultContext } from "../../../functions/shared/default-context.js";
-import { dropRedisPrefix } from "../../core/chat/chat-fixture.js";
 import { createTestContext } from "../../support/app-context.js";
 import { launchChromium, screenshotFolder } from "../../support/browser.js";
 import { readJson } from "../../support/http.js";
 import { type OpenAiDouble, startOpenAiDouble } from "../../support/llm-doubles/openai-double.js";
 import { freePort } from "../../support/processes.js";
 import { uniqueName } from "../../support/services.js";
+import { releaseRun } from "../../support/test-run.js";
 
 const ingestRows = 40;
 
@@ -92,16 +91,7 @@ describe("the chat page in Chromium, over the real local server, services and wo
     await new Promise((resolve) => (pageServer ? pageServer.close(resolve) : resolve(undefined)));
     await closeServer();
     await workers?.stop();
-    await context?.vectors?.deleteSource(articles);
-    await context?.vectors?.deleteSource(catalogue);
-    const admin = context?.kafka?.admin();
-    if (admin) {
-      await admin.connect();
-      await admin.deleteTopics({ topics: allTopics.map((topic) => `${topicPrefix}${topic}`) }).catch(() => undefined);
-      await admin.disconnect();
-    }
-    await dropRedisPrefix(context, `${run}:`);
-    await context?.close();
+    await releaseRun(context, { sources: [articles, catalogue], topicPrefix, redisPrefix: `${run}:` });
     await double?.close();
   }, 60_000);
 

@@ -78,30 +78,14 @@ describe("npm run ingest: the CLI over the same ingestion as POST /ingest-data",
 
   it("takes --include as the same JSON the API takes, and exits 2 naming a malformed one", async () => {
     const include = [{ table: "lamps.csv", local_field: "lamp_id", foreign_field: "id", fields: ["name"] }];
-    const result = await ingest(
-      "--source",
-      source,
-      "--table",
-      "reviews.csv",
-      "--text-fields",
-      "verdict",
-      "--include",
-      JSON.stringify(include),
-    );
+    const ingestReviews = (includeJson: string) =>
+      ingest("--source", source, "--table", "reviews.csv", "--text-fields", "verdict", "--include", includeJson);
+    const result = await ingestReviews(JSON.stringify(include));
     expect(result.code, result.stderr).toBe(0);
     const [review] =
       (await context.vectors?.get(source, { where: { table: { $eq: "reviews.csv" } }, limit: 10 })) ?? [];
     expect(review?.content).toBe("verdict: Bright and steady\nlamp.name: Lamp 3");
-    const malformed = await ingest(
-      "--source",
-      source,
-      "--table",
-      "reviews.csv",
-      "--text-fields",
-      "verdict",
-      "--include",
-      '[{"table":"lamps.csv"}]',
-    );
+    const malformed = await ingestReviews('[{"table":"lamps.csv"}]');
     expect(malformed.code).toBe(2);
     expect(malformed.stderr).toMatch(/--include: 0\.fields/);
   });

@@ -1,5 +1,3 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import path from "node:path";
 import { type Admin, Kafka, logLevel } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readJson } from "../../support/http.js";
@@ -7,8 +5,7 @@ import { type PrivateService, privateService } from "../../support/private-servi
 import { freePort, waitFor } from "../../support/processes.js";
 import { scratchDatabase } from "../../support/scratch-database.js";
 import { testServices, uniqueName } from "../../support/services.js";
-
-const root = path.resolve(import.meta.dirname, "../../..");
+import { type StartedServer, startScript } from "./start-fixture.js";
 
 /**
  * `npm start` as a newcomer runs it: START_SERVICES left on, so the script brings the services up
@@ -20,8 +17,7 @@ describe("npm start on the real path: services checked, Kafka workers started", 
   let chroma: PrivateService;
   // Its own keyword database: npm start fills it with the samples, which other tests must not meet.
   let keywords: Awaited<ReturnType<typeof scratchDatabase>> | undefined;
-  let server: ChildProcess | undefined;
-  let output = "";
+  let server: StartedServer;
   let base: string;
   // Connected before the start: kafkajs loads its protocol modules on first connect, and loading them
   // only in the clean-up after a minutes-long run failed once ("Cannot find module './v2/request'").
@@ -51,33 +47,11 @@ describe("npm start on the real path: services checked, Kafka workers started", 
       LLM_PROVIDER: "extractive",
     };
     delete environment.START_SERVICES;
-    server = spawn("bash", ["scripts/start.sh"], {
-      cwd: root,
-      detached: true,
-      env: environment,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    server.stdout?.on("data", (chunk) => {
-      output += chunk.toString();
-    });
-    server.stderr?.on("data", (chunk) => {
-      output += chunk.toString();
-    });
-    await waitFor(
-      async () => output.includes("Ask your own:") || server?.exitCode !== null,
-      240_000,
-      "the answer",
-    ).catch((error: Error) => {
-      throw new Error(`${error.message}; npm start printed:\n${output.slice(-4_000)}`);
-    });
+    server = await startScript(environment);
   }, 300_000);
 
   afterAll(async () => {
-    if (server?.pid && server.exitCode === null) {
-      const exited = new Promise((resolve) => server?.once("exit", resolve));
-      process.kill(-server.pid, "SIGTERM");
-      await exited;
-    }
+    await server?.stop();
     await chroma?.destroy();
     await keywords?.drop();
     if (admin) {
@@ -90,12 +64,12 @@ describe("npm start on the real path: services checked, Kafka workers started", 
   it("checks the services instead of skipping them, and answers the sample question", () => {
     // services.sh's `up` on a running service says so; with START_SERVICES=0 it would not run at all.
     for (const service of ["postgres", "redis", "kafka", "chroma", "model"])
-      expect(output).toContain(`${service} already up`);
-    expect(output).toContain("sample data ingested");
-    const answer = /Answer \(extractive\): ([\s\S]*?)\nSources:/.exec(output)?.[1] ?? "";
+      expect(server.output).toContain(`${service} already up`);
+    expect(server.output).toContain("sample data ingested");
+    const answer = /Answer \(extractive\): ([\s\S]*?)\nSources:/.exec(server.output)?.[1] ?? "";
     expect(answer).toMatch(/rain cover/i);
-    expect(output).not.toMatch(/Kafka workers not started/);
-    expect(output).not.toMatch(/"level":(50|60)/);
+    expect(server.output).not.toMatch(/Kafka workers not started/);
+    expect(server.output).not.toMatch(/"level":(50|60)/);
   });
 
   it("reports the real broker in /health, not the in-process bus", async () => {
