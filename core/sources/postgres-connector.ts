@@ -4,6 +4,7 @@ import type { PostgresSourceConfig } from "../config/index.js";
 import { InvalidInputError } from "../errors/index.js";
 import { SourceAuthenticationError, SourceUnavailableError, TableNotFoundError } from "./errors.js";
 import type { RowFilter } from "./filters.js";
+import { exactKeyMatches, keyColumnValues } from "./key-tuples.js";
 import type {
   ForeignKey,
   RelatedRequest,
@@ -155,16 +156,18 @@ export class PostgresConnector implements SourceConnector {
 
   /**
    * `key = ANY($1)` lets PostgreSQL type the array from the column, so an index on the key serves
-   * it; with a per-key limit, a window function ranks each key's rows in the same single query.
+   * it; a composite key is one `= ANY($n)` per column, its cross pairs dropped after. With a per-key
+   * limit, a window function ranks each key's rows in the same single query.
    */
   async related(request: RelatedRequest): Promise<SourceRow[]> {
     if (request.keys.length === 0) return [];
-    const columns = [...new Set([...request.fields, request.keyField])].map((field) => escapeIdentifier(field));
-    const key = escapeIdentifier(request.keyField);
+    const keyColumns = request.keyFields.map((field) => escapeIdentifier(field));
+    const columns = [...new Set([...request.fields, ...request.keyFields])].map((field) => escapeIdentifier(field));
     const table = this.qualified(request.table);
     const perKey = request.perKey;
-    let sql = `SELECT ${columns.join(", ")} FROM ${table} WHERE ${key} = ANY($1)`;
-    const values: unknown[] = [[...request.keys]];
+    const values: unknown[] = keyColumnValues(request.keys, keyColumns.length);
+    const where = keyColumns.map((column, index) => `${column} = ANY($${index + 1})`).join(" AND ");
+    let sql = `SELECT ${columns.join(", ")} FROM ${table} WHERE ${where}`;
     if (perKey) {
       const direction = perKey.order === "desc" ? "DESC" : "ASC";
       const order = [
@@ -173,36 +176,49 @@ export class PostgresConnector implements SourceConnector {
       ];
       const window = order.length ? ` ORDER BY ${order.join(", ")}` : "";
       values.push(perKey.limit);
-      sql = `SELECT ${columns.join(", ")} FROM (SELECT ${columns.join(", ")}, row_number() OVER (PARTITION BY ${key}${window}) AS rank_in_key
-         FROM ${table} WHERE ${key} = ANY($1)) ranked WHERE rank_in_key <= $2 ORDER BY ${key}, rank_in_key`;
+      const keys = keyColumns.join(", ");
+      sql = `SELECT ${columns.join(", ")} FROM (SELECT ${columns.join(", ")}, row_number() OVER (PARTITION BY ${keys}${window}) AS rank_in_key
+         FROM ${table} WHERE ${where}) ranked WHERE rank_in_key <= $${values.length} ORDER BY ${keys}, rank_in_key`;
     }
     try {
       const { rows } = await this.pool.query<SourceRow>(sql, values);
-      return rows;
+      return exactKeyMatches(rows, request);
     } catch (error) {
       throw this.translate(error, request.table);
     }
   }
 
-  /** Single-column foreign keys from the catalogue, both ways; composite ones are left out (see docs/relations.md). */
+  /** Foreign keys from the catalogue, both ways; a composite one with its columns in the constraint's order. */
   async foreignKeys(table: string): Promise<TableForeignKeys> {
-    const { rows } = await this.query<ForeignKey>(
-      `SELECT con.conname AS name, src.relname AS table, sa.attname AS column,
-              dst.relname AS "referencedTable", da.attname AS "referencedColumn"
+    const { rows } = await this.query<Omit<ForeignKey, "column" | "referencedColumn">>(
+      `SELECT con.conname AS name, src.relname AS table, dst.relname AS "referencedTable",
+              array_agg(sa.attname::text ORDER BY k.position) AS columns,
+              array_agg(da.attname::text ORDER BY k.position) AS "referencedColumns"
          FROM pg_constraint con
          JOIN pg_class src ON src.oid = con.conrelid
          JOIN pg_class dst ON dst.oid = con.confrelid
          JOIN pg_namespace n ON n.oid = con.connamespace
-         JOIN pg_attribute sa ON sa.attrelid = con.conrelid AND sa.attnum = con.conkey[1]
-         JOIN pg_attribute da ON da.attrelid = con.confrelid AND da.attnum = con.confkey[1]
-        WHERE con.contype = 'f' AND n.nspname = $1 AND cardinality(con.conkey) = 1
+         CROSS JOIN LATERAL unnest(con.conkey, con.confkey) WITH ORDINALITY AS k(source_attnum, target_attnum, position)
+         JOIN pg_attribute sa ON sa.attrelid = con.conrelid AND sa.attnum = k.source_attnum
+         JOIN pg_attribute da ON da.attrelid = con.confrelid AND da.attnum = k.target_attnum
+        WHERE con.contype = 'f' AND n.nspname = $1
           AND (src.relname = $2 OR dst.relname = $2)
+        GROUP BY con.conname, src.relname, dst.relname
         ORDER BY con.conname`,
       [this.schemaName, table],
     );
+    const keys: ForeignKey[] = rows.map((row) => ({
+      name: row.name,
+      table: row.table,
+      column: row.columns.join(","),
+      referencedTable: row.referencedTable,
+      referencedColumn: row.referencedColumns.join(","),
+      columns: row.columns,
+      referencedColumns: row.referencedColumns,
+    }));
     return {
-      outgoing: rows.filter((row) => row.table === table),
-      incoming: rows.filter((row) => row.referencedTable === table),
+      outgoing: keys.filter((key) => key.table === table),
+      incoming: keys.filter((key) => key.referencedTable === table),
     };
   }
 
