@@ -3,23 +3,7 @@ import { ingestTable } from "../../../core/ingest/index.js";
 import { syncTable } from "../../../core/sync/index.js";
 import { openSyncFixture, type SyncFixture, syncNames } from "../../support/sync-fixture.js";
 import { storedRecords } from "../../support/sync-oracle.js";
-
-/**
- * Warehouses keyed by (region, code), and shipments pointing at one through a composite foreign key.
- * Every region has a warehouse of every code, so a lookup matching the columns one at a time also
- * finds the cross pairs (eu/2 for eu/1 and us/2): only whole keys may match.
- */
-const setupSql = `
-  CREATE TABLE warehouses (region text, code int, name text NOT NULL,
-                           updated_at timestamptz NOT NULL DEFAULT clock_timestamp(), PRIMARY KEY (region, code));
-  CREATE TABLE shipments (id int PRIMARY KEY, region text, warehouse_code int, status text NOT NULL,
-                          updated_at timestamptz NOT NULL DEFAULT clock_timestamp(),
-                          FOREIGN KEY (region, warehouse_code) REFERENCES warehouses (region, code));
-  INSERT INTO warehouses (region, code, name) VALUES
-    ('eu', 1, 'Rotterdam Dock'), ('eu', 2, 'Lyon Depot'), ('us', 1, 'Newark Yard'), ('us', 2, 'Reno Hub');
-  INSERT INTO shipments (id, region, warehouse_code, status) VALUES
-    (1, 'eu', 1, 'packed'), (2, 'us', 2, 'in transit'), (3, 'eu', 1, 'delivered'), (4, 'us', 1, 'packed'),
-    (5, 'eu', 2, 'returned'), (6, NULL, 1, 'lost');`;
+import { warehouseSql } from "./shop-fixture.js";
 
 describe("composite foreign keys: every column matched, on PostgreSQL", () => {
   const names = syncNames("rel-composite");
@@ -28,7 +12,7 @@ describe("composite foreign keys: every column matched, on PostgreSQL", () => {
 
   beforeAll(async () => {
     // Pages of 2 rows: lookups, dependents and renders cross page borders.
-    opened = await openSyncFixture(names, { setupSql, pageSize: 2 });
+    opened = await openSyncFixture(names, { setupSql: warehouseSql, pageSize: 2 });
   });
   afterAll(async () => {
     await opened?.close();
