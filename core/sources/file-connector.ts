@@ -11,7 +11,6 @@ import { keyText, keyTuple } from "./key-tuples.js";
 import { limitPerKey } from "./related-rows.js";
 import { resolveFileInside, resolveInside } from "./safe-path.js";
 import type { RelatedRequest, SourceConnector, SourceRow, StreamRequest, TableSchema, TableSummary } from "./types.js";
-import { readPath, toText } from "./values.js";
 
 /**
  * CSV or JSONL files in one folder under the data folder; each file is a table named by its
