@@ -227,7 +227,7 @@ export class PostgresConnector implements SourceConnector {
    * read-only transaction of its own with a statement timeout and UTC as the session zone (so dates
    * compare and print the same everywhere). These run on a pool of their own whose sessions are set up
    * once, read-only by default: one round trip per statement, where BEGIN READ ONLY … COMMIT cost two
-   * more (about a tenth of an indexed aggregate's time on a busy machine, see docs/performance.md).
+   * more (see docs/performance.md, query-spec).
    * A cancelled statement rejects with PostgreSQL's own error (code 57014) for the caller to name.
    */
   async readOnlyQuery(
