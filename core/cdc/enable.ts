@@ -1,5 +1,7 @@
+import pg from "pg";
 import type { PostgresSourceConfig, Settings } from "../config/index.js";
-import { flattenRelations, type IncludeSpec } from "../relations/index.js";
+import type { Logger } from "../logging/index.js";
+import { flattenRelations, type IncludeSpec, type Relation } from "../relations/index.js";
 import { SourceNotFoundError } from "../sources/index.js";
 import { type SyncDependencies, stateStore, syncSpecSchema } from "../sync/index.js";
 import { resolveTarget } from "../sync/target.js";
@@ -15,9 +17,12 @@ import { cdcNames } from "./names.js";
 import type { CdcResources } from "./resources.js";
 import { type CdcProgress, CdcStateStore } from "./state.js";
 
+const { escapeIdentifier } = pg;
+
 export type CdcDependencies = SyncDependencies & {
   connect: ConnectClient;
   cdc: CdcResources;
+  logger?: Pick<Logger, "warn"> | undefined;
   settings: SyncDependencies["settings"] &
     Pick<Settings, "KAFKA_TOPIC_PREFIX" | "KAFKA_TOPIC_PARTITIONS" | "KAFKA_CONNECT_DATABASE_HOST" | "sources">;
 };
@@ -83,6 +88,7 @@ export async function enableCdc(
   const registration = await cdcState(dependencies).register(config.name, request.table, snapshot, [
     ...new Set(related),
   ]);
+  await fullReplicaIdentity(dependencies, config, tablesNeedingOldRows(target.relations));
   const names = cdcNames(config.name, dependencies.settings);
   await dependencies.connect.putConnector(
     names.connector,
@@ -105,6 +111,50 @@ export async function enableCdc(
     topic: names.eventsTopic,
     snapshot,
   };
+}
+
+/**
+ * Included tables whose delete events must carry the old row for CDC to find the documents that render
+ * it: those joined on columns other than their primary key (an order line joins its order on
+ * `order_id`), since by default a delete's image holds only the primary key.
+ */
+export function tablesNeedingOldRows(relations: readonly Relation[]): string[] {
+  const needing = flattenRelations(relations).filter((relation) =>
+    relation.childKeys.some((column) => !relation.primaryKey.includes(column)),
+  );
+  return [...new Set(needing.map((relation) => relation.table))].sort();
+}
+
+/**
+ * Sets `REPLICA IDENTITY FULL` on those tables (a table already FULL is left alone). Only the table's
+ * owner may: without that right the table is named in a warning, and deletes of its rows reach their
+ * documents by the next sync or audit instead, as before.
+ */
+async function fullReplicaIdentity(
+  dependencies: Pick<CdcDependencies, "logger" | "cdc">,
+  config: PostgresSourceConfig,
+  tables: readonly string[],
+): Promise<void> {
+  if (tables.length === 0) return;
+  const pool = dependencies.cdc.slotPool(config.connectionString);
+  const { rows } = await pool.query<{ table: string }>(
+    `SELECT c.relname AS table FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = $1 AND c.relname = ANY($2) AND c.relreplident <> 'f'`,
+    [config.schema, [...tables]],
+  );
+  for (const { table } of rows) {
+    const qualified = `${escapeIdentifier(config.schema)}.${escapeIdentifier(table)}`;
+    try {
+      await pool.query(`ALTER TABLE ${qualified} REPLICA IDENTITY FULL`);
+    } catch (error) {
+      // 42501: not the owner. Anything else is a fault of its own and fails the request.
+      if ((error as { code?: string }).code !== "42501") throw error;
+      dependencies.logger?.warn(
+        { source: config.name, table },
+        "REPLICA IDENTITY FULL not set (the role does not own the table): deleted rows reach their documents by sync or audit",
+      );
+    }
+  }
 }
 
 export interface CdcStatus {

@@ -1,6 +1,6 @@
 import type { Relation } from "../relations/index.js";
-import type { SourceConnector, SourceRow } from "../sources/index.js";
-import { dependentRows, keysUpChain, relationChains } from "../sync/index.js";
+import { distinctKeyTuples, type SourceConnector, type SourceRow } from "../sources/index.js";
+import { addDependentKeys, dependentRows, keysUpChain, relationChains } from "../sync/index.js";
 // The page reconciliation sync itself uses (core/sync's index exports only whole-table runs).
 import { applyPlan, planPage } from "../sync/reconcile.js";
 import { documentsOf } from "../sync/sync.js";
@@ -27,12 +27,11 @@ export async function applyDependents(
   changes: readonly RowChange[],
 ): Promise<DependentsApplied> {
   const { connector } = target;
-  const dependentKeys = new Map<string, unknown[]>();
+  const dependentKeys = new Map<string, unknown[][]>();
   for (const chain of relationChains(target.relations).filter((candidate) => candidate.at(-1)?.table === table)) {
     const relation = chain.at(-1) as Relation;
-    const top = chain[0] as Relation;
     const keys = await keysUpChain(connector, chain, await changedJoinValues(connector, relation, changes));
-    if (keys.length) dependentKeys.set(top.parentKey, [...(dependentKeys.get(top.parentKey) ?? []), ...keys]);
+    addDependentKeys(dependentKeys, (chain[0] as Relation).parentKeys, keys);
   }
   const counts: DependentsApplied = { reembedded: 0, metadata_only: 0, unchanged: 0 };
   const chunking = {
@@ -60,33 +59,38 @@ export async function applyDependents(
 }
 
 /**
- * The join column's values of the changed rows: from the event's row image, or its key (a
- * many-to-one joins on the related key itself). A delete's image holds only the key unless the
- * table has REPLICA IDENTITY FULL, so a deleted one-to-many row whose join value the event lacks
- * is left to the next sync or audit; rows that still exist are read back by key.
+ * The join columns' values (one tuple per row; several columns for a composite foreign key) of the
+ * changed rows: from the event's row image, or its key (a many-to-one joins on the related key
+ * itself). A delete's image holds only the key unless the table has REPLICA IDENTITY FULL (which
+ * enabling CDC sets on the tables of one-to-many includes, see enable.ts), so a deleted row whose
+ * join value the event lacks is left to the next sync or audit; rows that still exist are read back by key.
  */
 async function changedJoinValues(
   connector: SourceConnector,
   relation: Relation,
   changes: readonly RowChange[],
-): Promise<unknown[]> {
-  const values: unknown[] = [];
-  const readBack: unknown[] = [];
-  const key = relation.primaryKey.length === 1 ? (relation.primaryKey[0] as string) : undefined;
+): Promise<unknown[][]> {
+  const values: unknown[][] = [];
+  const readBack: unknown[][] = [];
+  const primaryKey = relation.primaryKey;
+  const present = (value: unknown) => value !== undefined && value !== null;
   for (const change of changes) {
     if (change.op === "t" || change.op === "m") continue;
-    const value = change.image[relation.childKey] ?? change.key[relation.childKey];
-    if (value !== undefined && value !== null) values.push(value);
-    else if (change.op !== "d" && key && change.key[key] !== undefined) readBack.push(change.key[key]);
+    const join = relation.childKeys.map((field) => change.image[field] ?? change.key[field]);
+    if (join.every(present)) values.push(join);
+    else if (change.op !== "d" && primaryKey.length > 0) {
+      const key = primaryKey.map((field) => change.key[field]);
+      if (key.every(present)) readBack.push(key);
+    }
   }
-  if (readBack.length > 0 && key) {
+  if (readBack.length > 0) {
     const rows = await connector.related({
       table: relation.table,
-      fields: [relation.childKey],
-      keyField: key,
+      fields: relation.childKeys,
+      keyFields: primaryKey,
       keys: readBack,
     });
-    values.push(...rows.map((row) => row[relation.childKey]).filter((value) => value !== null && value !== undefined));
+    values.push(...distinctKeyTuples(rows, relation.childKeys));
   }
   return values;
 }

@@ -126,15 +126,14 @@ const allowedNodes = new Set([
 const allowedValueFunctions = /^SVFOP_(CURRENT|LOCAL)(DATE|TIME|TIMESTAMP)/;
 
 /**
- * Imported on first use, under a name a bundler leaves alone: bundled, the parser's emscripten glue
- * looks for `__dirname` and its .wasm beside the bundle, and would break every chat function at load.
- * Where the package is missing (a Lambda bundle without it), only the `sql` tool fails, saying so.
+ * Imported on first use: loading the parser compiles its WebAssembly, which only the `sql` tool needs. In a
+ * Lambda bundle the .wasm travels beside the bundle (scripts/lambda/esbuild-plugins.cjs); should it be
+ * missing, only the `sql` tool fails, saying so.
  */
-const parserPackage = "libpg-query";
 let parserLoaded: Promise<Parser> | undefined;
 
 function parser(): Promise<Parser> {
-  parserLoaded ??= (import(parserPackage) as Promise<Parser>).then(async (module) => {
+  parserLoaded ??= import("libpg-query").then(async (module) => {
     await module.loadModule();
     return module;
   });

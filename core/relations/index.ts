@@ -1,5 +1,5 @@
 export { type RelationProblem, UnknownRelationsError } from "./errors.js";
-export { distinctKeys, loadRelated, pagesOf } from "./load.js";
+export { loadRelated, pagesOf } from "./load.js";
 export {
   defaultOneToManyLimit,
   flattenRelations,

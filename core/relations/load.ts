@@ -1,4 +1,11 @@
-import { readPath, relatedLines, type SourceConnector, type SourceRow, toText } from "../sources/index.js";
+import {
+  distinctKeyTuples,
+  keyText,
+  keyTuple,
+  relatedLines,
+  type SourceConnector,
+  type SourceRow,
+} from "../sources/index.js";
 import { type Attached, renderRelated } from "./render.js";
 import type { Relation } from "./resolve.js";
 
@@ -39,12 +46,12 @@ async function attach(
   attached: Attached,
 ): Promise<void> {
   for (const relation of relations) {
-    const keys = distinctKeys(rows, relation.parentKey);
+    const keys = distinctKeyTuples(rows, relation.parentKeys);
     if (keys.length === 0) continue;
     const found = await connector.related({
       table: relation.table,
       fields: relation.readFields,
-      keyField: relation.childKey,
+      keyFields: relation.childKeys,
       keys,
       ...(relation.many
         ? {
@@ -60,28 +67,17 @@ async function attach(
     await attach(connector, relation.children, found, attached);
     const byKey = new Map<string, SourceRow[]>();
     for (const row of found) {
-      const key = toText(readPath(row, relation.childKey));
+      const key = keyText(keyTuple(row, relation.childKeys) ?? []);
       byKey.set(key, [...(byKey.get(key) ?? []), row]);
     }
     for (const row of rows) {
-      const value = readPath(row, relation.parentKey);
-      if (value === null || value === undefined) continue;
-      const matched = byKey.get(toText(value));
+      const value = keyTuple(row, relation.parentKeys);
+      if (!value) continue;
+      const matched = byKey.get(keyText(value));
       if (!matched) continue;
       const forRow = attached.get(row) ?? new Map<Relation, SourceRow[]>();
       forRow.set(relation, relation.many ? matched.slice(0, relation.limit) : matched.slice(0, 1));
       attached.set(row, forRow);
     }
   }
-}
-
-/** The page's distinct join values, as the driver gave them (an ObjectId stays one), nulls left out. */
-export function distinctKeys(rows: readonly SourceRow[], field: string): unknown[] {
-  const keys = new Map<string, unknown>();
-  for (const row of rows) {
-    const value = readPath(row, field);
-    if (value === null || value === undefined || value === "") continue;
-    keys.set(toText(value), value);
-  }
-  return [...keys.values()];
 }

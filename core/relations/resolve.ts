@@ -18,10 +18,10 @@ export interface Relation {
   label: string;
   table: string;
   fields: string[];
-  /** The parent's column whose value is looked up… */
-  parentKey: string;
-  /** …in this column of the related table. */
-  childKey: string;
+  /** The parent's columns whose values are looked up (several for a composite foreign key)… */
+  parentKeys: string[];
+  /** …in these columns of the related table, in the same order. */
+  childKeys: string[];
   /** One-to-many: up to `limit` rows per parent; many-to-one: at most one. */
   many: boolean;
   limit: number;
@@ -37,10 +37,10 @@ export interface Relation {
 export const defaultOneToManyLimit = 20;
 
 interface Join {
-  parentKey: string;
-  childKey: string;
+  parentKeys: string[];
+  childKeys: string[];
   many: boolean;
-  /** The referencing column, as `via` names it. */
+  /** The referencing column (a composite key's, joined by commas), as `via` names it. */
   via: string;
 }
 
@@ -81,11 +81,11 @@ export function worstCaseRows(relations: readonly Relation[]): number {
   );
 }
 
-/** The selection with the join keys read, and the many-to-one keys (`customer_id`) kept as metadata for filters. */
+/** The selection with the join keys read, and the many-to-one keys (`customer_id`, every column of a composite one) kept as metadata for filters. */
 export function withRelationKeys(selection: Selection, relations: readonly Relation[]): Selection {
   if (relations.length === 0) return selection;
-  const keys = relations.map((relation) => relation.parentKey);
-  const metadataKeys = relations.filter((relation) => !relation.many).map((relation) => relation.parentKey);
+  const keys = relations.flatMap((relation) => relation.parentKeys);
+  const metadataKeys = relations.filter((relation) => !relation.many).flatMap((relation) => relation.parentKeys);
   return {
     ...selection,
     readFields: [...new Set([...selection.readFields, ...keys])],
@@ -153,8 +153,8 @@ class Resolver {
         label,
         table: related.name,
         fields: [...include.fields],
-        parentKey: join.parentKey,
-        childKey: join.childKey,
+        parentKeys: join.parentKeys,
+        childKeys: join.childKeys,
         many: join.many,
         limit: join.many ? (include.limit ?? defaultOneToManyLimit) : 1,
         orderBy,
@@ -163,8 +163,8 @@ class Resolver {
         readFields: [
           ...new Set([
             ...include.fields,
-            join.childKey,
-            ...children.map((child) => child.parentKey),
+            ...join.childKeys,
+            ...children.flatMap((child) => child.parentKeys),
             ...(orderBy ? [orderBy] : []),
             ...related.primaryKey,
             ...(watermark ? [watermark] : []),
@@ -203,7 +203,7 @@ class Resolver {
       if (!valid) return undefined;
       // Matching the related table's own key means one row per parent; any other field, many.
       const many = !(related.primaryKey.length === 1 && related.primaryKey[0] === foreign);
-      return { parentKey: local, childKey: foreign, many, via: local };
+      return { parentKeys: [local], childKeys: [foreign], many, via: local };
     }
     if (!this.connector.foreignKeys) {
       return this.problem(
@@ -258,17 +258,18 @@ function joinsBetween(keys: TableForeignKeys, parent: string, related: string): 
   return [
     ...keys.outgoing
       .filter((key) => key.referencedTable === related)
-      .map((key) => ({ parentKey: key.column, childKey: key.referencedColumn, many: false, via: key.column })),
+      .map((key) => ({ parentKeys: key.columns, childKeys: key.referencedColumns, many: false, via: key.column })),
     ...keys.incoming
       .filter((key) => key.table === related && key.table !== parent)
-      .map((key) => ({ parentKey: key.referencedColumn, childKey: key.column, many: true, via: key.column })),
+      .map((key) => ({ parentKeys: key.referencedColumns, childKeys: key.columns, many: true, via: key.column })),
   ];
 }
 
 /** `customer_id` → `customer` for a many-to-one; the table's name (without a file extension) otherwise. */
 function defaultLabel(table: string, join: Join): string {
-  const fromKey = join.many ? "" : join.parentKey.replace(/(_id|Id|_key)$/, "");
-  const base = fromKey && fromKey !== join.parentKey ? fromKey : table.replace(/\.(csv|jsonl)$/, "");
+  const single = join.parentKeys.length === 1 ? (join.parentKeys[0] as string) : "";
+  const fromKey = join.many ? "" : single.replace(/(_id|Id|_key)$/, "");
+  const base = fromKey && fromKey !== single ? fromKey : table.replace(/\.(csv|jsonl)$/, "");
   const label = base.replace(/[^A-Za-z0-9_]/g, "_").replace(/^(?=[0-9])/, "_");
   return label.slice(0, 64) || "related";
 }

@@ -12,7 +12,9 @@ const includeFields = {
     .describe("Prefix of the rendered lines (`customer.name: …`); default: the key column without _id, or the table"),
   via: identifier
     .optional()
-    .describe("PostgreSQL: the foreign key column to follow when several join the same two tables"),
+    .describe(
+      "PostgreSQL: the foreign key column to follow when several join the same two tables (a composite key's columns joined by commas)",
+    ),
   local_field: identifier.optional().describe("Without a catalogue (MongoDB, CSV, JSONL): the key in this table"),
   foreign_field: identifier.optional().describe("…and the field of the related table it matches"),
   limit: z.number().int().min(1).max(1_000).optional().describe("One-to-many: most rows per document (default 20)"),

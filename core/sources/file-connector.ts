@@ -7,10 +7,10 @@ import type { FileSourceConfig } from "../config/index.js";
 import { TableNotFoundError } from "./errors.js";
 import type { RowFilter } from "./filters.js";
 import { inferFields } from "./infer-fields.js";
+import { keyText, keyTuple } from "./key-tuples.js";
 import { limitPerKey } from "./related-rows.js";
 import { resolveFileInside, resolveInside } from "./safe-path.js";
 import type { RelatedRequest, SourceConnector, SourceRow, StreamRequest, TableSchema, TableSummary } from "./types.js";
-import { readPath, toText } from "./values.js";
 
 /**
  * CSV or JSONL files in one folder under the data folder; each file is a table named by its
@@ -70,10 +70,11 @@ export class FileConnector implements SourceConnector {
   /** One pass over the related file per page of parents; keys compare as text (CSV values are text). */
   async related(request: RelatedRequest): Promise<SourceRow[]> {
     if (request.keys.length === 0) return [];
-    const keys = new Set(request.keys.map((key) => toText(key)));
+    const keys = new Set(request.keys.map((key) => keyText(key)));
     const matched: SourceRow[] = [];
     for await (const row of this.rows(request.table)) {
-      if (keys.has(toText(readPath(row, request.keyField)))) matched.push(row);
+      const key = keyTuple(row, request.keyFields);
+      if (key && keys.has(keyText(key))) matched.push(row);
     }
     return limitPerKey(matched, request);
   }

@@ -19,6 +19,7 @@ export {
   rowFilterSchema,
 } from "./filters.js";
 export { type ConnectionParams, connectionParamsSchema, InlineConnectionsDisabledError } from "./inline.js";
+export { distinctKeyTuples, keyText, keyTuple } from "./key-tuples.js";
 export { createMongoClient } from "./mongo-client.js";
 export { MongoConnector, mongoFilter } from "./mongo-connector.js";
 export { PostgresConnector, whereClause } from "./postgres-connector.js";

@@ -3,6 +3,7 @@ import type { MongoSourceConfig } from "../config/index.js";
 import { SourceAuthenticationError, SourceUnavailableError, TableNotFoundError } from "./errors.js";
 import type { RowFilter } from "./filters.js";
 import { inferFields } from "./infer-fields.js";
+import { exactKeyMatches, keyColumnValues } from "./key-tuples.js";
 import { limitPerKey } from "./related-rows.js";
 import type { RelatedRequest, SourceConnector, SourceRow, StreamRequest, TableSchema, TableSummary } from "./types.js";
 
@@ -82,16 +83,14 @@ export class MongoConnector implements SourceConnector {
     if (request.keys.length === 0) return [];
     await this.assertExists(request.table);
     const collection = (await this.database()).collection(request.table);
-    const fields = [...new Set([...request.fields, request.keyField, ...(request.perKey?.tieBreak ?? [])])];
+    const fields = [...new Set([...request.fields, ...request.keyFields, ...(request.perKey?.tieBreak ?? [])])];
+    const values = keyColumnValues(request.keys, request.keyFields.length);
+    const conditions = request.keyFields.map((field, index) => ({ [field]: { $in: values[index] ?? [] } }));
+    const filter = conditions.length === 1 ? (conditions[0] as Document) : { $and: conditions };
     const rows = await this.run(() =>
-      collection
-        .find(
-          { [request.keyField]: { $in: [...request.keys] } },
-          { projection: Object.fromEntries(fields.map((field) => [field, 1])) },
-        )
-        .toArray(),
+      collection.find(filter, { projection: Object.fromEntries(fields.map((field) => [field, 1])) }).toArray(),
     );
-    return limitPerKey(rows, request);
+    return limitPerKey(exactKeyMatches(rows, request), request);
   }
 
   /** An aggregation pipeline built by core from a fixed set of stages; `maxTimeMS` bounds it on the server. */

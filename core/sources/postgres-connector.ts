@@ -4,6 +4,7 @@ import type { PostgresSourceConfig } from "../config/index.js";
 import { InvalidInputError } from "../errors/index.js";
 import { SourceAuthenticationError, SourceUnavailableError, TableNotFoundError } from "./errors.js";
 import type { RowFilter } from "./filters.js";
+import { exactKeyMatches, keyColumnValues } from "./key-tuples.js";
 import type {
   ForeignKey,
   RelatedRequest,
@@ -35,13 +36,21 @@ export class PostgresConnector implements SourceConnector {
   readonly name: string;
   private readonly pool: pg.Pool;
   private readonly schemaName: string;
+  private readonly config: PostgresSourceConfig;
+  /** readOnlyQuery's pools, one per statement timeout (in practice one), and their sessions already set up. */
+  private readonly readOnlyPools = new Map<number, { pool: pg.Pool; prepared: WeakSet<pg.PoolClient> }>();
 
   constructor(config: PostgresSourceConfig) {
     this.name = config.name;
     this.schemaName = config.schema;
-    this.pool = new pg.Pool({
-      connectionString: config.connectionString,
-      max: config.max_connections,
+    this.config = config;
+    this.pool = this.newPool();
+  }
+
+  private newPool(): pg.Pool {
+    const pool = new pg.Pool({
+      connectionString: this.config.connectionString,
+      max: this.config.max_connections,
       connectionTimeoutMillis: 5_000,
       idleTimeoutMillis: 30_000,
       application_name: "chat-with-your-data",
@@ -49,8 +58,9 @@ export class PostgresConnector implements SourceConnector {
     });
     // A dropped connection (server restart, pg_terminate_backend) emits 'error' on its client, idle
     // or checked out; unheard, that ends the process. Queries on it reject, and that is where it is handled.
-    this.pool.on("error", () => undefined);
-    this.pool.on("connect", (client) => client.on("error", () => undefined));
+    pool.on("error", () => undefined);
+    pool.on("connect", (client) => client.on("error", () => undefined));
+    return pool;
   }
 
   async listTables(): Promise<TableSummary[]> {
@@ -146,16 +156,18 @@ export class PostgresConnector implements SourceConnector {
 
   /**
    * `key = ANY($1)` lets PostgreSQL type the array from the column, so an index on the key serves
-   * it; with a per-key limit, a window function ranks each key's rows in the same single query.
+   * it; a composite key is one `= ANY($n)` per column, its cross pairs dropped after. With a per-key
+   * limit, a window function ranks each key's rows in the same single query.
    */
   async related(request: RelatedRequest): Promise<SourceRow[]> {
     if (request.keys.length === 0) return [];
-    const columns = [...new Set([...request.fields, request.keyField])].map((field) => escapeIdentifier(field));
-    const key = escapeIdentifier(request.keyField);
+    const keyColumns = request.keyFields.map((field) => escapeIdentifier(field));
+    const columns = [...new Set([...request.fields, ...request.keyFields])].map((field) => escapeIdentifier(field));
     const table = this.qualified(request.table);
     const perKey = request.perKey;
-    let sql = `SELECT ${columns.join(", ")} FROM ${table} WHERE ${key} = ANY($1)`;
-    const values: unknown[] = [[...request.keys]];
+    const values: unknown[] = keyColumnValues(request.keys, keyColumns.length);
+    const where = keyColumns.map((column, index) => `${column} = ANY($${index + 1})`).join(" AND ");
+    let sql = `SELECT ${columns.join(", ")} FROM ${table} WHERE ${where}`;
     if (perKey) {
       const direction = perKey.order === "desc" ? "DESC" : "ASC";
       const order = [
@@ -164,42 +176,58 @@ export class PostgresConnector implements SourceConnector {
       ];
       const window = order.length ? ` ORDER BY ${order.join(", ")}` : "";
       values.push(perKey.limit);
-      sql = `SELECT ${columns.join(", ")} FROM (SELECT ${columns.join(", ")}, row_number() OVER (PARTITION BY ${key}${window}) AS rank_in_key
-         FROM ${table} WHERE ${key} = ANY($1)) ranked WHERE rank_in_key <= $2 ORDER BY ${key}, rank_in_key`;
+      const keys = keyColumns.join(", ");
+      sql = `SELECT ${columns.join(", ")} FROM (SELECT ${columns.join(", ")}, row_number() OVER (PARTITION BY ${keys}${window}) AS rank_in_key
+         FROM ${table} WHERE ${where}) ranked WHERE rank_in_key <= $${values.length} ORDER BY ${keys}, rank_in_key`;
     }
     try {
       const { rows } = await this.pool.query<SourceRow>(sql, values);
-      return rows;
+      return exactKeyMatches(rows, request);
     } catch (error) {
       throw this.translate(error, request.table);
     }
   }
 
-  /** Single-column foreign keys from the catalogue, both ways; composite ones are left out (see docs/relations.md). */
+  /** Foreign keys from the catalogue, both ways; a composite one with its columns in the constraint's order. */
   async foreignKeys(table: string): Promise<TableForeignKeys> {
-    const { rows } = await this.query<ForeignKey>(
-      `SELECT con.conname AS name, src.relname AS table, sa.attname AS column,
-              dst.relname AS "referencedTable", da.attname AS "referencedColumn"
+    const { rows } = await this.query<Omit<ForeignKey, "column" | "referencedColumn">>(
+      `SELECT con.conname AS name, src.relname AS table, dst.relname AS "referencedTable",
+              array_agg(sa.attname::text ORDER BY k.position) AS columns,
+              array_agg(da.attname::text ORDER BY k.position) AS "referencedColumns"
          FROM pg_constraint con
          JOIN pg_class src ON src.oid = con.conrelid
          JOIN pg_class dst ON dst.oid = con.confrelid
          JOIN pg_namespace n ON n.oid = con.connamespace
-         JOIN pg_attribute sa ON sa.attrelid = con.conrelid AND sa.attnum = con.conkey[1]
-         JOIN pg_attribute da ON da.attrelid = con.confrelid AND da.attnum = con.confkey[1]
-        WHERE con.contype = 'f' AND n.nspname = $1 AND cardinality(con.conkey) = 1
+         CROSS JOIN LATERAL unnest(con.conkey, con.confkey) WITH ORDINALITY AS k(source_attnum, target_attnum, position)
+         JOIN pg_attribute sa ON sa.attrelid = con.conrelid AND sa.attnum = k.source_attnum
+         JOIN pg_attribute da ON da.attrelid = con.confrelid AND da.attnum = k.target_attnum
+        WHERE con.contype = 'f' AND n.nspname = $1
           AND (src.relname = $2 OR dst.relname = $2)
+        GROUP BY con.conname, src.relname, dst.relname
         ORDER BY con.conname`,
       [this.schemaName, table],
     );
+    const keys: ForeignKey[] = rows.map((row) => ({
+      name: row.name,
+      table: row.table,
+      column: row.columns.join(","),
+      referencedTable: row.referencedTable,
+      referencedColumn: row.referencedColumns.join(","),
+      columns: row.columns,
+      referencedColumns: row.referencedColumns,
+    }));
     return {
-      outgoing: rows.filter((row) => row.table === table),
-      incoming: rows.filter((row) => row.referencedTable === table),
+      outgoing: keys.filter((key) => key.table === table),
+      incoming: keys.filter((key) => key.referencedTable === table),
     };
   }
 
   /**
-   * One statement built by core (quoted identifiers, bound values) in a READ ONLY transaction with
-   * a statement timeout and UTC as the session zone (so dates compare and print the same everywhere).
+   * One statement built by core (quoted identifiers, bound values), or a checked model SELECT, as a
+   * read-only transaction of its own with a statement timeout and UTC as the session zone (so dates
+   * compare and print the same everywhere). These run on a pool of their own whose sessions are set up
+   * once, read-only by default: one round trip per statement, where BEGIN READ ONLY … COMMIT cost two
+   * more (see docs/performance.md, query-spec).
    * A cancelled statement rejects with PostgreSQL's own error (code 57014) for the caller to name.
    */
   async readOnlyQuery(
@@ -207,18 +235,26 @@ export class PostgresConnector implements SourceConnector {
     values: readonly unknown[],
     options: { timeoutMs: number; table: string },
   ): Promise<SourceRow[]> {
-    const client = await this.connect();
+    // SET takes no parameters; the timeout is an integer from the settings, never from a request.
+    const timeoutMs = Math.max(1, Math.floor(options.timeoutMs));
+    let readOnly = this.readOnlyPools.get(timeoutMs);
+    if (!readOnly) {
+      readOnly = { pool: this.newPool(), prepared: new WeakSet() };
+      this.readOnlyPools.set(timeoutMs, readOnly);
+    }
+    const client = await this.connect(readOnly.pool);
     let failed = false;
     try {
-      // One round trip for all three. SET takes no parameters; the timeout is an integer from the
-      // settings, never from a request.
-      await client.query(
-        `BEGIN TRANSACTION READ ONLY; SET LOCAL statement_timeout = ${Math.max(1, Math.floor(options.timeoutMs))}; SET LOCAL TimeZone = 'UTC'`,
-      );
+      if (!readOnly.prepared.has(client)) {
+        await client.query(
+          `SET default_transaction_read_only = on; SET statement_timeout = ${timeoutMs}; SET TimeZone = 'UTC'`,
+        );
+        readOnly.prepared.add(client);
+      }
       const { rows } = await client.query<SourceRow>(sql, [...values]);
-      await client.query("COMMIT");
       return rows;
     } catch (error) {
+      // A session that failed is not reused, whatever state it was left in.
       failed = true;
       throw this.translate(error, options.table);
     } finally {
@@ -227,7 +263,7 @@ export class PostgresConnector implements SourceConnector {
   }
 
   async close(): Promise<void> {
-    await this.pool.end();
+    await Promise.all([this.pool.end(), ...[...this.readOnlyPools.values()].map(({ pool }) => pool.end())]);
   }
 
   /** `"schema"."table"`, quoted; the table must already be checked against describe(). */
@@ -235,9 +271,9 @@ export class PostgresConnector implements SourceConnector {
     return `${escapeIdentifier(this.schemaName)}.${escapeIdentifier(table)}`;
   }
 
-  private async connect(): Promise<pg.PoolClient> {
+  private async connect(pool = this.pool): Promise<pg.PoolClient> {
     try {
-      return await this.pool.connect();
+      return await pool.connect();
     } catch (error) {
       throw this.translate(error);
     }

@@ -1,3 +1,4 @@
+import { keyText, keyTuple } from "./key-tuples.js";
 import type { RelatedRequest, SourceRow } from "./types.js";
 import { readPath, toText } from "./values.js";
 
@@ -34,7 +35,7 @@ export function limitPerKey(rows: SourceRow[], request: RelatedRequest): SourceR
   );
   const taken = new Map<string, number>();
   return sorted.filter((row) => {
-    const key = toText(readPath(row, request.keyField));
+    const key = keyText(keyTuple(row, request.keyFields) ?? []);
     const count = taken.get(key) ?? 0;
     taken.set(key, count + 1);
     return count < perKey.limit;

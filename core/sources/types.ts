@@ -40,13 +40,19 @@ export interface StreamRequest {
   signal?: AbortSignal;
 }
 
-/** A single-column foreign key: `table.column` references `referencedTable.referencedColumn`. */
+/**
+ * A foreign key: `table.columns` references `referencedTable.referencedColumns`, column for column.
+ * `column` and `referencedColumn` name them as one text: the column, or a composite key's columns
+ * joined by commas (`region,customer_no`), which is also what an include's `via` takes.
+ */
 export interface ForeignKey {
   name: string;
   table: string;
   column: string;
   referencedTable: string;
   referencedColumn: string;
+  columns: string[];
+  referencedColumns: string[];
 }
 
 /** A table's foreign keys both ways: those it holds, and those of other tables pointing at it. */
@@ -56,14 +62,15 @@ export interface TableForeignKeys {
 }
 
 /**
- * Rows of a related table whose `keyField` is one of `keys`, for a whole page of parent rows in
- * one round trip. With `perKey`, at most `limit` rows per key value, in the named order.
+ * Rows of a related table whose key (`keyFields`: one column, or a composite key's columns) is one of
+ * `keys` (tuples in the same order), for a whole page of parent rows in one round trip. With `perKey`,
+ * at most `limit` rows per key, in the named order.
  */
 export interface RelatedRequest {
   table: string;
   fields: readonly string[];
-  keyField: string;
-  keys: readonly unknown[];
+  keyFields: readonly string[];
+  keys: readonly (readonly unknown[])[];
   perKey?: { limit: number; orderBy?: string | undefined; order: "asc" | "desc"; tieBreak: readonly string[] };
 }
 

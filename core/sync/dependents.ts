@@ -1,5 +1,8 @@
-import { distinctKeys, pagesOf, type Relation } from "../relations/index.js";
+import { pagesOf, type Relation } from "../relations/index.js";
 import {
+  distinctKeyTuples,
+  keyText,
+  keyTuple,
   type RowFilter,
   readPath,
   type SourceConnector,
@@ -15,10 +18,24 @@ import { laterWatermark, type Watermark, watermarkFilter, watermarkOf } from "./
 export interface RelatedChanges {
   /** Per relation path, the highest watermark seen: the next sync starts there. */
   watermarks: Record<string, Watermark>;
-  /** Main-table column → values: the documents to re-render are the rows holding them. */
-  dependentKeys: Map<string, unknown[]>;
+  /** Main-table key columns (see dependentKeyColumns) → key tuples: the documents to re-render are the rows holding them. */
+  dependentKeys: Map<string, unknown[][]>;
   /** Related rows read since their watermarks. */
   changedRows: number;
+}
+
+/** Dependent keys are kept per main-table key columns: one column, or a composite foreign key's columns. */
+const dependentKeyColumns = (columns: readonly string[]) => JSON.stringify(columns);
+
+/** Adds the main-table keys `tuples` of `columns` to what is to be re-rendered. */
+export function addDependentKeys(
+  dependentKeys: Map<string, unknown[][]>,
+  columns: readonly string[],
+  tuples: readonly unknown[][],
+): void {
+  if (tuples.length === 0) return;
+  const name = dependentKeyColumns(columns);
+  dependentKeys.set(name, [...(dependentKeys.get(name) ?? []), ...tuples]);
 }
 
 /** Each relation with the chain of relations that leads to it from the main table. */
@@ -56,7 +73,7 @@ export async function scanRelatedChanges(
     let watermark = from;
     const rows = connector.stream({
       table: relation.table,
-      fields: [...new Set([relation.childKey, column])],
+      fields: [...new Set([...relation.childKeys, column])],
       filters,
       batchSize: options.pageSize,
       ...(options.signal ? { signal: options.signal } : {}),
@@ -70,7 +87,9 @@ export async function scanRelatedChanges(
         watermark = laterWatermark(watermark, mark);
       }
       found.changedRows += page.length;
-      if (options.collect) await collectDependents(connector, chain, distinctKeys(page, relation.childKey), found);
+      if (options.collect) {
+        await collectDependents(connector, chain, distinctKeyTuples(page, relation.childKeys), found);
+      }
     }
     if (watermark) found.watermarks[relation.path] = watermark;
   }
@@ -81,38 +100,41 @@ export async function scanRelatedChanges(
 async function collectDependents(
   connector: SourceConnector,
   chain: Relation[],
-  keys: unknown[],
+  keys: unknown[][],
   found: RelatedChanges,
 ): Promise<void> {
   const values = await keysUpChain(connector, chain, keys);
-  const top = chain[0] as Relation;
-  if (values.length === 0) return;
-  found.dependentKeys.set(top.parentKey, [...(found.dependentKeys.get(top.parentKey) ?? []), ...values]);
+  addDependentKeys(found.dependentKeys, (chain[0] as Relation).parentKeys, values);
 }
 
 /**
- * Values of a chain's last `childKey` → the values of its first `parentKey` in the main table
+ * Keys (tuples) of a chain's last `childKeys` → the keys of its first `parentKeys` in the main table
  * that lead to them, one query per step: `products.id` → `order_lines.order_id` → `orders.id`.
  */
-export async function keysUpChain(connector: SourceConnector, chain: Relation[], keys: unknown[]): Promise<unknown[]> {
+export async function keysUpChain(
+  connector: SourceConnector,
+  chain: Relation[],
+  keys: unknown[][],
+): Promise<unknown[][]> {
   let values = keys;
   for (let step = chain.length - 1; step > 0 && values.length > 0; step--) {
     const child = chain[step] as Relation;
     const parent = chain[step - 1] as Relation;
     const rows = await connector.related({
       table: parent.table,
-      fields: [parent.childKey],
-      keyField: child.parentKey,
+      fields: parent.childKeys,
+      keyFields: child.parentKeys,
       keys: values,
     });
-    values = distinctKeys(rows, parent.childKey);
+    values = distinctKeyTuples(rows, parent.childKeys);
   }
   return values;
 }
 
 /**
  * The main table's rows holding the dependent keys, read through the ordinary row filter (`in`,
- * values bound), a thousand keys at a time; the caller skips rows it has already read this run.
+ * values bound; one per column of a composite key, its cross pairs dropped here), a thousand keys
+ * at a time; the caller skips rows it has already read this run.
  */
 export async function* dependentRows(
   connector: SourceConnector,
@@ -122,20 +144,29 @@ export async function* dependentRows(
     filters: readonly RowFilter[];
     signal?: AbortSignal | undefined;
   },
-  dependentKeys: Map<string, unknown[]>,
+  dependentKeys: Map<string, unknown[][]>,
 ): AsyncIterable<SourceRow> {
-  for (const [column, values] of dependentKeys) {
-    const unique = [...new Map(values.map((value) => [toText(value), value])).values()];
+  for (const [name, tuples] of dependentKeys) {
+    const columns = JSON.parse(name) as string[];
+    const unique = [...new Map(tuples.map((tuple) => [keyText(tuple), tuple])).values()];
     for (let start = 0; start < unique.length; start += 1_000) {
+      const slice = unique.slice(start, start + 1_000);
+      const wanted = new Set(slice.map((tuple) => keyText(tuple)));
       // Driver values (an ObjectId on MongoDB) go as they are, so they match what the rows hold.
-      const value = unique.slice(start, start + 1_000) as RowFilter["value"];
-      yield* connector.stream({
+      const filters = columns.map((column, index) => ({
+        column,
+        op: "in" as const,
+        value: [...new Map(slice.map((tuple) => [toText(tuple[index]), tuple[index]])).values()] as RowFilter["value"],
+      }));
+      for await (const row of connector.stream({
         table: request.table,
         fields: request.fields,
-        filters: [...request.filters, { column, op: "in", value }],
+        filters: [...request.filters, ...filters],
         batchSize: 1_000,
         ...(request.signal ? { signal: request.signal } : {}),
-      });
+      })) {
+        if (columns.length === 1 || wanted.has(keyText(keyTuple(row, columns) ?? []))) yield row;
+      }
     }
   }
 }
@@ -144,7 +175,7 @@ export async function* dependentRows(
  * Related rows deleted since the last sync, found by comparing each related table's keys now with
  * those recorded then (the same full key scan the table's own delete detection makes), and with
  * `collect`, the main-table keys of their dependents. Each relation's key set is recorded anew.
- * Relations whose table has no single-column key are skipped (the audit still finds their dependents).
+ * Relations whose table has no primary key are skipped (the audit still finds their dependents).
  */
 export async function scanRelatedDeletes(
   connector: SourceConnector,
@@ -152,37 +183,38 @@ export async function scanRelatedDeletes(
   state: SyncStateStore,
   where: { source: string; table: string },
   options: { collect: boolean; pageSize: number; signal?: AbortSignal | undefined },
-): Promise<{ dependentKeys: Map<string, unknown[]>; deletedRows: number; record(): Promise<void> }> {
-  const dependentKeys = new Map<string, unknown[]>();
+): Promise<{ dependentKeys: Map<string, unknown[][]>; deletedRows: number; record(): Promise<void> }> {
+  const dependentKeys = new Map<string, unknown[][]>();
   const seen: [string, Map<string, string>][] = [];
   let deletedRows = 0;
   for (const chain of chains(relations)) {
     const relation = chain.at(-1) as Relation;
-    const key = relation.primaryKey.length === 1 ? (relation.primaryKey[0] as string) : undefined;
-    if (!key) continue;
+    const primaryKey = relation.primaryKey;
+    if (primaryKey.length === 0) continue;
     const current = new Map<string, string>();
     for await (const row of connector.stream({
       table: relation.table,
-      fields: [...new Set([key, relation.childKey])],
+      fields: [...new Set([...primaryKey, ...relation.childKeys])],
       batchSize: options.pageSize,
       ...(options.signal ? { signal: options.signal } : {}),
     })) {
-      // JSON of the scalar, so a number comes back a number (a MongoDB key must match by type).
-      current.set(
-        toText(readPath(row, key)),
-        JSON.stringify(toMetadataValue(readPath(row, relation.childKey)) ?? null),
-      );
+      // JSON of the scalars, so a number comes back a number (a MongoDB key must match by type); a
+      // single join value as itself, as recorded before composite keys were followed.
+      const join = relation.childKeys.map((field) => toMetadataValue(readPath(row, field)) ?? null);
+      current.set(keyText(keyTuple(row, primaryKey) ?? []), JSON.stringify(join.length === 1 ? join[0] : join));
     }
     const previous = await state.relatedRows(where.source, where.table, relation.path);
     const gone = [...previous]
       .filter(([rowKey]) => !current.has(rowKey))
-      .map(([, joinValue]) => JSON.parse(joinValue) as unknown)
-      .filter((value) => value !== null);
+      .map(([, joinValue]) => {
+        const parsed = JSON.parse(joinValue) as unknown;
+        return Array.isArray(parsed) && relation.childKeys.length > 1 ? parsed : [parsed];
+      })
+      .filter((tuple) => tuple.every((value) => value !== null));
     deletedRows += gone.length;
     if (options.collect && gone.length > 0) {
-      const top = chain[0] as Relation;
       const keys = await keysUpChain(connector, chain, gone);
-      if (keys.length) dependentKeys.set(top.parentKey, [...(dependentKeys.get(top.parentKey) ?? []), ...keys]);
+      addDependentKeys(dependentKeys, (chain[0] as Relation).parentKeys, keys);
     }
     seen.push([relation.path, current]);
   }

@@ -1,5 +1,5 @@
 export { type AuditReport, type AuditRequest, auditTable, type Drift } from "./audit.js";
-export { dependentRows, keysUpChain, relationChains } from "./dependents.js";
+export { addDependentKeys, dependentRows, keysUpChain, relationChains } from "./dependents.js";
 export { SyncInProgressError, SyncSpecMissingError, SyncTooLargeError, WatermarkTypeError } from "./errors.js";
 export { type QueueSyncDependencies, queueSync, runSyncRequest } from "./queue.js";
 export { readSyncState, recordSyncSpec, rememberIngestion } from "./records.js";

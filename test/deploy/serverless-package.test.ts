@@ -12,6 +12,8 @@ import { seedProducts } from "../core/chat/chat-fixture.js";
 import { createTestContext } from "../support/app-context.js";
 import { readTopic } from "../support/kafka.js";
 import { functionUrlEvent, httpApiEvent, mskEvent, readStreamedResponse } from "../support/lambda.js";
+import { startOpenAiDouble } from "../support/llm-doubles/openai-double.js";
+import { createPostgresFixture } from "../support/postgres-fixture.js";
 import {
   bundleEnvironment,
   handlerEntry,
@@ -19,7 +21,7 @@ import {
   packageFunctions,
   serverlessFunctions,
 } from "../support/serverless-package.js";
-import { uniqueName } from "../support/services.js";
+import { testServices, uniqueName } from "../support/services.js";
 import { releaseRun } from "../support/test-run.js";
 
 const run = promisify(execFile);
@@ -203,16 +205,26 @@ process.exit(0);`,
       if (sandbox) await rm(sandbox, { recursive: true, force: true });
     });
 
-    const invoke = async (name: string, handler: string, event: unknown, withLayer: boolean, streaming = false) => {
+    const invoke = async (
+      name: string,
+      handler: string,
+      event: unknown,
+      withLayer: boolean,
+      streaming = false,
+      settings: Record<string, string> = {},
+    ) => {
       const folder = path.join(sandbox, name);
       await run("unzip", ["-q", "-o", path.join(out, "package", `${name}.zip`), "-d", folder]);
-      const env = bundleEnvironment({
-        topicPrefix: prefix,
-        redisPrefix: `${source}:`,
-        streaming,
-        withLayer,
-        scratch: sandbox,
-      });
+      const env = {
+        ...bundleEnvironment({
+          topicPrefix: prefix,
+          redisPrefix: `${source}:`,
+          streaming,
+          withLayer,
+          scratch: sandbox,
+        }),
+        ...settings,
+      };
       const { file, exported } = handlerEntry(folder, handler);
       const { stdout } = await run("node", [path.join(sandbox, "invoke.mjs"), file, JSON.stringify(event), exported], {
         cwd: folder,
@@ -263,6 +275,86 @@ process.exit(0);`,
       expect(result.statusCode, result.body).toBe(200);
       expect(result.headers["content-type"]).toContain("text/html");
       expect(result.body).toContain("<html");
+    });
+
+    it("the functions that offer the sql tool carry PostgreSQL's parser beside their bundle; functions that never parse SQL do not", async () => {
+      const offersSql = ["chat", "chatStream", "openai", "openaiStream", "mcp"];
+      for (const [name, definition] of Object.entries(config.functions)) {
+        const listing = (await run("unzip", ["-Z1", path.join(out, "package", `${name}.zip`)])).stdout.split("\n");
+        const bundle = definition.handler.slice(0, definition.handler.lastIndexOf("."));
+        if (offersSql.includes(name)) expect(listing, name).toContain(`${bundle}.libpg-query.wasm`);
+        if (name === "serviceInfo" || name === "search") {
+          expect(
+            listing.filter((file) => file.endsWith(".wasm")),
+            name,
+          ).toEqual([]);
+        }
+      }
+    });
+
+    it("chat: the sql tool parses the model's SELECT with the bundled parser, runs it, and refuses a DROP", async () => {
+      const double = await startOpenAiDouble();
+      const database = await createPostgresFixture(`
+        CREATE TABLE products (id int PRIMARY KEY, name text NOT NULL, price numeric(10, 2));
+        INSERT INTO products VALUES (1, 'Orbit Standing Desk Max', 612.00), (2, 'Solace Standing Desk Mini', 313.99);`);
+      try {
+        const shop = uniqueName("bundleshop").replace(/-/g, "_");
+        const cheapest = "SELECT name, price FROM products WHERE name ILIKE '%standing desk%' ORDER BY price LIMIT 1";
+        double.script({
+          turns: [
+            {
+              calls: [
+                { name: "sql", arguments: { source: shop, sql: cheapest } },
+                { name: "sql", arguments: { source: shop, sql: "DROP TABLE products" } },
+              ],
+            },
+            { text: "The Solace Standing Desk Mini costs 313.99 [Q1]." },
+          ],
+        });
+        const result = await invoke(
+          "chat",
+          "functions/http/chat.handler",
+          httpApiEvent({
+            method: "POST",
+            path: "/chat",
+            body: JSON.stringify({ user_name: "ada", message: "cheapest standing desk?", filters: { source: shop } }),
+          }),
+          true,
+          false,
+          {
+            LLM_PROVIDER: "openai",
+            OPENAI_BASE_URL: double.baseUrl,
+            LLM_TIMEOUT_MS: "20000",
+            SOURCES: JSON.stringify([
+              {
+                name: shop,
+                kind: "postgresql",
+                url: testServices.postgresUrl,
+                schema: database.schema,
+                query_tables: ["products"],
+                allow_sql: true,
+              },
+            ]),
+          },
+        );
+        expect(result.statusCode, result.body).toBe(200);
+        const body = JSON.parse(result.body);
+        expect(body.queries).toEqual([
+          expect.objectContaining({
+            // The table qualified by its byte offset in the parse tree: only the parser gives that.
+            spec: { source: shop, sql: cheapest.replace("FROM products", `FROM "${database.schema}".products`) },
+            rows: [{ name: "Solace Standing Desk Mini", price: "313.99" }],
+            execution: "postgresql_sql",
+          }),
+        ]);
+        // The statement's kind, in the parse tree's own name for it.
+        expect(body.tool_calls[1].error.message).toBe("only SELECT is allowed, not DropStmt");
+        const count = await database.admin.query(`SELECT count(*)::int AS n FROM ${database.schema}.products`);
+        expect(count.rows[0].n).toBe(2);
+      } finally {
+        await database.drop();
+        await double.close();
+      }
     });
 
     it("every other bundle loads on its own and answers a Lambda event of its kind: HTTP, stream, Kafka, schedule", async () => {

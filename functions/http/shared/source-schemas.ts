@@ -31,9 +31,11 @@ export const ColumnSchemaSchema = z.object({
 const ForeignKeySchema = z.object({
   name: z.string(),
   table: z.string(),
-  column: z.string(),
+  column: z.string().openapi({ description: "The referencing column; a composite key's columns joined by commas" }),
   referencedTable: z.string(),
   referencedColumn: z.string(),
+  columns: z.array(z.string()).openapi({ description: "The referencing columns, in the key's order" }),
+  referencedColumns: z.array(z.string()),
 });
 
 export const SchemaResponseSchema = z

@@ -4,7 +4,7 @@ import { searchDocuments } from "../../../core/search/index.js";
 import { CdcTestRun } from "../../support/cdc-run.js";
 import { waitFor } from "../../support/processes.js";
 import { storedRecords } from "../../support/sync-oracle.js";
-import { orderIncludes, shopSql } from "./shop-fixture.js";
+import { orderIncludes, shopSql, warehouseSql } from "./shop-fixture.js";
 
 /**
  * CDC for a table with includes: enabling it captures the related tables too, and a change to a
@@ -30,15 +30,30 @@ describe("change data capture of related rows: Debezium → cdc-consumer → dep
   };
 
   beforeAll(async () => {
-    context = await run.setUp(shopSql);
+    context = await run.setUp(`${shopSql}\n${warehouseSql}`);
     embedder = run.embedder;
     await run.ingest("orders", { text_fields: ["status"], include: orderIncludes });
+    // Shipments render their warehouse through a composite foreign key, (region, warehouse_code).
+    await run.ingest("shipments", { text_fields: ["status"], include: [{ table: "warehouses", fields: ["name"] }] });
     await run.startConsumer();
     // The include is the recorded one (from the sync above): the related tables are captured with the table.
     const response = await run.enable({ table: "orders", text_fields: ["status"] });
     expect(response.status).toBe(200);
     const registered = (await response.json()) as { tables: string[] };
     expect(registered.tables).toEqual(["customers", "order_lines", "orders", "products"]);
+    const shipments = await run.enable({ table: "shipments", text_fields: ["status"] });
+    expect(shipments.status).toBe(200);
+    // Order lines join their order on order_id, not their key: their delete events must carry the old row.
+    const identities = await sql(
+      "SELECT c.relname AS table, c.relreplident AS identity FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind = 'r' ORDER BY 1",
+      [run.fixture.schema],
+    );
+    expect(Object.fromEntries(identities.rows.map((row) => [row.table, row.identity]))).toMatchObject({
+      order_lines: "f",
+      customers: "d",
+      products: "d",
+      orders: "d",
+    });
     await run.streaming();
   }, 120_000);
 
@@ -99,5 +114,48 @@ describe("change data capture of related rows: Debezium → cdc-consumer → dep
         "lines: quantity: 1; product.name: Orbit Standing Desk Max",
       ].join("\n"),
     );
+  }, 60_000);
+
+  it("a deleted order line re-renders its order without the line (the delete event carries its order_id)", async () => {
+    embedder.reset();
+    await sql("DELETE FROM @order_lines WHERE id = 1008");
+    await waitFor(
+      async () => !((await contents()).get(103)?.includes("Solace Kettle Mini") ?? true),
+      30_000,
+      "the deleted line to leave order 103",
+    );
+    expect((await contents()).get(103)).toBe(
+      [
+        "status: shipped",
+        "customer.name: Katherine Johnson",
+        "customer.city: Hampton",
+        "lines: quantity: 1; product.name: Orbit Standing Desk Max",
+      ].join("\n"),
+    );
+    expect(await embeddedOrders()).toEqual([103]);
+  }, 60_000);
+
+  it("a composite foreign key: a renamed warehouse reaches the shipments at its (region, code), not those sharing one column", async () => {
+    const shipments = async () =>
+      new Map(
+        (await storedRecords(context, source, "shipments")).map((record) => [
+          Number(record.id.split(":").at(-1)),
+          record.content,
+        ]),
+      );
+    embedder.reset();
+    await sql("UPDATE @warehouses SET name = 'Rotterdam Dock Two' WHERE region = 'eu' AND code = 1");
+    await waitFor(
+      async () => [...(await shipments()).values()].filter((text) => text.includes("Rotterdam Dock Two")).length === 2,
+      30_000,
+      "the rename to reach shipments 1 and 3",
+    );
+    const stored = await shipments();
+    expect(stored.get(1)).toBe("status: packed\nwarehouses.name: Rotterdam Dock Two");
+    expect(stored.get(3)).toBe("status: delivered\nwarehouses.name: Rotterdam Dock Two");
+    expect(stored.get(4)).toBe("status: packed\nwarehouses.name: Newark Yard");
+    expect(stored.get(5)).toBe("status: returned\nwarehouses.name: Lyon Depot");
+    const byText = new Map([...stored].map(([id, content]) => [content, id]));
+    expect(embedder.texts.map((text) => byText.get(text)).sort()).toEqual([1, 3]);
   }, 60_000);
 });

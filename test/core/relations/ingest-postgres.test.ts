@@ -97,7 +97,8 @@ describe("join-aware ingestion on PostgreSQL: relations from the catalogue's for
         "products",
       ]);
       const customers = related.mock.calls.find(([request]) => request.table === "customers")?.[0];
-      expect([...(customers?.keys ?? [])].sort()).toEqual([1, 2, 3, 4]);
+      expect(customers?.keyFields).toEqual(["id"]);
+      expect([...(customers?.keys ?? [])].map(([key]) => key).sort()).toEqual([1, 2, 3, 4]);
     } finally {
       related.mockRestore();
     }
@@ -168,6 +169,8 @@ describe("join-aware ingestion on PostgreSQL: relations from the catalogue's for
         column: "customer_id",
         referencedTable: "customers",
         referencedColumn: "id",
+        columns: ["customer_id"],
+        referencedColumns: ["id"],
       },
     ]);
     expect(foreignKeys.incoming).toEqual([
@@ -177,6 +180,8 @@ describe("join-aware ingestion on PostgreSQL: relations from the catalogue's for
         column: "order_id",
         referencedTable: "orders",
         referencedColumn: "id",
+        columns: ["order_id"],
+        referencedColumns: ["id"],
       },
     ]);
   });

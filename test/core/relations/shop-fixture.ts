@@ -57,3 +57,20 @@ export const adaOrderText = [
   "lines: quantity: 1; product.name: Orbit Standing Desk Max",
   "lines: quantity: 2; product.name: Kestrel Headlamp Pro",
 ].join("\n");
+
+/**
+ * Warehouses keyed by (region, code), and shipments pointing at one through a composite foreign key.
+ * Every region has a warehouse of every code, so a lookup matching the columns one at a time also
+ * finds the cross pairs (eu/2 for eu/1 and us/2): only whole keys may match.
+ */
+export const warehouseSql = `
+  CREATE TABLE warehouses (region text, code int, name text NOT NULL,
+                           updated_at timestamptz NOT NULL DEFAULT clock_timestamp(), PRIMARY KEY (region, code));
+  CREATE TABLE shipments (id int PRIMARY KEY, region text, warehouse_code int, status text NOT NULL,
+                          updated_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+                          FOREIGN KEY (region, warehouse_code) REFERENCES warehouses (region, code));
+  INSERT INTO warehouses (region, code, name) VALUES
+    ('eu', 1, 'Rotterdam Dock'), ('eu', 2, 'Lyon Depot'), ('us', 1, 'Newark Yard'), ('us', 2, 'Reno Hub');
+  INSERT INTO shipments (id, region, warehouse_code, status) VALUES
+    (1, 'eu', 1, 'packed'), (2, 'us', 2, 'in transit'), (3, 'eu', 1, 'delivered'), (4, 'us', 1, 'packed'),
+    (5, 'eu', 2, 'returned'), (6, NULL, 1, 'lost');`;

@@ -166,6 +166,35 @@ describe("PostgresConnector on the real server", () => {
     expect(limited).toBe(10);
   });
 
+  it("runs readOnlyQuery statements read-only, time-limited and in UTC, on sessions that stay so when reused", async () => {
+    // One connection, so every statement below runs on the same session.
+    const single = new PostgresConnector({ ...fixture.source, max_connections: 1 });
+    const options = { timeoutMs: 300, table: "no_key" };
+    const backend = async () =>
+      (await single.readOnlyQuery("SELECT pg_backend_pid() AS pid", [], options))[0]?.pid as number;
+    try {
+      const first = await backend();
+      expect(await single.readOnlyQuery("SELECT current_setting('TimeZone') AS zone", [], options)).toEqual([
+        { zone: "UTC" },
+      ]);
+      expect(await backend()).toBe(first);
+      await expect(
+        single.readOnlyQuery(`INSERT INTO ${fixture.schema}.no_key VALUES ('written', 3)`, [], options),
+      ).rejects.toThrow(/read-only transaction/);
+      const pause = await single.readOnlyQuery("SELECT pg_sleep(2)", [], options).catch((error: unknown) => error);
+      expect((pause as { code?: string }).code).toBe("57014");
+      // Reused after a success, the session is as read-only as a fresh one.
+      await backend();
+      await expect(single.readOnlyQuery(`DELETE FROM ${fixture.schema}.no_key`, [], options)).rejects.toThrow(
+        /read-only transaction/,
+      );
+      const { rows } = await fixture.admin.query(`SELECT count(*)::int AS n FROM ${fixture.schema}.no_key`);
+      expect(rows[0]?.n).toBe(2);
+    } finally {
+      await single.close();
+    }
+  });
+
   it("reports bad credentials without the secret, and an unreachable server as unavailable", async () => {
     const wrong = new URL(testServices.postgresUrl);
     wrong.password = "not-the-password-123";
