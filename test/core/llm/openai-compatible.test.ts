@@ -15,6 +15,7 @@ import {
   conversation as request,
 } from "../../support/llm-doubles/provider-suites.js";
 import { abortAfterFirstDelta, collectStream, rejectionOf } from "../../support/llm-doubles/streams.js";
+import { waitFor } from "../../support/processes.js";
 
 const apiKey = "sk-test-openai-key-0123";
 describe("OpenAiCompatibleProvider against a chat-completions double", () => {
@@ -157,8 +158,11 @@ describe("OpenAiCompatibleProvider against a chat-completions double", () => {
   it("aborts a request still waiting for headers", async () => {
     suite.double.script({ hang: "before-headers" });
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 50);
-    const error = await rejectionOf(openai().generate(request, { signal: controller.signal }));
+    const pending = rejectionOf(openai().generate(request, { signal: controller.signal }));
+    // Aborted once the server holds the request, so it is the wait for headers that is cut short.
+    await waitFor(async () => suite.double.requests.length === 1, 10_000, "the request to reach the double");
+    controller.abort();
+    const error = await pending;
     expect(error).toMatchObject({ name: "AbortError" });
     await suite.double.requests[0]?.closed;
     expect(suite.double.requests[0]?.closedEarly).toBe(true);
