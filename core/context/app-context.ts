@@ -2,7 +2,7 @@ import type { ChromaClient } from "chromadb";
 import type { Redis } from "ioredis";
 import type { Admin, Kafka, SASLOptions } from "kafkajs";
 import type { Settings } from "../config/index.js";
-import { CoalescingEmbedder, type Embedder, TransformersEmbedder } from "../embeddings/index.js";
+import { createEmbedder, type Embedder } from "../embeddings/index.js";
 import { ComponentUnavailableError } from "../errors/index.js";
 import type { ComponentProbe } from "../health/index.js";
 import { createKeywordIndex, type KeywordIndex } from "../keyword/index.js";
@@ -94,17 +94,7 @@ export function createAppContext(settings: Settings, logger: Logger, options: Ap
         logger,
       )
     : undefined;
-  // Concurrent requests' texts are merged into shared model runs, up to four batches at a time.
-  const embedder = new CoalescingEmbedder(
-    new TransformersEmbedder({
-      model: settings.EMBEDDING_MODEL,
-      modelDir: settings.EMBEDDING_MODEL_DIR,
-      dtype: settings.EMBEDDING_DTYPE,
-      batchSize: settings.EMBEDDING_BATCH_SIZE,
-      allowRemote: settings.EMBEDDING_ALLOW_REMOTE,
-    }),
-    settings.EMBEDDING_BATCH_SIZE * 4,
-  );
+  const embedder = createEmbedder(settings);
   const sources = new SourceRegistry(settings.sources, settings);
   const keywords = settings.SEARCH_DATABASE_URL
     ? createKeywordIndex({
