@@ -17,6 +17,7 @@ import { createIngestAsyncApp } from "../functions/http/ingest-async.js";
 import { scratchDatabase } from "../test/support/scratch-database.js";
 import { testServices, uniqueName } from "../test/support/services.js";
 import { createBenchTable } from "./ingest.bench.js";
+import { dropRedisKeys } from "./redis-keys.js";
 import { type BenchResult, expectMeasured, mb } from "./support.js";
 
 const rows = Number(process.env.BENCH_CEILING_ROWS ?? 50_000);
@@ -290,12 +291,4 @@ async function countKeywordRows(url: string): Promise<number> {
   } finally {
     await pool.end();
   }
-}
-
-async function dropRedisKeys(context: AppContext, prefix: string): Promise<void> {
-  const redis = context.redis;
-  if (!redis) return;
-  if (redis.status === "wait") await redis.connect().catch(() => undefined);
-  const keys = await redis.keys(`${prefix}*`).catch(() => [] as string[]);
-  if (keys.length) await redis.del(...keys).catch(() => undefined);
 }

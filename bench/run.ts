@@ -16,6 +16,7 @@ import { benchQuery } from "./query.bench.js";
 import { benchQuerySpec } from "./query-spec.bench.js";
 import { benchRelations } from "./relations.bench.js";
 import { benchRetrieval, benchRetrievalLatency } from "./retrieval.bench.js";
+import { benchScale } from "./scale.bench.js";
 import { benchSources } from "./sources.bench.js";
 import { BenchIncompleteError, type BenchResult, invalidMetrics, report } from "./support.js";
 import { benchSync } from "./sync.bench.js";
@@ -37,6 +38,7 @@ const suites: Record<string, () => Promise<BenchResult[]>> = {
   coldstart: benchColdstart,
   peers: benchPeers,
   "pipeline-ceiling": benchPipelineCeiling,
+  scale: benchScale,
 };
 
 const requested = process.argv.slice(2).filter((argument) => argument !== "--");
