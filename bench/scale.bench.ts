@@ -20,6 +20,7 @@ import { corpusSchema, ensureCorpus } from "./retrieval/corpus.js";
 import { ensureNoiseTable, ReplicaEmbedder } from "./retrieval/noise.js";
 import type { RetrievalMode } from "./retrieval/ranking.js";
 import { type Fetcher, search } from "./retrieval/search-client.js";
+import { ModelVectorCache } from "./scale/model-vector-cache.js";
 import { type BenchResult, expectMeasured, mb, median, percentile, withPeakRss } from "./support.js";
 
 const vectorCount = Number(process.env.BENCH_SCALE_VECTORS ?? 1_000_000);
@@ -92,6 +93,30 @@ export async function benchScale(): Promise<BenchResult[]> {
   const context = createAppContext(settings, createLogger(settings));
   const vectors = context.requireVectors().vectors;
   let table = "";
+  let cleaning: Promise<void> | undefined;
+  // Run once, from the end of the run or from a signal that stops it: a million vectors must not stay behind.
+  const cleanUp = () => {
+    cleaning ??= (async () => {
+      for (const name of [source, ...smallSources]) await vectors.deleteSource(name).catch(() => undefined);
+      await admin.deleteDatabase({ name: chromaDatabase, tenant: "default_tenant" }).catch(() => undefined);
+      await dropRedisKeys(context, `${run}:`);
+      await context.close();
+      await keywords.drop();
+      // A million-row noise table is half a gigabyte: rebuilt on the next run rather than kept.
+      if (table && vectorCount > 100_000) {
+        const pool = new pg.Pool({ connectionString: testServices.postgresUrl, max: 1 });
+        await pool.query(`DROP TABLE IF EXISTS ${corpusSchema}.${table}`);
+        await pool.end();
+      }
+    })();
+    return cleaning;
+  };
+  const stop = () => {
+    console.error("  stopped: removing the bench's collections, databases and keys…");
+    void cleanUp().finally(() => process.exit(1));
+  };
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
   try {
     await context.embedder.warmUp();
     const rssBefore = chromaRss();
@@ -101,18 +126,22 @@ export async function benchScale(): Promise<BenchResult[]> {
       context.embedder.countTokens(texts),
     );
     const tableSeconds = elapsed(loadStarted);
-    const replica = new ReplicaEmbedder(context.embedder);
+    const modelVectors = new ModelVectorCache(context.embedder, testServices.postgresUrl);
+    const replica = new ReplicaEmbedder(modelVectors);
     await replica.prepare(testServices.postgresUrl, table);
     const prepareSeconds = elapsed(loadStarted) - tableSeconds;
+    console.log(
+      `  noise table ${Math.round(tableSeconds)} s; page vectors ${Math.round(prepareSeconds)} s (${modelVectors.embedded} embedded by the model, the rest cached)`,
+    );
     const request = { source, table, textFields: ["body"], fields: ["page"] };
-    console.log(`  loading ${vectorCount} vectors into ${source} (table ${Math.round(tableSeconds)} s)…`);
+    console.log(`  loading ${vectorCount} vectors into ${source}…`);
     const replicaContext = { ...context, embedder: replica, vectors };
     const progress = setInterval(() => {
       void vectors.count(source).then((stored) => {
         const seconds = elapsed(loadStarted) - tableSeconds - prepareSeconds;
         const rate = stored / seconds;
         console.log(
-          `  ${stored} of ${vectorCount} vectors in ${Math.round(seconds)} s, ${Math.round(rate)}/s, ETA ${Math.round((vectorCount - stored) / Math.max(rate, 1))} s, load ${loadavg()[0]?.toFixed(1)}`,
+          `  ${stored} of ${vectorCount} vectors in ${Math.round(seconds)} s, ${Math.round(rate)}/s, ETA ${Math.round((vectorCount - stored) / Math.max(rate, 1))} s, Chroma RSS ${mb(chromaRss() ?? Number.NaN)} MB, load ${loadavg()[0]?.toFixed(1)}`,
         );
       });
     }, 60_000);
@@ -130,15 +159,21 @@ export async function benchScale(): Promise<BenchResult[]> {
     });
     const rssLoaded = chromaRss();
     const diskLoaded = chromaDisk();
+    // Each figure is printed as it comes: a run stopped later still leaves what it measured.
+    console.log(
+      `  loaded in ${Math.round(loadSeconds)} s; Chroma RSS ${mb(rssBefore ?? Number.NaN)} → ${mb(rssLoaded ?? Number.NaN)} MB, disk +${mb(diskLoaded - diskBefore)} MB`,
+    );
 
     const latency = await measureSearch(context, corpus.table, table);
     const rssQueried = chromaRss();
+    console.log(`  ${JSON.stringify(latency)}; Chroma RSS ${mb(rssQueried ?? Number.NaN)} MB`);
 
     await rememberIngestion(context, request);
     const rssAuditBefore = process.memoryUsage.rss();
     const auditStarted = performance.now();
     const { result: audit, peakRss } = await withPeakRss(() => auditTable({ ...context, vectors }, { source, table }));
     const auditSeconds = elapsed(auditStarted);
+    console.log(`  audit ${Math.round(auditSeconds)} s, peak RSS ${mb(peakRss)} MB (${mb(rssAuditBefore)} MB before)`);
     expectMeasured("scale", {
       [`the audit read ${audit.source_rows} rows and ${audit.stored_ids} stored ids of ${vectorCount}`]:
         audit.source_rows === vectorCount && audit.stored_ids === vectorCount,
@@ -167,7 +202,8 @@ export async function benchScale(): Promise<BenchResult[]> {
         metrics: {
           load_seconds: Math.round(loadSeconds),
           noise_table_seconds: Math.round(tableSeconds),
-          model_vectors_seconds: Math.round(prepareSeconds),
+          page_vectors_seconds: Math.round(prepareSeconds),
+          page_vectors_embedded_now: modelVectors.embedded,
           vectors_per_second_loaded: Math.round(vectorCount / (loadSeconds - tableSeconds - prepareSeconds)),
           ...latency,
           chroma_rss_before_mb: mb(rssBefore ?? Number.NaN),
@@ -182,17 +218,9 @@ export async function benchScale(): Promise<BenchResult[]> {
       },
     ];
   } finally {
-    for (const name of [source, ...smallSources]) await vectors.deleteSource(name).catch(() => undefined);
-    await admin.deleteDatabase({ name: chromaDatabase, tenant: "default_tenant" }).catch(() => undefined);
-    await dropRedisKeys(context, `${run}:`);
-    await context.close();
-    await keywords.drop();
-    // A million-row noise table is half a gigabyte: rebuilt on the next run rather than kept.
-    if (table && vectorCount > 100_000) {
-      const pool = new pg.Pool({ connectionString: testServices.postgresUrl, max: 1 });
-      await pool.query(`DROP TABLE IF EXISTS ${corpusSchema}.${table}`);
-      await pool.end();
-    }
+    await cleanUp();
+    process.off("SIGINT", stop);
+    process.off("SIGTERM", stop);
   }
 }
 
