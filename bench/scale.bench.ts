@@ -2,7 +2,7 @@
 // /search latency per mode and filter, Chroma's memory and disk, and a sync audit of the million rows.
 // Method and figures: docs/performance-scale.md.
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import path from "node:path";
 import { AdminClient } from "chromadb";
@@ -44,9 +44,30 @@ function chromaRss(): number | undefined {
   }
 }
 
-/** Bytes under Chroma's data folder (`du`): shared with everything else Chroma holds, so compared before and after. */
-function chromaDisk(): number {
-  return Number(execFileSync("du", ["-sb", chromaData], { encoding: "utf8" }).split("\t")[0]);
+/** Bytes under a path (`du -sb`). */
+function diskBytes(target: string): number {
+  return Number(execFileSync("du", ["-sb", target], { encoding: "utf8" }).split("\t")[0]);
+}
+
+/** Chroma's segment folders (one per index segment) now. */
+function segmentFolders(): Set<string> {
+  return new Set(
+    readdirSync(chromaData, { withFileTypes: true }).flatMap((entry) => (entry.isDirectory() ? [entry.name] : [])),
+  );
+}
+
+/**
+ * What Chroma keeps on disk: the whole data folder (shared with everything else the server holds, so other
+ * sessions' writes meanwhile count too), its SQLite file (records, documents, metadata) and the largest segment
+ * folder created since `before` (the big collection's vector index, once it is the largest thing written).
+ */
+function chromaDisk(before?: Set<string>) {
+  const added = before ? [...segmentFolders()].filter((name) => !before.has(name)) : [];
+  return {
+    total: diskBytes(chromaData),
+    sqlite: diskBytes(path.join(chromaData, "chroma.sqlite3")),
+    largestNewSegment: Math.max(0, ...added.map((name) => diskBytes(path.join(chromaData, name)))),
+  };
 }
 
 const elapsed = (started: number) => (performance.now() - started) / 1000;
@@ -120,6 +141,7 @@ export async function benchScale(): Promise<BenchResult[]> {
   try {
     await context.embedder.warmUp();
     const rssBefore = chromaRss();
+    const foldersBefore = segmentFolders();
     const diskBefore = chromaDisk();
     const loadStarted = performance.now();
     table = await ensureNoiseTable(testServices.postgresUrl, corpus.table, vectorCount, (texts) =>
@@ -158,10 +180,10 @@ export async function benchScale(): Promise<BenchResult[]> {
       [`Chroma holds ${storedAll} vectors over all sources`]: storedAll === vectorCount + 10 * smallVectors,
     });
     const rssLoaded = chromaRss();
-    const diskLoaded = chromaDisk();
+    const diskLoaded = chromaDisk(foldersBefore);
     // Each figure is printed as it comes: a run stopped later still leaves what it measured.
     console.log(
-      `  loaded in ${Math.round(loadSeconds)} s; Chroma RSS ${mb(rssBefore ?? Number.NaN)} → ${mb(rssLoaded ?? Number.NaN)} MB, disk +${mb(diskLoaded - diskBefore)} MB`,
+      `  loaded in ${Math.round(loadSeconds)} s; Chroma RSS ${mb(rssBefore ?? Number.NaN)} → ${mb(rssLoaded ?? Number.NaN)} MB, disk +${mb(diskLoaded.total - diskBefore.total)} MB (SQLite +${mb(diskLoaded.sqlite - diskBefore.sqlite)} MB, index folder ${mb(diskLoaded.largestNewSegment)} MB)`,
     );
 
     const latency = await measureSearch(context, corpus.table, table);
@@ -194,7 +216,7 @@ export async function benchScale(): Promise<BenchResult[]> {
           k: 5,
           path: "POST /search through the project's routes in-process (query embedding included), one at a time, the six kinds interleaved query by query",
           chroma:
-            "a Chroma database of the bench's own on the shared server (dropped afterwards); RSS from /proc/<pid>/status, disk as the growth of `du -sb .services/chroma/data`",
+            "a Chroma database of the bench's own on the shared server (dropped afterwards); RSS from /proc/<pid>/status, disk: growth of `du -sb .services/chroma/data` and of its chroma.sqlite3, and the largest segment folder created during the load",
           goal: "vector p50 ≤ 30 ms, hybrid p50 ≤ 50 ms at 1M",
           cpu: cpus()[0]?.model,
           load_average: loadavg().map((value) => Math.round(value * 10) / 10),
@@ -209,7 +231,9 @@ export async function benchScale(): Promise<BenchResult[]> {
           chroma_rss_before_mb: mb(rssBefore ?? Number.NaN),
           chroma_rss_loaded_mb: mb(rssLoaded ?? Number.NaN),
           chroma_rss_after_queries_mb: mb(rssQueried ?? Number.NaN),
-          chroma_disk_growth_mb: mb(diskLoaded - diskBefore),
+          chroma_disk_growth_mb: mb(diskLoaded.total - diskBefore.total),
+          chroma_sqlite_growth_mb: mb(diskLoaded.sqlite - diskBefore.sqlite),
+          chroma_largest_new_segment_mb: mb(diskLoaded.largestNewSegment),
           audit_seconds: round(auditSeconds),
           audit_rows_per_second: Math.round(vectorCount / auditSeconds),
           audit_peak_rss_mb: mb(peakRss),
