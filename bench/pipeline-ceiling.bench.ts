@@ -7,6 +7,7 @@ import { createServer } from "node:net";
 import { cpus, loadavg } from "node:os";
 import path from "node:path";
 import pg from "pg";
+import { z } from "zod";
 import { loadConfig } from "../core/config/index.js";
 import { type AppContext, createAppContext } from "../core/context/index.js";
 import { prepareRow } from "../core/ingest/index.js";
@@ -156,12 +157,14 @@ export async function benchPipelineCeiling(): Promise<BenchResult[]> {
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ source, table_or_collection: table, text_fields: ["body"] }),
     });
-    const { batch_id: batchId } = (await queued.json()) as { batch_id: string };
     expectMeasured("pipeline-ceiling", { [`/ingest-data-async answered ${queued.status}`]: queued.status === 202 });
+    const { batch_id: batchId } = z.object({ batch_id: z.string() }).parse(await queued.json());
     let status = await context.batches.get(batchId);
     let reported = started;
     while (!status || !["completed", "completed_with_errors", "failed"].includes(status.status)) {
       await new Promise((resolve) => setTimeout(resolve, 100));
+      const exited = [...children].filter(([, { child }]) => child.exitCode !== null).map(([name]) => name);
+      if (exited.length) throw new Error(`worker process(es) exited during the run: ${exited.join(", ")}`);
       status = await context.batches.get(batchId);
       if (performance.now() - reported > 10_000 && status) {
         reported = performance.now();
