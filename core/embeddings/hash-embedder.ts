@@ -14,7 +14,7 @@ export interface HashEmbedderOptions {
 
 /**
  * For benchmarks and tests only (EMBEDDING_PROVIDER=hash): each text's tokens hashed into signed
- * buckets and L2-normalised. Deterministic and about a thousand times cheaper than the model, so a
+ * buckets and L2-normalised. Deterministic and over a hundred times cheaper than the model, so a
  * benchmark can measure what the ingestion pipeline carries around the model, as if embedding had
  * scaled out. Texts sharing tokens land near each other; nothing more is meant by the vectors.
  * It counts tokens with the real model's tokenizer, so documents are chunked exactly as in production,
