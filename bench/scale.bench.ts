@@ -115,9 +115,25 @@ export async function benchScale(): Promise<BenchResult[]> {
   const vectors = context.requireVectors().vectors;
   let table = "";
   let cleaning: Promise<void> | undefined;
+  const loaderWrites = { stopped: false, pending: new Set<Promise<void>>() };
+  // The loader's view of the store: every write tracked, and refused once the run is stopping.
+  const loaderVectors = Object.create(vectors, {
+    upsert: {
+      value: (target: string, records: Parameters<typeof vectors.upsert>[1]) => {
+        if (loaderWrites.stopped) return Promise.reject(new Error("the bench is stopping"));
+        const write = vectors.upsert(target, records);
+        loaderWrites.pending.add(write);
+        return write.finally(() => loaderWrites.pending.delete(write));
+      },
+    },
+  }) as typeof vectors;
   // Run once, from the end of the run or from a signal that stops it: a million vectors must not stay behind.
   const cleanUp = () => {
     cleaning ??= (async () => {
+      // A write still in flight would create the collection again after its deletion (the store recreates a
+      // collection deleted under it): the loader's writes stop, and those under way end, first.
+      loaderWrites.stopped = true;
+      await Promise.allSettled(loaderWrites.pending);
       for (const name of [source, ...smallSources]) await vectors.deleteSource(name).catch(() => undefined);
       await admin.deleteDatabase({ name: chromaDatabase, tenant: "default_tenant" }).catch(() => undefined);
       await dropRedisKeys(context, `${run}:`);
@@ -157,7 +173,7 @@ export async function benchScale(): Promise<BenchResult[]> {
     );
     const request = { source, table, textFields: ["body"], fields: ["page"] };
     console.log(`  loading ${vectorCount} vectors into ${source}…`);
-    const replicaContext = { ...context, embedder: replica, vectors };
+    const replicaContext = { ...context, embedder: replica, vectors: loaderVectors };
     const progress = setInterval(() => {
       void vectors.count(source).then((stored) => {
         const seconds = elapsed(loadStarted) - tableSeconds - prepareSeconds;
