@@ -7,13 +7,13 @@ import { type BenchResult, expectMeasured } from "./support.js";
 
 const rows = Number(process.env.BENCH_INGEST_ROWS ?? 50_000);
 
-/** bench.ingest: `count` rows of ~60-token text, recreated each run. */
-export async function createBenchTable(count: number): Promise<void> {
+/** bench.<table> (bench.ingest unless named): `count` rows of ~60-token text, recreated each run. */
+export async function createBenchTable(count: number, table = "ingest"): Promise<void> {
   const admin = new pg.Pool({ connectionString: testServices.postgresUrl, max: 1 });
   await admin.query("CREATE SCHEMA IF NOT EXISTS bench");
-  await admin.query("DROP TABLE IF EXISTS bench.ingest");
-  await admin.query("CREATE TABLE bench.ingest (id int PRIMARY KEY, body text)");
-  await insertSampleRows(admin, count, "INSERT INTO bench.ingest SELECT * FROM unnest($1::int[], $2::text[])");
+  await admin.query(`DROP TABLE IF EXISTS bench.${table}`);
+  await admin.query(`CREATE TABLE bench.${table} (id int PRIMARY KEY, body text)`);
+  await insertSampleRows(admin, count, `INSERT INTO bench.${table} SELECT * FROM unnest($1::int[], $2::text[])`);
   await admin.end();
 }
 

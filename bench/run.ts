@@ -1,5 +1,5 @@
 // `npm run bench -- [sources] [embed] [ingest] [query] [query-spec] [chat] [async] [sync] [cdc] [load] [retrieval]
-// [retrieval-latency] [relations] [coldstart] [peers]`: runs the
+// [retrieval-latency] [relations] [coldstart] [peers] [pipeline-ceiling] [scale]`: runs the
 // named benchmarks (all when none is named), writes bench/results/<name>.json and prints a markdown table.
 // Needs `npm run services -- up`. A benchmark that fails, or whose figures are not all finite numbers, is
 // reported and makes the run exit 1; the others' results are still written.
@@ -11,10 +11,12 @@ import { benchEmbedding } from "./embed.bench.js";
 import { benchIngest } from "./ingest.bench.js";
 import { benchLoad } from "./load.bench.js";
 import { benchPeers } from "./peers.bench.js";
+import { benchPipelineCeiling } from "./pipeline-ceiling.bench.js";
 import { benchQuery } from "./query.bench.js";
 import { benchQuerySpec } from "./query-spec.bench.js";
 import { benchRelations } from "./relations.bench.js";
 import { benchRetrieval, benchRetrievalLatency } from "./retrieval.bench.js";
+import { benchScale } from "./scale.bench.js";
 import { benchSources } from "./sources.bench.js";
 import { BenchIncompleteError, type BenchResult, invalidMetrics, report } from "./support.js";
 import { benchSync } from "./sync.bench.js";
@@ -35,6 +37,8 @@ const suites: Record<string, () => Promise<BenchResult[]>> = {
   relations: benchRelations,
   coldstart: benchColdstart,
   peers: benchPeers,
+  "pipeline-ceiling": benchPipelineCeiling,
+  scale: benchScale,
 };
 
 const requested = process.argv.slice(2).filter((argument) => argument !== "--");

@@ -131,6 +131,12 @@ export const settingsSchema = z.object({
   KAFKA_SASL_PASSWORD: optionalText.describe("SASL password for Kafka (secret: never logged)"),
   KAFKA_TOPIC_PARTITIONS: positiveInt.default(2).describe("Partitions for topics the service creates"),
 
+  EMBEDDING_PROVIDER: z
+    .enum(["transformers", "hash"])
+    .default("transformers")
+    .describe(
+      "transformers: the model; hash: hashed tokens, benchmarks and tests only (vectors without meaning, stored under their own model name)",
+    ),
   EMBEDDING_MODEL: z
     .string()
     .min(1)

@@ -2,9 +2,8 @@ import type { SASLOptions } from "kafkajs";
 import { ConnectClient } from "../cdc/connect-client.js";
 import { CdcResources } from "../cdc/resources.js";
 import type { Settings } from "../config/index.js";
-import { CoalescingEmbedder } from "../embeddings/coalescing-embedder.js";
+import { createEmbedder } from "../embeddings/create-embedder.js";
 import { embeddingModelInfo } from "../embeddings/model-info.js";
-import { TransformersEmbedder } from "../embeddings/transformers-embedder.js";
 import { createKeywordIndex } from "../keyword/create.js";
 import { createLlmProviders } from "../llm/factory.js";
 import type { Logger } from "../logging/index.js";
@@ -66,18 +65,7 @@ export const kafkaCapability: Capability<"kafka"> = {
 };
 
 export const embedderCapability: Capability<"embedder"> = {
-  // Concurrent requests' texts are merged into shared model runs, up to four batches at a time.
-  create: ({ settings }) =>
-    new CoalescingEmbedder(
-      new TransformersEmbedder({
-        model: settings.EMBEDDING_MODEL,
-        modelDir: settings.EMBEDDING_MODEL_DIR,
-        dtype: settings.EMBEDDING_DTYPE,
-        batchSize: settings.EMBEDDING_BATCH_SIZE,
-        allowRemote: settings.EMBEDDING_ALLOW_REMOTE,
-      }),
-      settings.EMBEDDING_BATCH_SIZE * 4,
-    ),
+  create: ({ settings }) => createEmbedder(settings),
   close: (value) => value.close(),
 };
 

@@ -18,6 +18,18 @@ export interface TransformersEmbedderOptions {
   sortByLength?: boolean;
 }
 
+/** transformers.js, reading models from `modelDir`. */
+export async function importTransformers(options: { modelDir: string; allowRemote: boolean }) {
+  // Imported on first use: loading transformers.js loads the native ONNX runtime, which a
+  // deployed function that never embeds (docs, status) does not ship.
+  const transformers = await import("@huggingface/transformers");
+  // transformers.js keeps these as process-wide settings; every embedder in a process shares them.
+  transformers.env.localModelPath = path.resolve(options.modelDir) + path.sep;
+  transformers.env.allowLocalModels = true;
+  transformers.env.allowRemoteModels = options.allowRemote;
+  return transformers;
+}
+
 /** all-MiniLM-L6-v2 (or any BERT-style sentence model) in-process through transformers.js. */
 export class TransformersEmbedder implements Embedder {
   readonly model: string;
@@ -78,13 +90,7 @@ export class TransformersEmbedder implements Embedder {
   }
 
   private async createExtractor(): Promise<FeatureExtractionPipeline> {
-    // Imported on first use: loading transformers.js loads the native ONNX runtime, which a
-    // deployed function that never embeds (docs, status) does not ship.
-    const { env, pipeline } = await import("@huggingface/transformers");
-    // transformers.js keeps these as process-wide settings; every embedder in a process shares them.
-    env.localModelPath = path.resolve(this.options.modelDir) + path.sep;
-    env.allowLocalModels = true;
-    env.allowRemoteModels = this.options.allowRemote;
+    const { pipeline } = await importTransformers(this.options);
     return pipeline("feature-extraction", this.model, { dtype: this.options.dtype });
   }
 

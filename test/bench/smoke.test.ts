@@ -37,6 +37,11 @@ const tinySizes = {
   BENCH_RETRIEVAL_LATENCY_QUERIES: "3",
   BENCH_RELATIONS_ORDERS: "40",
   BENCH_RELATIONS_RENAMES: "2",
+  BENCH_CEILING_ROWS: "200",
+  BENCH_SCALE_VECTORS: "300",
+  BENCH_SCALE_PAGES: "30",
+  BENCH_SCALE_QUERIES: "3",
+  BENCH_SCALE_SMALL_VECTORS: "20",
 };
 
 /**
@@ -61,18 +66,22 @@ const expectedResults: Record<string, string[]> = {
   retrieval: ["retrieval-quality", "retrieval-fusion", "retrieval-latency"],
   "retrieval-latency": ["retrieval-latency"],
   relations: ["relations", "relations-cdc"],
+  "pipeline-ceiling": ["pipeline-ceiling"],
+  scale: ["scale"],
 };
 const benches = Object.keys(expectedResults);
 /**
  * Three runs side by side, to keep the smoke test short (much of each is waiting on a service):
  * the pipeline benches (which share the bench.ingest table and wait on Kafka and Kafka Connect),
- * the retrieval bench (its own tables and sources), and the rest.
+ * the retrieval benches (their own tables and sources; one after the other, as they build the same corpus),
+ * and the rest.
  */
 const pipelineBenches = ["ingest", "async", "sync", "cdc"];
+const corpusBenches = ["retrieval", "retrieval-latency", "scale"];
 const runs = [
-  benches.filter((name) => !pipelineBenches.includes(name) && !name.startsWith("retrieval")),
+  benches.filter((name) => !pipelineBenches.includes(name) && !corpusBenches.includes(name)),
   pipelineBenches,
-  ["retrieval", "retrieval-latency"],
+  corpusBenches,
 ];
 
 /** Runs bench/run.ts with `names` in its own process, as `npm run bench -- <names>` does. */
