@@ -6,7 +6,7 @@ import { ingestTable, queueIngestion } from "../core/ingest/index.js";
 import { createLogger } from "../core/logging/index.js";
 import { allTopics } from "../core/messaging/index.js";
 import { startWorkers } from "../functions/local/workers.js";
-import { testServices, uniqueName } from "../test/support/services.js";
+import { runEnvironment, testServices, uniqueName } from "../test/support/services.js";
 import { createBenchTable } from "./ingest.bench.js";
 import { type BenchResult, expectMeasured } from "./support.js";
 
@@ -23,13 +23,7 @@ export async function benchAsync(): Promise<BenchResult[]> {
   await createBenchTable(rows);
   const run = uniqueName("benchasync").replace(/-/g, "_");
   const environment = {
-    LOG_LEVEL: "silent",
-    CHROMA_URL: testServices.chromaUrl,
-    REDIS_URL: testServices.redisUrl,
-    KAFKA_BROKERS: testServices.kafkaBrokers,
-    KAFKA_TOPIC_PREFIX: `${run}.`,
-    KAFKA_GROUP_PREFIX: run,
-    REDIS_KEY_PREFIX: `${run}:`,
+    ...runEnvironment(run),
     SYNC_INGEST_MAX_ROWS: String(rows),
     SOURCES: JSON.stringify([
       // One source per run: a worker that wrote a collection keeps its handle, so a run must not

@@ -4,7 +4,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { cpus, loadavg } from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { z } from "zod";
@@ -16,10 +15,10 @@ import { allTopics, ensureTopics } from "../core/messaging/index.js";
 import { resolveSelection } from "../core/sources/index.js";
 import { createIngestAsyncApp } from "../functions/http/ingest-async.js";
 import { scratchDatabase } from "../test/support/scratch-database.js";
-import { testServices, uniqueName } from "../test/support/services.js";
+import { runEnvironment, testServices, uniqueName } from "../test/support/services.js";
 import { createBenchTable } from "./ingest.bench.js";
 import { dropRedisKeys } from "./redis-keys.js";
-import { type BenchResult, expectMeasured, mb } from "./support.js";
+import { type BenchResult, expectMeasured, machineConditions, mb } from "./support.js";
 
 const rows = Number(process.env.BENCH_CEILING_ROWS ?? 50_000);
 /** 0: no keyword index (vectors only), to see what its writes cost. */
@@ -117,14 +116,8 @@ export async function benchPipelineCeiling(): Promise<BenchResult[]> {
   const keywords = keywordIndex ? await scratchDatabase("ceiling") : undefined;
   const run = uniqueName("benchceiling").replace(/-/g, "_");
   const environment: Record<string, string> = {
-    LOG_LEVEL: "silent",
+    ...runEnvironment(run),
     EMBEDDING_PROVIDER: "hash",
-    CHROMA_URL: testServices.chromaUrl,
-    REDIS_URL: testServices.redisUrl,
-    KAFKA_BROKERS: testServices.kafkaBrokers,
-    KAFKA_TOPIC_PREFIX: `${run}.`,
-    KAFKA_GROUP_PREFIX: run,
-    REDIS_KEY_PREFIX: `${run}:`,
     SEARCH_DATABASE_URL: keywords?.url ?? "",
     METRICS_MODE: "prometheus",
     ...(groupSize ? { EMBEDDING_GROUP_SIZE: groupSize } : {}),
@@ -233,8 +226,7 @@ export async function benchPipelineCeiling(): Promise<BenchResult[]> {
           timing:
             "end to end: from POST /ingest-data-async until the batch status reads completed (polled every 100 ms); stages: each worker's own histograms (cwd_kafka_handler_duration_seconds per topic, cwd_vector_store_duration_seconds and cwd_keyword_index_duration_seconds for upserts) scraped from its /metrics after the run; read alone and read+chunk timed in the bench process after the run",
           goal: "≥ 20,000 documents a minute end to end",
-          cpu: cpus()[0]?.model,
-          load_average: loadavg().map((value) => Math.round(value * 10) / 10),
+          ...machineConditions(),
         },
         metrics: {
           documents_per_minute: Math.round((rows / seconds) * 60),

@@ -3,7 +3,7 @@
 // Method and figures: docs/performance-scale.md.
 import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
-import { cpus, loadavg } from "node:os";
+import { loadavg } from "node:os";
 import path from "node:path";
 import { AdminClient } from "chromadb";
 import pg from "pg";
@@ -21,7 +21,7 @@ import { ensureNoiseTable, ReplicaEmbedder } from "./retrieval/noise.js";
 import type { RetrievalMode } from "./retrieval/ranking.js";
 import { type Fetcher, search } from "./retrieval/search-client.js";
 import { ModelVectorCache } from "./scale/model-vector-cache.js";
-import { type BenchResult, expectMeasured, mb, median, percentile, withPeakRss } from "./support.js";
+import { type BenchResult, expectMeasured, machineConditions, mb, median, percentile, withPeakRss } from "./support.js";
 
 const vectorCount = Number(process.env.BENCH_SCALE_VECTORS ?? 1_000_000);
 const queryCount = Number(process.env.BENCH_SCALE_QUERIES ?? 100);
@@ -234,8 +234,7 @@ export async function benchScale(): Promise<BenchResult[]> {
           chroma:
             "a Chroma database of the bench's own on the shared server (dropped afterwards); RSS from /proc/<pid>/status, disk: growth of `du -sb .services/chroma/data` and of its chroma.sqlite3, and the largest segment folder created during the load",
           goal: "vector p50 ≤ 30 ms, hybrid p50 ≤ 50 ms at 1M",
-          cpu: cpus()[0]?.model,
-          load_average: loadavg().map((value) => Math.round(value * 10) / 10),
+          ...machineConditions(),
         },
         metrics: {
           load_seconds: Math.round(loadSeconds),

@@ -1,5 +1,5 @@
 import { mkdirSync, writeFileSync } from "node:fs";
-import { availableParallelism } from "node:os";
+import { availableParallelism, cpus, loadavg } from "node:os";
 import path from "node:path";
 
 export interface BenchResult {
@@ -7,6 +7,11 @@ export interface BenchResult {
   /** What was measured and on what, so a figure never travels without its conditions. */
   conditions: Record<string, unknown>;
   metrics: Record<string, number>;
+}
+
+/** The CPU a figure was measured on and the load average (1, 5, 15 min) when it was: every figure's conditions. */
+export function machineConditions(): { cpu: string | undefined; load_average: number[] } {
+  return { cpu: cpus()[0]?.model, load_average: loadavg().map((value) => Math.round(value * 10) / 10) };
 }
 
 /** Samples RSS every 20 ms while `work` runs; returns its result and the peak. */

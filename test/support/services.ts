@@ -51,3 +51,19 @@ export function testSettings(overrides: Record<string, string> = {}): Settings {
 export function uniqueName(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 }
+
+/**
+ * The environment of a worker process spawned for one run: the local services, with topics, consumer
+ * groups and Redis keys under the run's own name so runs side by side never meet.
+ */
+export function runEnvironment(run: string): Record<string, string> {
+  return {
+    LOG_LEVEL: "silent",
+    CHROMA_URL: testServices.chromaUrl,
+    REDIS_URL: testServices.redisUrl,
+    KAFKA_BROKERS: testServices.kafkaBrokers,
+    KAFKA_TOPIC_PREFIX: `${run}.`,
+    KAFKA_GROUP_PREFIX: run,
+    REDIS_KEY_PREFIX: `${run}:`,
+  };
+}

@@ -8,7 +8,7 @@ import { createTestContext } from "../../support/app-context.js";
 import { readJson } from "../../support/http.js";
 import { createPostgresFixture } from "../../support/postgres-fixture.js";
 import { waitFor } from "../../support/processes.js";
-import { testServices, uniqueName } from "../../support/services.js";
+import { runEnvironment, testServices, uniqueName } from "../../support/services.js";
 import { releaseRun } from "../../support/test-run.js";
 
 const root = path.resolve(import.meta.dirname, "../../..");
@@ -76,13 +76,7 @@ describe("embedding workers as separate processes: crash and scale-out", { timeo
        INSERT INTO notes SELECT n, 'Note ' || n || ': the order shipped late because the courier lost the parcel twice.' FROM generate_series(1, ${rows}) AS n;`,
     );
     environment = {
-      LOG_LEVEL: "silent",
-      KAFKA_BROKERS: testServices.kafkaBrokers,
-      CHROMA_URL: testServices.chromaUrl,
-      REDIS_URL: testServices.redisUrl,
-      KAFKA_TOPIC_PREFIX: `${run}.`,
-      KAFKA_GROUP_PREFIX: run,
-      REDIS_KEY_PREFIX: `${run}:`,
+      ...runEnvironment(run),
       EMBEDDING_GROUP_SIZE: "16",
       SOURCES: JSON.stringify([
         { name: source, kind: "postgresql", url: testServices.postgresUrl, schema: fixture.schema },
