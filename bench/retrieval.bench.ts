@@ -26,7 +26,10 @@ const queryLimit = Number(process.env.BENCH_RETRIEVAL_QUERIES ?? 0) || undefined
 const latencyChunks = Number(process.env.BENCH_RETRIEVAL_CHUNKS ?? 100_000);
 const latencyQueries = Number(process.env.BENCH_RETRIEVAL_LATENCY_QUERIES ?? 200);
 /** The keyword index's text index: gin (the default) or rum, in the one test database with the extension. */
-/** 1: keep the noise source an earlier run loaded when the store holds exactly `latencyChunks` of it. */
+/**
+ * 1: keep the noise source an earlier run loaded when the vector store and the keyword index both hold
+ * exactly `latencyChunks` of it.
+ */
 const reuseNoise = process.env.BENCH_RETRIEVAL_REUSE_NOISE === "1";
 const textIndex = process.env.BENCH_RETRIEVAL_TEXT_INDEX === "rum" ? "rum" : "gin";
 const rumSearchUrl = () => {
@@ -251,6 +254,23 @@ async function compareFusion(settings: Settings, queries: readonly Query[], corp
   };
 }
 
+/** The keyword index's rows for `source` (each text index keeps its own database, so each its own count). */
+async function keywordRows(url: string | undefined, source: string): Promise<number> {
+  if (!url) return 0;
+  const pool = new pg.Pool({ connectionString: url, max: 1 });
+  try {
+    const { rows } = await pool.query<{ count: number }>(
+      "SELECT count(*)::int AS count FROM keyword_chunks WHERE source = $1",
+      [source],
+    );
+    return rows[0]?.count ?? 0;
+  } catch {
+    return 0;
+  } finally {
+    await pool.end();
+  }
+}
+
 async function loadNoise(context: AppContext, vectors: VectorStore, table: string) {
   const replica = new ReplicaEmbedder(context.embedder);
   await replica.prepare(testServices.postgresUrl, table);
@@ -283,7 +303,10 @@ async function measureLatency(
   );
   // Loading is most of this bench's time; a change to the search path alone can reuse what an earlier
   // run of the same code loaded, and the result says so.
-  const reused = reuseNoise && (await vectors.count(noiseSource)) === latencyChunks;
+  const reused =
+    reuseNoise &&
+    (await vectors.count(noiseSource)) === latencyChunks &&
+    (await keywordRows(context.settings.SEARCH_DATABASE_URL, noiseSource)) === latencyChunks;
   const loaded = reused ? { chunks: latencyChunks, failed: 0 } : await loadNoise(context, vectors, table);
   const loadSeconds = (performance.now() - loadStarted) / 1000;
   const stored = await vectors.count(noiseSource);
