@@ -19,6 +19,8 @@ const run = promisify(execFile);
 const runs = Number(process.env.BENCH_COLDSTART_RUNS ?? 10);
 /** Comma-separated function names (serverless.yml's) to measure; unset: every function. */
 const only = process.env.BENCH_COLDSTART_FUNCTIONS?.split(",").filter(Boolean);
+/** BENCH_COLDSTART_KEEP=1 keeps the packaged bundles, with a CPU profile of each run beside its bundle. */
+const keep = process.env.BENCH_COLDSTART_KEEP === "1";
 
 /** Runs the bundle's handler once on `event` and prints a line when it answered (the runtime's stand-in). */
 const invoker = `const [file, event, exported] = process.argv.slice(2);
@@ -61,10 +63,15 @@ function eventFor(config: FunctionConfig): unknown {
 function coldStart(file: string, exported: string, event: unknown, env: NodeJS.ProcessEnv, cwd: string) {
   return new Promise<number>((resolve, reject) => {
     const started = performance.now();
-    const child = spawn("node", [path.join(cwd, "..", "invoke.mjs"), file, JSON.stringify(event), exported], {
-      cwd,
-      env,
-    });
+    const profile = keep ? ["--cpu-prof", "--cpu-prof-interval", "200", "--cpu-prof-dir", cwd] : [];
+    const child = spawn(
+      "node",
+      [...profile, path.join(cwd, "..", "invoke.mjs"), file, JSON.stringify(event), exported],
+      {
+        cwd,
+        env,
+      },
+    );
     let output = "";
     let answered: number | undefined;
     child.stdout.on("data", (chunk: Buffer) => {
@@ -139,6 +146,7 @@ export async function benchColdstart(): Promise<BenchResult[]> {
       },
     ];
   } finally {
-    await rm(out, { recursive: true, force: true });
+    if (keep) console.log(`  coldstart: bundles kept in ${out}`);
+    else await rm(out, { recursive: true, force: true });
   }
 }

@@ -5,6 +5,7 @@ import type { ConnectClient } from "../cdc/connect-client.js";
 import type { CdcResources } from "../cdc/resources.js";
 import type { Settings } from "../config/index.js";
 import type { Embedder } from "../embeddings/index.js";
+import { checkModelFiles } from "../embeddings/model-files.js";
 import { ComponentUnavailableError } from "../errors/index.js";
 import type { ComponentProbe } from "../health/index.js";
 import type { KeywordIndex } from "../keyword/index.js";
@@ -91,7 +92,7 @@ export function withNeeds(factories: CapabilityFactories): CapabilityFactories {
 }
 
 /** What healthProbes() probes: a function that reports health is built with these. */
-export const probedCapabilities: readonly CapabilityName[] = ["chroma", "redis", "kafka", "keywords", "embedder"];
+export const probedCapabilities: readonly CapabilityName[] = ["chroma", "redis", "kafka", "keywords"];
 
 const capabilityNames: readonly CapabilityName[] = [
   "redis",
@@ -203,7 +204,7 @@ export function createContext(
 
   context.healthProbes = (): ComponentProbe[] => {
     const provider = defaultProvider(settings);
-    const { chroma, redis, kafka, keywords, embedder } = context;
+    const { chroma, redis, kafka, keywords } = context;
     const devBus = kafka ? undefined : options.devBus;
     return [
       {
@@ -246,10 +247,15 @@ export function createContext(
       {
         name: "embedder",
         required: true,
-        probe: async () => {
-          const [vector] = await embedder.embed(["health check"]);
-          return `${embedder.model} (${vector?.length ?? 0} dimensions, ${settings.EMBEDDING_DTYPE})`;
-        },
+        // A process that has an embedder proves it by embedding; one that never embeds (a deployed
+        // health function) checks the model's files instead of loading a model it would never use.
+        probe: created.has("embedder")
+          ? async () => {
+              const embedder = context.embedder;
+              const [vector] = await embedder.embed(["health check"]);
+              return `${embedder.model} (${vector?.length ?? 0} dimensions, ${settings.EMBEDDING_DTYPE})`;
+            }
+          : () => checkModelFiles(settings),
       },
       {
         name: "llm",

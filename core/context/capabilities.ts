@@ -128,7 +128,6 @@ export const healthCapabilities: CapabilityFactories = {
   redis: redisCapability,
   kafka: kafkaCapability,
   keywords: keywordsCapability,
-  embedder: embedderCapability,
 };
 
 /** Every capability: the local server, the CLI, the tests and the functions that embed. */
