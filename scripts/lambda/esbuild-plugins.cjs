@@ -39,6 +39,21 @@ const stubUnused = {
 };
 
 /**
+ * zod re-exports every one of its ~40 message locales (366 KB, a sixth of a small function's bundle), while
+ * this service only ever uses the English one it configures by default. Its locale index is replaced by one
+ * that exports English alone; `z.locales.<other>` would be undefined, and nothing here calls it.
+ */
+const englishZodOnly = {
+  name: "english-zod-only",
+  setup(build) {
+    build.onLoad({ filter: /[\\/]node_modules[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/ }, () => ({
+      contents: 'export { default as en } from "./en.js";',
+      loader: "js",
+    }));
+  },
+};
+
+/**
  * libpg-query (PostgreSQL's parser as WebAssembly, for the `sql` tool) is an emscripten module: its glue reads
  * `libpg-query.wasm` from `__dirname`, which an ES module bundle does not have. So the glue is bundled with
  * `__dirname` set to the bundle's own folder, and the .wasm is copied beside the bundle under the bundle's
@@ -88,4 +103,4 @@ const shipPgParser = {
   },
 };
 
-module.exports = [stubUnused, shipPgParser];
+module.exports = [stubUnused, englishZodOnly, shipPgParser];
