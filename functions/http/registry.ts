@@ -5,6 +5,7 @@ import { app as chatApp, createChatApp } from "./chat.js";
 import { app as chatStreamApp, createChatStreamApp } from "./chat-stream.js";
 import { createCsvFilesApp, app as csvFilesApp } from "./csv-files.js";
 import { createHealthApp, app as healthApp } from "./health.js";
+import { createHistoryApp, app as historyApp } from "./history.js";
 import { createIngestApp, app as ingestApp } from "./ingest.js";
 import { createIngestAsyncApp, app as ingestAsyncApp } from "./ingest-async.js";
 import { createLlmApp, app as llmApp } from "./llm.js";
@@ -47,6 +48,7 @@ export const httpFunctions: ReadonlyArray<HttpFunction> = [
   { name: "query", app: queryApp, create: createQueryApp },
   { name: "chat", app: chatApp, create: createChatApp },
   { name: "chat-stream", app: chatStreamApp, create: createChatStreamApp },
+  { name: "history", app: historyApp, create: createHistoryApp },
   { name: "llm", app: llmApp, create: createLlmApp },
   { name: "mcp", app: mcpApp, create: createMcpApp },
   { name: "openai", app: openAiApp, create: createOpenAiApp },

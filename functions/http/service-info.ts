@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { handle } from "hono/aws-lambda";
 import { healthCapabilities } from "../../core/context/index.js";
+import { embeddingModelInfo } from "../../core/embeddings/index.js";
 import { checkHealth } from "../../core/health/index.js";
 import { configuredProviders, defaultProvider } from "../../core/llm/index.js";
 import packageJson from "../../package.json" with { type: "json" };
@@ -88,7 +89,9 @@ export function createServiceInfoApp(getContext: ContextProvider) {
   });
 
   app.openapi(statusRoute, async (c) => {
-    const { settings, embedder } = c.var.context;
+    const { settings } = c.var.context;
+    // Known from the settings: reporting the model must not load it.
+    const embedder = embeddingModelInfo(settings);
     const report = await checkHealth(c.var.context.healthProbes(), { timeoutMs: settings.HEALTH_TIMEOUT_MS });
     return c.json(
       {

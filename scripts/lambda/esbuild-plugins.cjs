@@ -94,8 +94,18 @@ const shipPgParser = {
         'import { dirname } from "node:path"; import { fileURLToPath } from "node:url"; export default dirname(fileURLToPath(import.meta.url));',
       loader: "js",
     }));
+    // A module loaded is not a module kept: tree shaking drops the glue from functions that import a
+    // module beside the parser without calling it (the history function through core/chat), and those
+    // must not ship the 1.7 MB .wasm. The metafile says which inputs left bytes in an output.
+    build.initialOptions.metafile = true;
+    const keptGlue = (result) =>
+      Object.values(result.metafile?.outputs ?? {}).some((output) =>
+        Object.entries(output.inputs).some(
+          ([input, { bytesInOutput }]) => bytesInOutput > 0 && path.resolve(input) === gluePath,
+        ),
+      );
     build.onEnd(async (result) => {
-      if (!bundled || result.errors.length) return;
+      if (!bundled || result.errors.length || !keptGlue(result)) return;
       const outdir = build.initialOptions.outdir;
       if (!outdir) throw new Error("ship-pg-parser needs esbuild's outdir");
       await fs.promises.copyFile(wasmSource, path.join(outdir, wasmName));

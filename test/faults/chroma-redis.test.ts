@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppContext } from "../../core/context/index.js";
 import { createChatApp } from "../../functions/http/chat.js";
 import { createHealthApp } from "../../functions/http/health.js";
+import { createHistoryApp } from "../../functions/http/history.js";
 import { createIngestAsyncApp } from "../../functions/http/ingest-async.js";
 import { createSearchApp } from "../../functions/http/search.js";
 import { seedProducts } from "../core/chat/chat-fixture.js";
@@ -106,18 +107,18 @@ describe("Redis stopped and restarted with the service scripts", { timeout: 240_
     expect(await readJson(refused)).toMatchObject({ error: { details: { component: "redis" } } });
     const batches = await createIngestAsyncApp(() => lenient).request("/recent-batches");
     expect(batches.status).toBe(503);
-    const history = await createChatApp(() => lenient).request("/chat/history/ada");
+    const history = await createHistoryApp(() => lenient).request("/chat/history/ada");
     expect(history.status).toBe(503);
 
     await redis.up();
     await waitFor(
-      async () => (await createChatApp(() => lenient).request("/chat/history/ada")).status === 200,
+      async () => (await createHistoryApp(() => lenient).request("/chat/history/ada")).status === 200,
       30_000,
       "history after redis restarted",
     );
     const recovered = await readJson(await ask(strict));
     expect(recovered.warnings).toBeUndefined();
-    const saved = await readJson(await createChatApp(() => lenient).request("/chat/history/ada"));
+    const saved = await readJson(await createHistoryApp(() => lenient).request("/chat/history/ada"));
     // Redis keeps nothing across the restart (no persistence): only the exchange after recovery is there.
     expect(saved.messages.map((message: { role: string }) => message.role)).toEqual(["user", "assistant"]);
   });

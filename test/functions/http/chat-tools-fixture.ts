@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach } from "vitest";
 import type { AppContext } from "../../../core/context/index.js";
 import { createChatApp } from "../../../functions/http/chat.js";
 import { createChatStreamApp } from "../../../functions/http/chat-stream.js";
+import { createHistoryApp } from "../../../functions/http/history.js";
 import { seedProducts } from "../../core/chat/chat-fixture.js";
 import { createTestContext } from "../../support/app-context.js";
 import { uniqueName } from "../../support/services.js";
@@ -103,9 +104,9 @@ export function chatClient(getContext: () => AppContext, source: string) {
       }));
     },
     async history() {
-      const response = await createChatApp(getContext).request("/chat/history/tools.user");
+      const response = await createHistoryApp(getContext).request("/chat/history/tools.user");
       return JSON.parse(await response.text());
     },
-    clearHistory: () => createChatApp(getContext).request("/chat/history/tools.user", { method: "DELETE" }),
+    clearHistory: () => createHistoryApp(getContext).request("/chat/history/tools.user", { method: "DELETE" }),
   };
 }

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { noDocumentsAnswer, toolSystemPrompt } from "../../../core/chat/index.js";
 import type { AppContext } from "../../../core/context/index.js";
 import { createChatApp } from "../../../functions/http/chat.js";
+import { createHistoryApp } from "../../../functions/http/history.js";
 import { seededChat } from "../../core/chat/chat-fixture.js";
 import { createTestContext } from "../../support/app-context.js";
 import { startOpenAiDouble } from "../../support/llm-doubles/openai-double.js";
@@ -28,7 +29,8 @@ describe("POST /chat and the history endpoints, on the real services", () => {
     ...overrides,
   });
   const send = async (method: string, path: string, body?: unknown, target: AppContext = run.context) => {
-    const response = await createChatApp(() => target).request(path, {
+    const create = path.startsWith("/chat/history/") ? createHistoryApp : createChatApp;
+    const response = await create(() => target).request(path, {
       method,
       ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { "content-type": "application/json" } }),
     });

@@ -9,6 +9,7 @@ import { createChatStreamApp } from "../../../functions/http/chat-stream.js";
 import { createCsvFilesApp } from "../../../functions/http/csv-files.js";
 import { createDocsApp } from "../../../functions/http/docs.js";
 import { createHealthApp } from "../../../functions/http/health.js";
+import { createHistoryApp } from "../../../functions/http/history.js";
 import { createIngestApp } from "../../../functions/http/ingest.js";
 import { createIngestAsyncApp } from "../../../functions/http/ingest-async.js";
 import { createLlmApp } from "../../../functions/http/llm.js";
@@ -223,6 +224,12 @@ describe("every HTTP function behind Lambda's adapter, with API Gateway HTTP API
       status: 200,
       check: (body) => expect((body.sources as { content: string }[])[0]?.content).toContain("Summit Tent"),
     },
+    history: {
+      create: createHistoryApp,
+      request: { method: "GET", path: "/chat/history/nobody-yet", route: "/chat/history/{user_name}" },
+      status: 200,
+      check: (body) => expect(body).toMatchObject({ user_name: "nobody-yet", messages: [] }),
+    },
     llm: {
       create: createLlmApp,
       request: { method: "GET", path: "/api/llm/providers" },
@@ -277,7 +284,7 @@ describe("every HTTP function behind Lambda's adapter, with API Gateway HTTP API
   }
 
   it("reads path parameters from the event (chat history for the user who just asked)", async () => {
-    const result = await invoke(createChatApp, {
+    const result = await invoke(createHistoryApp, {
       method: "GET",
       path: "/chat/history/ada",
       route: "/chat/history/{user_name}",

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppContext } from "../../../core/context/index.js";
 import { createLlmProviders } from "../../../core/llm/index.js";
 import { createChatApp } from "../../../functions/http/chat.js";
+import { createHistoryApp } from "../../../functions/http/history.js";
 import { createMetricsApp } from "../../../functions/http/metrics.js";
 import { httpFunctions } from "../../../functions/http/registry.js";
 import { unmatchedRoute } from "../../../functions/http/shared/http-metrics.js";
@@ -61,6 +62,7 @@ describe("metric labels stay bounded however many users chat", { timeout: 120_00
 
   it(`adds no series for ${users} distinct users, their histories or unknown paths`, async () => {
     const chat = createChatApp(() => context);
+    const history = createHistoryApp(() => context);
     const ask = async (user: string, message: string) => {
       const response = await chat.request("/chat", {
         method: "POST",
@@ -71,7 +73,7 @@ describe("metric labels stay bounded however many users chat", { timeout: 120_00
     };
     // One of everything first, so the baseline holds every series the loop can legitimately touch.
     await ask(`warmup-${run}`, "How much is the tent?");
-    await chat.request(`/chat/history/warmup-${run}`);
+    await history.request(`/chat/history/warmup-${run}`);
     await chat.request(`/no/such/path/${run}`);
     const before = parseScrape(await scrape());
 
@@ -79,8 +81,8 @@ describe("metric labels stay bounded however many users chat", { timeout: 120_00
     await inParallel(users, concurrency, async (index) => {
       const user = `user-${run}-${index}`;
       await ask(user, `Question ${index} from ${user}: what does the lamp cost?`);
-      const history = await chat.request(`/chat/history/${user}`);
-      expect(history.status).toBe(200);
+      const page = await history.request(`/chat/history/${user}`);
+      expect(page.status).toBe(200);
       if (index % 20 === 0) expect((await chat.request(`/unknown/${user}/${index}`)).status).toBe(404);
     });
     const seconds = (performance.now() - started) / 1000;

@@ -4,6 +4,7 @@ import { loadConfig } from "../../../core/config/index.js";
 import type { AppContext } from "../../../core/context/index.js";
 import { createChatApp } from "../../../functions/http/chat.js";
 import { createHealthApp } from "../../../functions/http/health.js";
+import { createHistoryApp } from "../../../functions/http/history.js";
 import { createIngestApp } from "../../../functions/http/ingest.js";
 import { createSearchApp } from "../../../functions/http/search.js";
 import { createServiceInfoApp } from "../../../functions/http/service-info.js";
@@ -87,6 +88,7 @@ describe("authentication, scopes, per-user history, rate limits, body limit, COR
 
   it("lets a key read, write and delete only its own users' history", async () => {
     const app = createChatApp(() => context);
+    const history = createHistoryApp(() => context);
     const ask = (user: string, key = chatKey) =>
       app.request(
         "/chat",
@@ -95,10 +97,12 @@ describe("authentication, scopes, per-user history, rate limits, body limit, COR
     expect((await ask("ada")).status).toBe(200);
     expect((await ask("team-blue")).status).toBe(200);
     expect((await ask("bob")).status).toBe(403);
-    expect((await app.request("/chat/history/ada", { headers: bearer(chatKey) })).status).toBe(200);
-    expect((await app.request("/chat/history/bob", { headers: bearer(chatKey) })).status).toBe(403);
-    expect((await app.request("/chat/history/bob", { method: "DELETE", headers: bearer(chatKey) })).status).toBe(403);
-    const read = await app.request("/chat/history/bob", { headers: bearer(adminKey) });
+    expect((await history.request("/chat/history/ada", { headers: bearer(chatKey) })).status).toBe(200);
+    expect((await history.request("/chat/history/bob", { headers: bearer(chatKey) })).status).toBe(403);
+    expect((await history.request("/chat/history/bob", { method: "DELETE", headers: bearer(chatKey) })).status).toBe(
+      403,
+    );
+    const read = await history.request("/chat/history/bob", { headers: bearer(adminKey) });
     expect(read.status).toBe(200);
     expect((await readJson(read)).messages).toEqual([]);
   });
