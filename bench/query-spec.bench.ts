@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { MongoClient } from "mongodb";
 import pg from "pg";
 import type { SourceConfig } from "../core/config/index.js";
@@ -5,7 +6,7 @@ import { type QueryDependencies, type QuerySpecInput, querySpecSchema, runQuery 
 import { SourceRegistry } from "../core/sources/index.js";
 import { dropMongoDatabase } from "../test/support/scratch-mongo.js";
 import { testServices } from "../test/support/services.js";
-import { type BenchResult, median } from "./support.js";
+import { type BenchResult, machineConditions, median } from "./support.js";
 
 const rows = Number(process.env.BENCH_QUERY_ROWS ?? 1_000_000);
 const documents = Number(process.env.BENCH_QUERY_DOCUMENTS ?? 200_000);
@@ -17,27 +18,66 @@ const categories = 50;
 type Input = Omit<QuerySpecInput, "source" | "table">;
 
 /**
+ * CPU time (user + system, ms) the local FerretDB process has used, read from /proc with the pid
+ * scripts/services keeps; undefined elsewhere. A query's share of it barely moves with the load of other
+ * work on the machine, where its wall time on a busy 2-core machine moves by 2×.
+ */
+function ferretCpuMs(): number | undefined {
+  try {
+    const pid = readFileSync(".services/run/mongo.pid", "utf8").trim();
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * The p50 in ms of the spec and of the hand-written query, each run `runs` times after one warm-up run,
  * alternating: on a shared machine, load that drifts during the measurement then falls on both alike
  * (timed one block after the other, "cheapest" with an index read 1.52× where 60 alternating rounds read 1.12×).
  */
 async function pairedP50(
+  label: string,
   spec: () => Promise<unknown>,
   hand: () => Promise<unknown>,
-): Promise<{ specMs: number; handMs: number }> {
+  serverCpuMs?: () => number | undefined,
+): Promise<{
+  specMs: number;
+  handMs: number;
+  serverCpu?: { specMs: number; handMs: number };
+  loadAverage: { before: number[]; after: number[] };
+}> {
+  const before = machineConditions().load_average;
   await spec();
   await hand();
   const latencies = { spec: [] as number[], hand: [] as number[] };
+  const cpu = { spec: [] as number[], hand: [] as number[] };
   for (let index = 0; index < runs; index++) {
     // Which goes first alternates too, so neither always runs on the other's warm cache.
     for (const side of index % 2 ? (["hand", "spec"] as const) : (["spec", "hand"] as const)) {
+      const cpuBefore = serverCpuMs?.();
       const started = performance.now();
       await (side === "spec" ? spec() : hand());
       latencies[side].push(performance.now() - started);
+      const cpuAfter = serverCpuMs?.();
+      if (cpuBefore !== undefined && cpuAfter !== undefined) cpu[side].push(cpuAfter - cpuBefore);
     }
+    // Progress on stderr: a FerretDB round takes 20–40 s.
+    const last = (side: "spec" | "hand") => Math.round(latencies[side].at(-1) ?? 0);
+    console.error(
+      `query-spec ${label}: round ${index + 1}/${runs} spec ${last("spec")} ms, hand ${last("hand")} ms, load ${machineConditions().load_average.join(" ")}`,
+    );
   }
   const p50 = (values: number[]) => Math.round(median(values) * 10) / 10;
-  return { specMs: p50(latencies.spec), handMs: p50(latencies.hand) };
+  return {
+    specMs: p50(latencies.spec),
+    handMs: p50(latencies.hand),
+    ...(cpu.spec.length === runs && cpu.hand.length === runs
+      ? { serverCpu: { specMs: p50(cpu.spec), handMs: p50(cpu.hand) } }
+      : {}),
+    loadAverage: { before, after: machineConditions().load_average },
+  };
 }
 
 /**
@@ -94,6 +134,7 @@ export async function benchQuerySpec(): Promise<BenchResult[]> {
     await admin.query(`DROP INDEX IF EXISTS ${schema}.items_category`);
     await admin.query(`ANALYZE ${schema}.items`);
     const pgLoadSeconds = Math.round((performance.now() - loadStarted) / 100) / 10;
+    console.error(`query-spec: ${rows} PostgreSQL rows loaded in ${pgLoadSeconds} s`);
     const hand = {
       aggregate: () => admin.query(`SELECT count(*), avg(price) FROM ${schema}.items WHERE category = $1`, ["c7"]),
       cheapest: () =>
@@ -106,10 +147,14 @@ export async function benchQuerySpec(): Promise<BenchResult[]> {
         ["cheapest where category = c7", cheapest, hand.cheapest],
         ["sum per category", perCategory, hand.perCategory],
       ] as const) {
-        const { specMs, handMs } = await pairedP50(() => runQuery(dependencies, spec("bench_pg", input)), handWritten);
+        const { specMs, handMs, loadAverage } = await pairedP50(
+          `postgres ${index} ${name}`,
+          () => runQuery(dependencies, spec("bench_pg", input)),
+          handWritten,
+        );
         results.push({
           name: `query-spec-postgres-${index}-${name.split(" ")[0]}`,
-          conditions: { rows, query: name, index, runs, loadSeconds: pgLoadSeconds },
+          conditions: { rows, query: name, index, runs, loadSeconds: pgLoadSeconds, loadAverage },
           metrics: { spec_p50_ms: specMs, hand_p50_ms: handMs, ratio: Math.round((specMs / handMs) * 100) / 100 },
         });
       }
@@ -138,6 +183,7 @@ export async function benchQuerySpec(): Promise<BenchResult[]> {
       );
     }
     const mongoLoadSeconds = Math.round((performance.now() - mongoStarted) / 100) / 10;
+    console.error(`query-spec: ${documents} FerretDB documents loaded in ${mongoLoadSeconds} s`);
     const handMongo = {
       // FerretDB has no $avg: by hand, the same streamed find and a sum in code.
       aggregate: async () => {
@@ -163,11 +209,38 @@ export async function benchQuerySpec(): Promise<BenchResult[]> {
       ["cheapest where category = c7", cheapest, handMongo.cheapest],
       ["sum per category", perCategory, handMongo.perCategory],
     ] as const) {
-      const { specMs, handMs } = await pairedP50(() => runQuery(dependencies, spec("bench_mongo", input)), handWritten);
+      const { specMs, handMs, serverCpu, loadAverage } = await pairedP50(
+        `FerretDB ${name}`,
+        () => runQuery(dependencies, spec("bench_mongo", input)),
+        handWritten,
+        ferretCpuMs,
+      );
       results.push({
         name: `query-spec-mongo-${name.split(" ")[0]}`,
-        conditions: { documents, query: name, runs, server: "FerretDB 1.24 (SQLite)", loadSeconds: mongoLoadSeconds },
-        metrics: { spec_p50_ms: specMs, hand_p50_ms: handMs, ratio: Math.round((specMs / handMs) * 100) / 100 },
+        conditions: {
+          documents,
+          query: name,
+          runs,
+          server: "FerretDB 1.24 (SQLite)",
+          loadSeconds: mongoLoadSeconds,
+          loadAverage,
+        },
+        metrics: {
+          spec_p50_ms: specMs,
+          hand_p50_ms: handMs,
+          ratio: Math.round((specMs / handMs) * 100) / 100,
+          // FerretDB's own CPU per query (p50), when it runs on this machine: the load-independent figure.
+          ...(serverCpu
+            ? {
+                ferretdb_cpu_spec_p50_ms: serverCpu.specMs,
+                ferretdb_cpu_hand_p50_ms: serverCpu.handMs,
+                // /proc counts in 10 ms ticks: a tiny run can read 0.
+                ...(serverCpu.handMs > 0
+                  ? { ferretdb_cpu_ratio: Math.round((serverCpu.specMs / serverCpu.handMs) * 100) / 100 }
+                  : {}),
+              }
+            : {}),
+        },
       });
     }
   } finally {

@@ -47,8 +47,28 @@ export class MongoConnector implements SourceConnector {
     const sample = await this.run(() =>
       collection.find({}, { limit: this.sampleSize, batchSize: this.sampleSize }).toArray(),
     );
-    const rowEstimate = await this.run(() => collection.estimatedDocumentCount());
-    return { name: table, columns: inferFields(sample), primaryKey: ["_id"], rowEstimate };
+    return {
+      name: table,
+      columns: inferFields(sample),
+      primaryKey: ["_id"],
+      rowEstimate: await this.rowEstimate(table),
+    };
+  }
+
+  /**
+   * The collection's document count from its storage statistics (`$collStats`), summed over shards.
+   * Not `estimatedDocumentCount()`: that is the `count` command, which FerretDB 1.x answers by reading and
+   * decoding every document (7.5 s of its CPU for 200,000 documents here, as long as a query over them);
+   * `$collStats` reads SQLite's page statistics (0.1 s). A server without `$collStats` (a view) gets `count`.
+   */
+  private async rowEstimate(table: string): Promise<number> {
+    const collection = (await this.database()).collection(table);
+    try {
+      const stats = await collection.aggregate<{ count?: unknown }>([{ $collStats: { count: {} } }]).toArray();
+      return stats.reduce((total, shard) => total + (typeof shard.count === "number" ? shard.count : 0), 0);
+    } catch {
+      return this.run(() => collection.estimatedDocumentCount());
+    }
   }
 
   async count(table: string, filters: readonly RowFilter[] = []): Promise<number> {

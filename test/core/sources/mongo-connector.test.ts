@@ -50,6 +50,8 @@ describe("MongoConnector on the MongoDB-wire server", () => {
   it("infers fields from a sample: nested paths, types seen and how often each appears", async () => {
     const schema = await connector.describe(collection);
     expect(schema.primaryKey).toEqual(["_id"]);
+    // From $collStats, not a count that reads every document.
+    expect(schema.rowEstimate).toBe(3);
     const byName = Object.fromEntries(schema.columns.map((column) => [column.name, column]));
     expect(byName._id).toMatchObject({ type: "objectid", presence: 1 });
     expect(byName.created).toMatchObject({ type: "date", presence: 0.333, nullable: true });
