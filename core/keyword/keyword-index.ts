@@ -149,18 +149,23 @@ export class KeywordIndex {
    * `to_tsvector` of its text (so stemming and stop words match the index), each quoted, and the cast
    * to tsquery takes them as they are; a query of stop words alone matches nothing.
    *
-   * Chunks holding every word are gathered first; only when they are fewer than `k` are the chunks
-   * holding some of the words added. Ranking every chunk that shares one common word with the query
+   * Chunks holding every word are gathered first; only when they are fewer than `fallbackBelow` (default
+   * `k`) are the chunks holding some of the words added. Hybrid search asks for more candidates than it
+   * needs to fall back for: enough chunks holding every word to fill its results are enough. Ranking every chunk that shares one common word with the query
    * is what costs (a third of a 100,000-chunk source for a five-word query), and the chunks that hold
    * all the words are nearly always among the best ranked anyway (docs/retrieval.md gives the figures).
    * Every candidate is scored against the OR of the words, so a score does not depend on which set found it.
    */
-  async query(text: string, options: { k: number; filters?: KeywordFilters | undefined }): Promise<KeywordMatch[]> {
+  async query(
+    text: string,
+    options: { k: number; fallbackBelow?: number | undefined; filters?: KeywordFilters | undefined },
+  ): Promise<KeywordMatch[]> {
     const query = indexable(text);
     // An identifier's parts are OR-ed like any words, so rows rich in one part would outrank the one row
     // holding the identifier itself: rows containing it verbatim come first, an order no index serves.
     const identifier = isIdentifier(query);
-    const params: unknown[] = [this.textConfig, query, options.k, identifier];
+    const fallbackBelow = Math.min(options.fallbackBelow ?? options.k, options.k);
+    const params: unknown[] = [this.textConfig, query, options.k, identifier, fallbackBelow];
     const where = whereClause(options.filters, params);
     const matching = (words: Words) => `k.tsv @@ (select ${words} from q)${where ? ` and ${where}` : ""}`;
     // RUM hands over matches in its own rank order (ts_rank without length normalisation, which ranks
@@ -190,7 +195,7 @@ export class KeywordIndex {
        ),
        with_some_words as (
          select k.id, k.content, k.metadata, k.tsv from ${keywordTable} k
-         where (select count(*) from with_every_word) < $3 and not (k.tsv @@ (select every_word from q))
+         where (select count(*) from with_every_word) < $5 and not (k.tsv @@ (select every_word from q))
            and ${matching("any_word")}${pool(ranking, "any_word")}
        )
        select c.id, c.content, c.metadata, ts_rank(c.tsv, (select any_word from q), 1)::float8 as score,

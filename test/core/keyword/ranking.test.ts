@@ -34,7 +34,7 @@ function corpus() {
 
 /**
  * The ranking computed here, by the rule docs/retrieval.md states: the chunks holding every query word,
- * and only when they are fewer than `k`, those holding some of them too; all scored by length-normalised
+ * and only when they are fewer than `k` (or `fallbackBelow`), those holding some of them too; all scored by length-normalised
  * ts_rank against the OR of the words. With `pool`, each set is the RUM index's best `pool` matches by
  * its own distance.
  */
@@ -42,7 +42,7 @@ async function oracle(
   url: string,
   query: string,
   k: number,
-  options: { shelf?: string; pool?: number; everyMatch?: boolean } = {},
+  options: { shelf?: string; pool?: number; everyMatch?: boolean; fallbackBelow?: number } = {},
 ) {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
@@ -69,7 +69,7 @@ async function oracle(
     if (options.everyMatch) return (await matches(any)).sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1));
     const every = query.split(" ").join(" & ");
     const candidates = await matches(every);
-    if (candidates.length < k) candidates.push(...(await matches(any, every)));
+    if (candidates.length < Math.min(options.fallbackBelow ?? k, k)) candidates.push(...(await matches(any, every)));
     return candidates.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1));
   } finally {
     await client.end();
@@ -139,6 +139,22 @@ function describeRanking(name: string, url: () => string, expected: "rum" | "gin
       expect(ranked(found)).toEqual(ranked(everyMatch.slice(0, 10)));
     });
 
+    it("with fallbackBelow under k, returns up to k chunks holding every word when at least fallbackBelow do", async () => {
+      // k = every chunk (all 700 hold "walnut"), more than hold all three words.
+      const holdingEveryWord = await oracle(url(), "quiet oak desk", 700, { fallbackBelow: 10 });
+      expect(holdingEveryWord.length).toBeGreaterThanOrEqual(10);
+      expect(holdingEveryWord.length).toBeLessThan(650);
+      const found = await exhaustive.query("quiet oak desk", { k: 700, fallbackBelow: 10, filters: { source } });
+      expect(ranked(found)).toEqual(ranked(holdingEveryWord));
+      expect(found.every((match) => ["quiet", "oak", "desk"].every((word) => match.content.includes(word)))).toBe(true);
+      // Without it, k is the threshold: the chunks holding some of the words are ranked too.
+      const everyMatch = await oracle(url(), "quiet oak desk", 700, { everyMatch: true });
+      expect(everyMatch.length).toBeGreaterThan(holdingEveryWord.length);
+      expect((await exhaustive.query("quiet oak desk", { k: 700, filters: { source } })).length).toBe(
+        everyMatch.length,
+      );
+    });
+
     it("fills up from chunks holding some of the words when fewer than k hold them all", async () => {
       const rare = [0, 1, 2].map((index) => ({
         id: `rare-${index}`,
@@ -156,6 +172,15 @@ function describeRanking(name: string, url: () => string, expected: "rum" | "gin
             .sort(),
         ).toEqual(["rare-0", "rare-1", "rare-2"]);
         expect(ranked(found)).toEqual(ranked((await oracle(url(), "mahogany desk", 10)).slice(0, 10)));
+
+        // Asked for 10 but to fall back only below 3 (as hybrid asks for candidates): the three that hold
+        // both words are enough, and nothing holding one word alone is ranked.
+        const enough = await exhaustive.query("mahogany desk", { k: 10, fallbackBelow: 3, filters: { source } });
+        expect(enough.map((match) => match.id).sort()).toEqual(["rare-0", "rare-1", "rare-2"]);
+        // Below 4 they are too few: the rest of the 10 come from chunks holding some of the words.
+        const filled = await exhaustive.query("mahogany desk", { k: 10, fallbackBelow: 4, filters: { source } });
+        expect(filled).toHaveLength(10);
+        expect(ranked(filled)).toEqual(ranked(found));
       } finally {
         await index.deleteIds(
           source,
