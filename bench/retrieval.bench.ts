@@ -17,7 +17,7 @@ import {
   retrievalModes,
 } from "./retrieval/ranking.js";
 import { type Fetcher, search } from "./retrieval/search-client.js";
-import { type BenchResult, expectMeasured, median, percentile } from "./support.js";
+import { type BenchResult, expectMeasured, machineConditions, median, percentile } from "./support.js";
 
 /** 0 or unset: the whole corpus (about 1,800 pages); a number: its first N pages (the smoke test's). */
 const pageLimit = Number(process.env.BENCH_RETRIEVAL_PAGES ?? 0) || undefined;
@@ -32,6 +32,19 @@ const latencyQueries = Number(process.env.BENCH_RETRIEVAL_LATENCY_QUERIES ?? 200
  */
 const reuseNoise = process.env.BENCH_RETRIEVAL_REUSE_NOISE === "1";
 const textIndex = process.env.BENCH_RETRIEVAL_TEXT_INDEX === "rum" ? "rum" : "gin";
+/**
+ * The hybrid variants the quality part also judges (comma-separated names of `hybridVariants`; default all,
+ * `none` for none).
+ */
+const variantNames = process.env.BENCH_RETRIEVAL_VARIANTS;
+/**
+ * Keyword-index setups the latency part times side by side, query by query (comma-separated names of
+ * `latencySetups`; default the text index alone). Every one but the first must already hold the noise source.
+ */
+const latencySetupNames = (process.env.BENCH_RETRIEVAL_LATENCY_SETUPS ?? textIndex)
+  .split(",")
+  .map((name) => name.trim())
+  .filter(Boolean);
 const rumSearchUrl = () => {
   const url = new URL(testServices.searchUrl);
   url.pathname = "/chat_search_rum_test";
@@ -46,7 +59,16 @@ interface Query {
   page: string;
 }
 
+/** What each latency setup sets over the bench's settings. */
+const latencySetups: Record<string, Record<string, string>> = {
+  gin: { SEARCH_TEXT_INDEX: "gin" },
+  "gin-fallback-candidates": { SEARCH_TEXT_INDEX: "gin", HYBRID_KEYWORD_FALLBACK: "candidates" },
+  rum: { SEARCH_TEXT_INDEX: "rum" },
+  "rum-fallback-candidates": { SEARCH_TEXT_INDEX: "rum", HYBRID_KEYWORD_FALLBACK: "candidates" },
+};
+
 function settingsFor(overrides: Record<string, string> = {}): Settings {
+  const index = overrides.SEARCH_TEXT_INDEX ?? textIndex;
   return loadConfig({
     env: {
       LOG_LEVEL: "warn",
@@ -54,8 +76,8 @@ function settingsFor(overrides: Record<string, string> = {}): Settings {
       REDIS_URL: testServices.redisUrl,
       REDIS_KEY_PREFIX: redisPrefix,
       KAFKA_BROKERS: "",
-      SEARCH_DATABASE_URL: textIndex === "rum" ? rumSearchUrl() : testServices.searchUrl,
-      SEARCH_TEXT_INDEX: textIndex,
+      SEARCH_DATABASE_URL: index === "rum" ? rumSearchUrl() : testServices.searchUrl,
+      SEARCH_TEXT_INDEX: index,
       RATE_LIMIT_PER_MINUTE: "0",
       SYNC_INGEST_MAX_ROWS: String(Math.max(latencyChunks, 10_000)),
       SOURCES: JSON.stringify(
@@ -90,6 +112,18 @@ async function startProject(
  * vectors are the model's plus noise: see retrieval/noise.ts).
  */
 export async function benchRetrieval(): Promise<BenchResult[]> {
+  return retrievalBench({ latency: true });
+}
+
+/**
+ * The quality part alone (`npm run bench -- retrieval-quality`): what a change to ranking needs measured,
+ * without the latency source.
+ */
+export async function benchRetrievalQuality(): Promise<BenchResult[]> {
+  return retrievalBench({ latency: false });
+}
+
+async function retrievalBench(parts: { latency: boolean }): Promise<BenchResult[]> {
   const corpus = await ensureCorpus(testServices.postgresUrl, { limit: pageLimit });
   const queries = await readQueries(corpus);
   const project = await startProject();
@@ -112,8 +146,9 @@ export async function benchRetrieval(): Promise<BenchResult[]> {
       );
     }
     const fusion = await compareFusion(project.context.settings, queries, corpus);
-    const latency = await measureLatency(project, corpus, queries);
+    const latency = parts.latency ? await latencyOfSetups(project, corpus, queries) : undefined;
     const conditions = {
+      ...machineConditions(),
       corpus: `Debian 12 manual pages (manpages, manpages-dev and everyday tools' pages): query = NAME summary, document = DESCRIPTION (≤ 1,500 characters), duplicates by summary dropped`,
       pages: corpus.pages,
       text_index: textIndex,
@@ -129,7 +164,7 @@ export async function benchRetrieval(): Promise<BenchResult[]> {
     return [
       { name: "retrieval-quality", conditions, metrics: quality },
       ...(fusion ? [{ name: "retrieval-fusion", conditions: fusion.conditions, metrics: fusion.metrics }] : []),
-      latency,
+      ...(latency ? [latency] : []),
     ];
   } finally {
     await dropRedisKeys(project.context);
@@ -144,12 +179,40 @@ export async function benchRetrieval(): Promise<BenchResult[]> {
 export async function benchRetrievalLatency(): Promise<BenchResult[]> {
   const corpus = await ensureCorpus(testServices.postgresUrl, { limit: pageLimit });
   const queries = await readQueries(corpus);
-  const project = await startProject();
+  const project = await startProject(latencySetupOverrides(latencySetupNames[0] ?? textIndex));
   try {
-    return [await measureLatency(project, corpus, queries)];
+    return [await latencyOfSetups(project, corpus, queries)];
   } finally {
     await dropRedisKeys(project.context);
     await project.context.close();
+  }
+}
+
+function latencySetupOverrides(name: string): Record<string, string> {
+  const overrides = latencySetups[name];
+  if (!overrides)
+    throw new Error(
+      `unknown latency setup "${name}" (BENCH_RETRIEVAL_LATENCY_SETUPS); known: ${Object.keys(latencySetups).join(", ")}`,
+    );
+  return overrides;
+}
+
+/**
+ * The latency part over `project` (the first setup, which loads the noise source when needed) and the
+ * further setups of BENCH_RETRIEVAL_LATENCY_SETUPS, each a project of its own.
+ */
+async function latencyOfSetups(
+  project: { context: AppContext; fetcher: Fetcher },
+  corpus: Corpus,
+  queries: readonly Query[],
+): Promise<BenchResult> {
+  const [first = textIndex, ...rest] = latencySetupNames;
+  const others: { name: string; context: AppContext; fetcher: Fetcher }[] = [];
+  try {
+    for (const name of rest) others.push({ name, ...(await startProject(latencySetupOverrides(name))) });
+    return await measureLatency([{ name: first, ...project }, ...others], corpus, queries);
+  } finally {
+    for (const other of others) await other.context.close();
   }
 }
 
@@ -221,14 +284,31 @@ async function judge(fetcher: Fetcher, mode: RetrievalMode, queries: readonly Qu
 }
 
 /** Reciprocal rank fusion against weighted normalised scores at three weights, when the server has the settings. */
+/** Hybrid under other settings: the fusion methods and weights, and the keyword side's fallback rule. */
+const hybridVariants: Record<string, Record<string, string>> = {
+  rrf: { HYBRID_FUSION: "rrf" },
+  weighted_0_3: { HYBRID_FUSION: "weighted", HYBRID_VECTOR_WEIGHT: "0.3" },
+  weighted_0_5: { HYBRID_FUSION: "weighted", HYBRID_VECTOR_WEIGHT: "0.5" },
+  weighted_0_7: { HYBRID_FUSION: "weighted", HYBRID_VECTOR_WEIGHT: "0.7" },
+  fallback_candidates: { HYBRID_KEYWORD_FALLBACK: "candidates" },
+};
+
 async function compareFusion(settings: Settings, queries: readonly Query[], corpus: Corpus) {
   if (!fusionSetting(settings)) return undefined;
-  const variants: Record<string, Record<string, string>> = {
-    rrf: { HYBRID_FUSION: "rrf" },
-    weighted_0_3: { HYBRID_FUSION: "weighted", HYBRID_VECTOR_WEIGHT: "0.3" },
-    weighted_0_5: { HYBRID_FUSION: "weighted", HYBRID_VECTOR_WEIGHT: "0.5" },
-    weighted_0_7: { HYBRID_FUSION: "weighted", HYBRID_VECTOR_WEIGHT: "0.7" },
-  };
+  const chosen =
+    variantNames === undefined
+      ? Object.keys(hybridVariants)
+      : variantNames
+          .split(",")
+          .map((name) => name.trim())
+          .filter((name) => name && name !== "none");
+  const unknown = chosen.filter((name) => !(name in hybridVariants));
+  if (unknown.length)
+    throw new Error(
+      `unknown hybrid variant(s) ${unknown.join(", ")} (BENCH_RETRIEVAL_VARIANTS); known: ${Object.keys(hybridVariants).join(", ")}`,
+    );
+  if (chosen.length === 0) return undefined;
+  const variants = Object.fromEntries(chosen.map((name) => [name, hybridVariants[name] ?? {}]));
   const metrics: Record<string, number> = {};
   for (const [name, overrides] of Object.entries(variants)) {
     console.log(`  fusion ${name}`);
@@ -248,7 +328,7 @@ async function compareFusion(settings: Settings, queries: readonly Query[], corp
     conditions: {
       queries: queries.length,
       variants,
-      note: "hybrid mode under each fusion setting; HYBRID_VECTOR_WEIGHT is the vector side's weight",
+      note: "hybrid mode under each variant's settings (the rest default); HYBRID_VECTOR_WEIGHT is the vector side's weight",
     },
     metrics,
   };
@@ -290,11 +370,13 @@ async function loadNoise(context: AppContext, vectors: VectorStore, table: strin
  * with the replica embedder in place of the model.
  */
 async function measureLatency(
-  project: { context: AppContext; fetcher: Fetcher },
+  setups: readonly { name: string; context: AppContext; fetcher: Fetcher }[],
   corpus: Corpus,
   queries: readonly Query[],
 ): Promise<BenchResult> {
-  const { context } = project;
+  const [primary, ...others] = setups;
+  if (!primary) throw new Error("no latency setup");
+  const { context } = primary;
   const vectors = context.vectors;
   if (!vectors) throw new Error("the retrieval bench needs Chroma");
   const loadStarted = performance.now();
@@ -310,46 +392,74 @@ async function measureLatency(
   const loaded = reused ? { chunks: latencyChunks, failed: 0 } : await loadNoise(context, vectors, table);
   const loadSeconds = (performance.now() - loadStarted) / 1000;
   const stored = await vectors.count(noiseSource);
+  const othersHold = await Promise.all(
+    others.map(
+      async (other) =>
+        [other.name, await keywordRows(other.context.settings.SEARCH_DATABASE_URL, noiseSource)] as const,
+    ),
+  );
   expectMeasured("retrieval-latency", {
     [`loaded ${loaded.chunks} chunks, ${loaded.failed} failed, of ${latencyChunks}`]:
       loaded.chunks === latencyChunks && loaded.failed === 0,
     [`the store holds ${stored} vectors for ${noiseSource}`]: stored === latencyChunks,
+    ...Object.fromEntries(
+      othersHold.map(([name, rows]) => [
+        `setup ${name}'s keyword index holds ${rows} of ${latencyChunks} noise chunks (only the first setup loads them)`,
+        rows === latencyChunks,
+      ]),
+    ),
   });
-  const latencies = Object.fromEntries(retrievalModes.map((mode) => [mode, [] as number[]]));
+  // Vector mode does not depend on the keyword index, so it is timed once, through the first setup.
+  const timings = [
+    { key: "vector", setup: primary, mode: "vector" as const },
+    ...setups.flatMap((setup) =>
+      (["keyword", "hybrid"] as const).map((mode) => ({
+        key: setups.length === 1 ? mode : `${setup.name}_${mode}`,
+        setup,
+        mode,
+      })),
+    ),
+  ];
+  const latencies = Object.fromEntries(timings.map(({ key }) => [key, [] as number[]]));
   const asked = Array.from({ length: latencyQueries }, (_, index) => queries[index % queries.length] as Query);
-  for (const mode of retrievalModes) {
+  const machineBefore = machineConditions();
+  for (const { setup, mode } of timings) {
     // Warm-up: the first queries of each mode open connections and fill caches.
-    await search(project.fetcher, { query: "warm up", max_results: 5, mode, filters: { source: noiseSource } });
+    await search(setup.fetcher, { query: "warm up", max_results: 5, mode, filters: { source: noiseSource } });
   }
-  for (const { query } of asked) {
-    for (const mode of retrievalModes) {
-      const outcome = await search(project.fetcher, { query, max_results: 5, mode, filters: { source: noiseSource } });
-      latencies[mode]?.push(outcome.milliseconds);
+  for (const [index, { query }] of asked.entries()) {
+    // Rotated query by query, so no setup always runs right after another's cache-warming twin.
+    const rotation = index % timings.length;
+    for (const { key, setup, mode } of [...timings.slice(rotation), ...timings.slice(0, rotation)]) {
+      const outcome = await search(setup.fetcher, { query, max_results: 5, mode, filters: { source: noiseSource } });
+      latencies[key]?.push(outcome.milliseconds);
     }
   }
   const round = (value: number) => Math.round(value * 10) / 10;
   const metrics: Record<string, number> = {};
-  for (const mode of retrievalModes) {
-    const values = latencies[mode] ?? [];
+  for (const { key } of timings) {
+    const values = latencies[key] ?? [];
     expectMeasured("retrieval-latency", {
-      [`${values.length} of ${asked.length} ${mode} queries timed`]:
-        values.length === asked.length && values.length > 0,
+      [`${values.length} of ${asked.length} ${key} queries timed`]: values.length === asked.length && values.length > 0,
     });
-    metrics[`${mode}_p50_ms`] = round(median(values));
-    metrics[`${mode}_p95_ms`] = round(percentile(values, 0.95));
+    metrics[`${key}_p50_ms`] = round(median(values));
+    metrics[`${key}_p95_ms`] = round(percentile(values, 0.95));
   }
   return {
     name: "retrieval-latency",
     conditions: {
       chunks: latencyChunks,
       chunks_loaded: reused ? "reused from an earlier run (BENCH_RETRIEVAL_REUSE_NOISE=1)" : "by this run",
-      text_index: textIndex,
+      text_index: setups.length === 1 ? primary.context.settings.SEARCH_TEXT_INDEX : undefined,
+      setups: Object.fromEntries(setups.map((setup) => [setup.name, latencySetups[setup.name] ?? {}])),
       queries: asked.length,
       k: 5,
       filters: { source: noiseSource },
-      path: "POST /search through the project's routes in-process (query embedding included), one at a time",
+      path: "POST /search through the project's routes in-process (query embedding included), one at a time; setups and modes interleaved query by query, rotated",
       load_seconds: Math.round(loadSeconds),
       noise_source: `${latencyChunks} near-copies of the corpus pages (first 600 characters, one word in ten dropped), one chunk each; vectors = the model's vector of the page's copy text + Gaussian noise (σ 0.025 a dimension, cosine ≈ 0.9), re-normalised`,
+      load_average_before: machineBefore.load_average,
+      ...machineConditions(),
       goal: "hybrid p50 ≤ 25 ms",
     },
     metrics,

@@ -1,5 +1,5 @@
 // `npm run bench -- [sources] [embed] [ingest] [query] [query-spec] [chat] [async] [sync] [cdc] [load] [retrieval]
-// [retrieval-latency] [relations] [coldstart] [peers] [pipeline-ceiling] [scale]`: runs the
+// [retrieval-latency] [retrieval-quality] [relations] [coldstart] [peers] [pipeline-ceiling] [scale]`: runs the
 // named benchmarks (all when none is named), writes bench/results/<name>.json and prints a markdown table.
 // Needs `npm run services -- up`. A benchmark that fails, or whose figures are not all finite numbers, is
 // reported and makes the run exit 1; the others' results are still written.
@@ -15,7 +15,7 @@ import { benchPipelineCeiling } from "./pipeline-ceiling.bench.js";
 import { benchQuery } from "./query.bench.js";
 import { benchQuerySpec } from "./query-spec.bench.js";
 import { benchRelations } from "./relations.bench.js";
-import { benchRetrieval, benchRetrievalLatency } from "./retrieval.bench.js";
+import { benchRetrieval, benchRetrievalLatency, benchRetrievalQuality } from "./retrieval.bench.js";
 import { benchScale } from "./scale.bench.js";
 import { benchSources } from "./sources.bench.js";
 import { BenchIncompleteError, type BenchResult, invalidMetrics, report } from "./support.js";
@@ -34,6 +34,7 @@ const suites: Record<string, () => Promise<BenchResult[]>> = {
   load: benchLoad,
   retrieval: benchRetrieval,
   "retrieval-latency": benchRetrievalLatency,
+  "retrieval-quality": benchRetrievalQuality,
   relations: benchRelations,
   coldstart: benchColdstart,
   peers: benchPeers,

@@ -105,6 +105,12 @@ export const settingsSchema = z.object({
     .max(500)
     .default(50)
     .describe("Candidates each side of hybrid search ranks before fusion (at least three times max_results are taken)"),
+  HYBRID_KEYWORD_FALLBACK: z
+    .enum(["results", "candidates"])
+    .default("results")
+    .describe(
+      "When hybrid search's keyword side also ranks chunks holding only some query words: results (fewer than 3 × max_results hold every word, as keyword mode) or candidates (fewer than HYBRID_CANDIDATES: slower on the default GIN index; see docs/retrieval.md)",
+    ),
 
   REDIS_URL: componentAddress("redis://127.0.0.1:16379", z.url()).describe(
     "Redis URL for history, batch status and rate limits; blank disables it",

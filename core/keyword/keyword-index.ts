@@ -30,8 +30,14 @@ export function isIdentifier(query: string): boolean {
   return /[0-9_]|\w[-.:/]\w|^--?\w/.test(token) || (token.match(/\p{Lu}/gu)?.length ?? 0) >= 2;
 }
 
-/** The two tsqueries a query is built into: its words OR-ed, and AND-ed. */
-type Words = "any_word" | "every_word";
+/**
+ * The tsqueries a query is built into: its words OR-ed, AND-ed, and (3 to `mostWordsAtMost` words) the OR of
+ * the conjunctions of all its words but one.
+ */
+type Words = "any_word" | "every_word" | "most_words";
+
+/** Beyond this many words the conjunctions of all but one (n × (n − 1) terms) are not built. */
+const mostWordsAtMost = 10;
 
 /** What a keyword row holds of a stored chunk: the vector store's record without its vector. */
 export type KeywordRecord = Pick<VectorRecord, "id" | "document" | "metadata">;
@@ -149,18 +155,27 @@ export class KeywordIndex {
    * `to_tsvector` of its text (so stemming and stop words match the index), each quoted, and the cast
    * to tsquery takes them as they are; a query of stop words alone matches nothing.
    *
-   * Chunks holding every word are gathered first; only when they are fewer than `k` are the chunks
-   * holding some of the words added. Ranking every chunk that shares one common word with the query
-   * is what costs (a third of a 100,000-chunk source for a five-word query), and the chunks that hold
-   * all the words are nearly always among the best ranked anyway (docs/retrieval.md gives the figures).
-   * Every candidate is scored against the OR of the words, so a score does not depend on which set found it.
+   * Chunks holding every word are gathered first; only when they are fewer than `fallbackBelow` (default
+   * `k`) are the chunks holding some of the words added, up to `k` in all (hybrid search takes more
+   * candidates than it needs to fall back for). Ranking every chunk that shares one common word with the
+   * query is what costs (a third of a 100,000-chunk source for a five-word query; with GIN each is read from
+   * the table), and the chunks that hold all the words are nearly always among the best ranked anyway
+   * (docs/retrieval.md gives the figures). With GIN, a query of 3 to 10 words takes the chunks holding all
+   * its words but one before falling back further: one word missing from the best chunk (a query's word
+   * its answer does not use) would otherwise send most queries to the costly fallback; RUM's pool bounds
+   * that fallback already. Every candidate is scored against the OR of the words, so a score does not
+   * depend on which set found it.
    */
-  async query(text: string, options: { k: number; filters?: KeywordFilters | undefined }): Promise<KeywordMatch[]> {
+  async query(
+    text: string,
+    options: { k: number; fallbackBelow?: number | undefined; filters?: KeywordFilters | undefined },
+  ): Promise<KeywordMatch[]> {
     const query = indexable(text);
     // An identifier's parts are OR-ed like any words, so rows rich in one part would outrank the one row
     // holding the identifier itself: rows containing it verbatim come first, an order no index serves.
     const identifier = isIdentifier(query);
-    const params: unknown[] = [this.textConfig, query, options.k, identifier];
+    const fallbackBelow = Math.min(options.fallbackBelow ?? options.k, options.k);
+    const params: unknown[] = [this.textConfig, query, options.k, identifier, fallbackBelow];
     const where = whereClause(options.filters, params);
     const matching = (words: Words) => `k.tsv @@ (select ${words} from q)${where ? ` and ${where}` : ""}`;
     // RUM hands over matches in its own rank order (ts_rank without length normalisation, which ranks
@@ -178,25 +193,39 @@ export class KeywordIndex {
       verbatim: 0 | 1 | 2;
     }>(
       "query",
-      (ranking) => `with q as (
-         select string_agg(quoted, ' | ')::tsquery as any_word, string_agg(quoted, ' & ')::tsquery as every_word
-         from (select '''' || replace(lexeme, '''', '''''') || '''' as quoted
-               from unnest(tsvector_to_array(to_tsvector($1::regconfig, $2::text))) as lexeme
-               where lexeme !~ '\\\\') as words
+      (ranking) => `with words as (
+         select '''' || replace(lexeme, '''', '''''') || '''' as quoted
+         from unnest(tsvector_to_array(to_tsvector($1::regconfig, $2::text))) as lexeme
+         where lexeme !~ '\\\\'
+       ),
+       q as (
+         select string_agg(quoted, ' | ')::tsquery as any_word, string_agg(quoted, ' & ')::tsquery as every_word,
+           case when count(*) between 3 and ${mostWordsAtMost} then (
+             select string_agg('(' || (select string_agg(b.quoted, ' & ') from words b where b.quoted <> a.quoted) || ')', ' | ')
+             from words a) end::tsquery as most_words
+         from words
        ),
        with_every_word as materialized (
          select k.id, k.content, k.metadata, k.tsv from ${keywordTable} k
          where ${matching("every_word")}${pool(ranking, "every_word")}
        ),
+       with_most_words as materialized (
+         select k.id, k.content, k.metadata, k.tsv from ${keywordTable} k
+         where ${ranking === "gin" ? "" : "false and "}(select count(*) from with_every_word) < $5
+           and (select most_words from q) is not null and not (k.tsv @@ (select every_word from q))
+           and ${matching("most_words")}
+       ),
        with_some_words as (
          select k.id, k.content, k.metadata, k.tsv from ${keywordTable} k
-         where (select count(*) from with_every_word) < $3 and not (k.tsv @@ (select every_word from q))
+         where (select count(*) from with_every_word) + (select count(*) from with_most_words) < $5
+           and not (k.tsv @@ (select ${ranking === "gin" ? "coalesce(most_words, every_word)" : "every_word"} from q))
            and ${matching("any_word")}${pool(ranking, "any_word")}
        )
        select c.id, c.content, c.metadata, ts_rank(c.tsv, (select any_word from q), 1)::float8 as score,
          case when not $4::boolean then 0 when strpos(c.content, $2::text) > 0 then 2
            when strpos(lower(c.content), lower($2::text)) > 0 then 1 else 0 end as verbatim
-       from (select * from with_every_word union all select * from with_some_words) c
+       from (select * from with_every_word union all select * from with_most_words
+             union all select * from with_some_words) c
        order by verbatim desc, score desc, c.id
        limit $3`,
       params,

@@ -53,7 +53,12 @@ export interface SearchDependencies {
   keywords?: KeywordIndex | undefined;
   settings: Pick<
     Settings,
-    "SEARCH_DEFAULT_MODE" | "HYBRID_FUSION" | "HYBRID_VECTOR_WEIGHT" | "HYBRID_RRF_K" | "HYBRID_CANDIDATES"
+    | "SEARCH_DEFAULT_MODE"
+    | "HYBRID_FUSION"
+    | "HYBRID_VECTOR_WEIGHT"
+    | "HYBRID_RRF_K"
+    | "HYBRID_CANDIDATES"
+    | "HYBRID_KEYWORD_FALLBACK"
   >;
 }
 
@@ -76,7 +81,12 @@ export async function search(dependencies: SearchDependencies, request: SearchRe
   const grouped = request.groupByRow ?? true;
   const k = request.maxResults;
   // Grouping drops a row's further chunks, and fusion needs depth on both sides: ask each for more.
-  const depth = mode === "hybrid" ? Math.max(dependencies.settings.HYBRID_CANDIDATES, 3 * k) : grouped ? 3 * k : k;
+  const resultsDepth = grouped ? 3 * k : k;
+  const depth = mode === "hybrid" ? Math.max(dependencies.settings.HYBRID_CANDIDATES, 3 * k) : resultsDepth;
+  // The keyword side ranks chunks holding only some of the query's words when too few hold all of them,
+  // which on a large source is most of its cost (docs/retrieval.md): hybrid does so when they are too few
+  // for keyword mode's own answer, not when they are fewer than the candidates fusion takes.
+  const fallbackBelow = dependencies.settings.HYBRID_KEYWORD_FALLBACK === "candidates" ? depth : resultsDepth;
   const retrieved = metrics.retrievalSeconds.startTimer({});
   const warnings: string[] = [];
   try {
@@ -90,11 +100,13 @@ export async function search(dependencies: SearchDependencies, request: SearchRe
 
     const keywordSide =
       mode === "hybrid" && dependencies.keywords
-        ? dependencies.keywords.query(request.query, { k: depth, filters: request.filters }).catch((error: unknown) => {
-            if (!(error instanceof KeywordIndexUnavailableError)) throw error;
-            warnings.push(unavailableWarning);
-            return undefined;
-          })
+        ? dependencies.keywords
+            .query(request.query, { k: depth, fallbackBelow, filters: request.filters })
+            .catch((error: unknown) => {
+              if (!(error instanceof KeywordIndexUnavailableError)) throw error;
+              warnings.push(unavailableWarning);
+              return undefined;
+            })
         : Promise.resolve(undefined);
     if (mode === "hybrid" && !dependencies.keywords) warnings.push(disabledWarning);
     const [{ embedding, matches: vectorMatches }, keywordMatches] = await Promise.all([

@@ -65,6 +65,7 @@ const expectedResults: Record<string, string[]> = {
   load: ["load-chat-stream", "load-search", "load-memory"],
   retrieval: ["retrieval-quality", "retrieval-fusion", "retrieval-latency"],
   "retrieval-latency": ["retrieval-latency"],
+  "retrieval-quality": ["retrieval-quality", "retrieval-fusion"],
   relations: ["relations", "relations-cdc"],
   "pipeline-ceiling": ["pipeline-ceiling"],
   scale: ["scale"],
@@ -77,7 +78,7 @@ const benches = Object.keys(expectedResults);
  * and the rest.
  */
 const pipelineBenches = ["ingest", "async", "sync", "cdc"];
-const corpusBenches = ["retrieval", "retrieval-latency", "scale"];
+const corpusBenches = ["retrieval", "retrieval-latency", "retrieval-quality", "scale"];
 const runs = [
   benches.filter((name) => !pipelineBenches.includes(name) && !corpusBenches.includes(name)),
   pipelineBenches,

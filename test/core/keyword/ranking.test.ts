@@ -34,7 +34,8 @@ function corpus() {
 
 /**
  * The ranking computed here, by the rule docs/retrieval.md states: the chunks holding every query word,
- * and only when they are fewer than `k`, those holding some of them too; all scored by length-normalised
+ * and only when they are fewer than `k` (or `fallbackBelow`), with `mostWords` (GIN) those holding all but one,
+ * and only when those are still too few, those holding some of them too; all scored by length-normalised
  * ts_rank against the OR of the words. With `pool`, each set is the RUM index's best `pool` matches by
  * its own distance.
  */
@@ -42,7 +43,7 @@ async function oracle(
   url: string,
   query: string,
   k: number,
-  options: { shelf?: string; pool?: number; everyMatch?: boolean } = {},
+  options: { shelf?: string; pool?: number; everyMatch?: boolean; fallbackBelow?: number; mostWords?: boolean } = {},
 ) {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
@@ -67,9 +68,17 @@ async function oracle(
   try {
     const any = query.split(" ").join(" | ");
     if (options.everyMatch) return (await matches(any)).sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1));
-    const every = query.split(" ").join(" & ");
+    const terms = query.split(" ");
+    const every = terms.join(" & ");
     const candidates = await matches(every);
-    if (candidates.length < k) candidates.push(...(await matches(any, every)));
+    const below = Math.min(options.fallbackBelow ?? k, k);
+    let found = every;
+    if (candidates.length < below && options.mostWords && terms.length >= 3) {
+      // GIN: the chunks holding all the words but one, before those holding some.
+      found = terms.map((_, index) => `(${terms.filter((__, other) => other !== index).join(" & ")})`).join(" | ");
+      candidates.push(...(await matches(found, every)));
+    }
+    if (candidates.length < below) candidates.push(...(await matches(any, found)));
     return candidates.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1));
   } finally {
     await client.end();
@@ -108,7 +117,7 @@ function describeRanking(name: string, url: () => string, expected: "rum" | "gin
       expect(ranked(await exhaustive.query("walnut", { k: 10, filters: { source } }))).toEqual(
         ranked(all.slice(0, 10)),
       );
-      const odd = await oracle(url(), "quiet oak desk", 25, { shelf: "odd" });
+      const odd = await oracle(url(), "quiet oak desk", 25, { shelf: "odd", mostWords: expected === "gin" });
       expect(odd.length).toBeGreaterThan(25);
       const found = await exhaustive.query("quiet oak desk", { k: 25, filters: { source, shelf: "odd" } });
       expect(ranked(found)).toEqual(ranked(odd.slice(0, 25)));
@@ -123,6 +132,7 @@ function describeRanking(name: string, url: () => string, expected: "rum" | "gin
       ] as const) {
         const expectedRanking = await oracle(url(), query, 10, {
           pool,
+          mostWords: expected === "gin",
           ...("shelf" in filters ? { shelf: "odd" } : {}),
         });
         expect(ranked(await index.query(query, { k: 10, filters }))).toEqual(ranked(expectedRanking.slice(0, 10)));
@@ -131,12 +141,73 @@ function describeRanking(name: string, url: () => string, expected: "rum" | "gin
 
     it("ranks only the chunks holding every word when there are k of them, as every match would have", async () => {
       // Ranking every match is the reference: the shortcut must not change the top of it here.
-      const holdingEveryWord = await oracle(url(), "quiet oak desk", 10);
+      const holdingEveryWord = await oracle(url(), "quiet oak desk", 10, { mostWords: expected === "gin" });
       const everyMatch = await oracle(url(), "quiet oak desk", 10, { everyMatch: true });
       expect(everyMatch.length).toBeGreaterThan(holdingEveryWord.length);
       expect(holdingEveryWord.length).toBeGreaterThanOrEqual(10);
       const found = await exhaustive.query("quiet oak desk", { k: 10, filters: { source } });
       expect(ranked(found)).toEqual(ranked(everyMatch.slice(0, 10)));
+    });
+
+    it("with fallbackBelow under k, returns up to k chunks holding every word when at least fallbackBelow do", async () => {
+      // k = every chunk (all 700 hold "walnut"), more than hold all three words.
+      const holdingEveryWord = await oracle(url(), "quiet oak desk", 700, {
+        fallbackBelow: 10,
+        mostWords: expected === "gin",
+      });
+      expect(holdingEveryWord.length).toBeGreaterThanOrEqual(10);
+      expect(holdingEveryWord.length).toBeLessThan(650);
+      const found = await exhaustive.query("quiet oak desk", { k: 700, fallbackBelow: 10, filters: { source } });
+      expect(ranked(found)).toEqual(ranked(holdingEveryWord));
+      expect(found.every((match) => ["quiet", "oak", "desk"].every((word) => match.content.includes(word)))).toBe(true);
+      // Without it, k is the threshold: the chunks holding some of the words are ranked too.
+      const everyMatch = await oracle(url(), "quiet oak desk", 700, { everyMatch: true });
+      expect(everyMatch.length).toBeGreaterThan(holdingEveryWord.length);
+      expect((await exhaustive.query("quiet oak desk", { k: 700, filters: { source } })).length).toBe(
+        everyMatch.length,
+      );
+    });
+
+    it(`${expected === "gin" ? "ranks the chunks holding all words but one before" : "falls back straight to"} those holding some, when too few hold every word`, async () => {
+      const record = (id: string, document: string) => ({
+        id,
+        document,
+        metadata: { source, table: "items", row_key: id, shelf: "rare" },
+      });
+      const rare = [
+        record("all-0", "mahogany teak ebony chair"),
+        record("all-1", "mahogany teak ebony bench"),
+        record("two-0", "mahogany teak stool"),
+        record("two-1", "mahogany teak table"),
+        record("two-2", "ebony teak tray"),
+        record("one-0", "ebony box"),
+        record("one-1", "teak box"),
+        record("one-2", "mahogany box"),
+      ];
+      await index.upsert(source, rare);
+      try {
+        const ids = async (fallbackBelow: number) =>
+          (await exhaustive.query("mahogany teak ebony", { k: 10, fallbackBelow, filters: { source } }))
+            .map((match) => match.id)
+            .sort();
+        const twoOrMore = ["all-0", "all-1", "two-0", "two-1", "two-2"];
+        const every = [...twoOrMore, "one-0", "one-1", "one-2"].sort();
+        // Two hold every word, three more all but one: with GIN five are enough below 5, not below 6.
+        expect(await ids(2)).toEqual(["all-0", "all-1"]);
+        expect(await ids(5)).toEqual(expected === "gin" ? twoOrMore : every);
+        expect(await ids(6)).toEqual(every);
+        const found = await exhaustive.query("mahogany teak ebony", { k: 10, fallbackBelow: 5, filters: { source } });
+        const oracleRanking = await oracle(url(), "mahogany teak ebony", 10, {
+          fallbackBelow: 5,
+          mostWords: expected === "gin",
+        });
+        expect(ranked(found)).toEqual(ranked(oracleRanking));
+      } finally {
+        await index.deleteIds(
+          source,
+          rare.map((row) => row.id),
+        );
+      }
     });
 
     it("fills up from chunks holding some of the words when fewer than k hold them all", async () => {
@@ -156,6 +227,15 @@ function describeRanking(name: string, url: () => string, expected: "rum" | "gin
             .sort(),
         ).toEqual(["rare-0", "rare-1", "rare-2"]);
         expect(ranked(found)).toEqual(ranked((await oracle(url(), "mahogany desk", 10)).slice(0, 10)));
+
+        // Asked for 10 but to fall back only below 3 (as hybrid asks for candidates): the three that hold
+        // both words are enough, and nothing holding one word alone is ranked.
+        const enough = await exhaustive.query("mahogany desk", { k: 10, fallbackBelow: 3, filters: { source } });
+        expect(enough.map((match) => match.id).sort()).toEqual(["rare-0", "rare-1", "rare-2"]);
+        // Below 4 they are too few: the rest of the 10 come from chunks holding some of the words.
+        const filled = await exhaustive.query("mahogany desk", { k: 10, fallbackBelow: 4, filters: { source } });
+        expect(filled).toHaveLength(10);
+        expect(ranked(filled)).toEqual(ranked(found));
       } finally {
         await index.deleteIds(
           source,
