@@ -1,6 +1,5 @@
 import { loadavg } from "node:os";
 import pg from "pg";
-import type { AppContext } from "../core/context/index.js";
 import { type IngestRequest, ingestTable } from "../core/ingest/index.js";
 import { scratchDatabase } from "../test/support/scratch-database.js";
 import { testServices, uniqueName } from "../test/support/services.js";
@@ -64,12 +63,13 @@ const withRelations: IngestRequest["include"] = [
 
 /**
  * orders_flat: each order with the lines the relations above render already in a column of its own,
- * written by one SQL join before the clock starts. Ingesting it plain gives documents of (nearly) the
- * joined documents' length with no relation machinery at all, so the joined run's cost splits into what
+ * written by one SQL join before the clock starts, and the same other columns (so the same metadata).
+ * Ingesting it plain gives documents of (nearly) the joined documents' length and the same metadata
+ * with no relation machinery at all, so the joined run's cost splits into what
  * its longer text costs and what fetching and rendering related rows costs.
  */
 const flatTable = `CREATE TABLE orders_flat AS
-  SELECT o.id, o.status, o.note, concat_ws(E'\\n',
+  SELECT o.id, o.customer_id, o.billing_customer_id, o.status, o.note, concat_ws(E'\\n',
            'customer.name: ' || c.name, 'customer.city: ' || c.city, 'billing.name: ' || b.name,
            (SELECT string_agg('lines: quantity: ' || l.quantity || '; product_id: ' || l.product_id, E'\\n'
                               ORDER BY l.line_no, l.id)
@@ -96,93 +96,85 @@ const variants: Variant[] = [
   { name: "flat", table: "orders_flat", textFields: ["status", "note", "related"] },
 ];
 
-/** Sums the time spent in `method` of `target` while the returned timer is on; `restore()` puts it back. */
-function timeMethod<T extends object, K extends keyof T>(target: T, method: K) {
+/** Each variant writes to a source (a collection and keyword rows) of its own, so none replaces another's vectors. */
+const sourceOf = (variant: Variant) => `${source}_${variant.name}`;
+
+/** Orders per slice: one page of related lookups, so a slice costs what a page costs in a whole-table ingest. */
+const sliceRows = 1_000;
+
+/** What one variant spent, summed over its slices. */
+interface Tally {
+  seconds: number;
+  documents: number;
+  chunks: number;
+  relatedSeconds: number;
+  relatedQueries: number;
+  countSeconds: number;
+  embedSeconds: number;
+  writeSeconds: number;
+  /** Every text embedded, to count its tokens after the clock stops. */
+  texts: string[];
+  tokens: number;
+}
+
+const newTally = (): Tally => ({
+  seconds: 0,
+  documents: 0,
+  chunks: 0,
+  relatedSeconds: 0,
+  relatedQueries: 0,
+  countSeconds: 0,
+  embedSeconds: 0,
+  writeSeconds: 0,
+  texts: [],
+  tokens: 0,
+});
+
+/**
+ * Wraps `method` of `target` so each call's time is added to `add` of the tally `current()` names
+ * (none: not counted); returns what puts the method back.
+ */
+function timeInto<T extends object>(
+  target: T,
+  method: keyof T,
+  current: () => Tally | undefined,
+  add: (tally: Tally, seconds: number, args: unknown[]) => void,
+): () => void {
   const original = target[method] as (...args: unknown[]) => Promise<unknown>;
-  const timer = { seconds: 0, calls: 0, restore: () => Object.assign(target, { [method]: original }) };
   Object.assign(target, {
     [method]: async (...args: unknown[]) => {
       const started = performance.now();
       try {
         return await original.apply(target, args);
       } finally {
-        timer.seconds += (performance.now() - started) / 1000;
-        timer.calls++;
+        const tally = current();
+        if (tally) add(tally, (performance.now() - started) / 1000, args);
       }
     },
   });
-  return timer;
-}
-
-async function timedIngest(context: AppContext, variant: Variant) {
-  if (!context.vectors) throw new Error("Chroma is required");
-  const vectors = context.vectors;
-  await vectors.deleteSource(source);
-  const connector = context.sources.get(source);
-  const embedder = context.embedder;
-  // Where the wall time goes: related queries, token counting for chunking (in the read loop),
-  // embedding, and writes (Chroma and the keyword index). Embedding and writes overlap reading.
-  const related = timeMethod(connector, "related");
-  const counting = timeMethod(embedder, "countTokens");
-  const embedding = timeMethod(embedder, "embed");
-  const writes = timeMethod(vectors, "upsert");
-  // Every text embedded, kept to count its tokens after the clock stops.
-  const texts: string[] = [];
-  const embed = embedder.embed;
-  embedder.embed = (batch) => {
-    texts.push(...batch);
-    return embed.call(embedder, batch);
-  };
-  const started = performance.now();
-  let reported = started;
-  try {
-    const summary = await ingestTable(
-      { ...context, vectors },
-      { source, table: variant.table, textFields: variant.textFields, include: variant.include },
-      {
-        onProgress: (progress) => {
-          const now = performance.now();
-          if (now - reported < 20_000) return;
-          reported = now;
-          const seconds = (now - started) / 1000;
-          const rate = progress.chunksStored / seconds;
-          console.log(
-            `  ${variant.name}: ${progress.chunksStored} of ${progress.totalRows} orders stored in ${Math.round(seconds)} s, ${rate.toFixed(1)} docs/s, ETA ${Math.round((progress.totalRows - progress.chunksStored) / Math.max(rate, 0.01))} s`,
-          );
-        },
-      },
-    );
-    const seconds = (performance.now() - started) / 1000;
-    embedder.embed = embed;
-    for (const timer of [related, counting, embedding, writes]) timer.restore();
-    let tokens = 0;
-    for (let index = 0; index < texts.length; index += 1_000) {
-      for (const count of await embedder.countTokens(texts.slice(index, index + 1_000))) tokens += count;
-    }
-    console.log(
-      `  ${variant.name}: ${summary.documents} documents in ${seconds.toFixed(1)} s, ${(summary.documents / seconds).toFixed(1)} docs/s, ${Math.round(tokens / seconds)} tokens/s, load ${(loadavg()[0] ?? 0).toFixed(1)}`,
-    );
-    // The 1-minute load average as the variant ends: other work on the machine moves the figures.
-    const load = Math.round((loadavg()[0] ?? 0) * 10) / 10;
-    return { summary, seconds, tokens, texts: texts.length, related, counting, embedding, writes, load };
-  } finally {
-    embedder.embed = embed;
-    for (const timer of [related, counting, embedding, writes]) timer.restore();
-  }
+  return () => Object.assign(target, { [method]: original });
 }
 
 /**
  * Join-aware ingestion against the same orders without relations, and against the same orders with
  * the related text already in a column (flat), in one run: two many-to-one relations (customer,
  * billing customer) and one one-to-many (lines). Related documents are longer, so every stage has
- * more text to carry; the flat run carries the same text without lookups, so what the joins cost in
- * queries and rendering and what they cost in text can be told apart. BENCH_RELATIONS_EMBEDDER=hash
+ * more text to carry; the flat variant carries the same text without lookups, so what the joins cost
+ * in queries and rendering and what they cost in text can be told apart. BENCH_RELATIONS_EMBEDDER=hash
  * replaces the model by the hash embedder, to see the pipeline's own cost (docs/relations.md#benchmark).
+ *
+ * The variants alternate, a slice of 1,000 orders each in turn, the order rotating every round: on a
+ * shared machine the load moves the model's rate by 2–3× within minutes, and a variant run whole after
+ * another met a different machine (and the first to embed long texts paid the runtime's warm-up for
+ * their shapes, which an untimed warm-up with both lengths now pays).
  */
 async function benchRelationsIngest(): Promise<BenchResult[]> {
   await createShop(orders);
   const admin = new pg.Pool({ connectionString: testServices.postgresUrl, max: 1 });
   await admin.query(`SET search_path TO ${schema}; ${flatTable}`);
+  const samples = await admin.query<{ status: string; note: string; related: string }>(
+    `SELECT status, note, related FROM ${schema}.orders_flat ORDER BY id LIMIT 64`,
+  );
   await admin.end();
   // The keyword index in a scratch database of its own: its writes count, and no shared index is touched.
   const keywords = await scratchDatabase("benchrelations");
@@ -190,38 +182,150 @@ async function benchRelationsIngest(): Promise<BenchResult[]> {
     SYNC_INGEST_MAX_ROWS: String(Math.max(orders, 1)),
     SEARCH_DATABASE_URL: keywords.url,
     ...(embedderMode === "hash" ? { EMBEDDING_PROVIDER: "hash" } : {}),
-    SOURCES: JSON.stringify([{ name: source, kind: "postgresql", url: testServices.postgresUrl, schema }]),
+    SOURCES: JSON.stringify(
+      variants.map((variant) => ({
+        name: sourceOf(variant),
+        kind: "postgresql",
+        url: testServices.postgresUrl,
+        schema,
+      })),
+    ),
   });
+  const vectors = context.requireVectors().vectors;
+  const { embedder } = context;
+  const tallies = Object.fromEntries(variants.map(({ name }) => [name, newTally()])) as Record<Variant["name"], Tally>;
+  let current: Tally | undefined;
+  const restore: (() => void)[] = [];
   try {
-    await context.embedder.warmUp();
-    const runs: Record<Variant["name"], Awaited<ReturnType<typeof timedIngest>>> = {} as never;
-    for (const variant of variants) runs[variant.name] = await timedIngest(context, variant);
-    const { plain, relations: joined, flat } = runs;
-    const stored = await context.vectors?.count(source);
+    await embedder.warmUp();
+    for (const variant of variants) await vectors.deleteSource(sourceOf(variant));
+    // Untimed: the embedder's first batches of short and of long texts.
+    const short = samples.rows.map((row) => `status: ${row.status}\nnote: ${row.note}`);
+    await embedder.embed(short);
+    await embedder.embed(short.map((text, index) => `${text}\nrelated: ${samples.rows[index]?.related}`));
+
+    // Where the wall time goes: related queries, token counting for chunking (in the read loop),
+    // embedding, and writes (Chroma and the keyword index). Embedding and writes overlap reading.
+    for (const variant of variants) {
+      restore.push(
+        timeInto(
+          context.sources.get(sourceOf(variant)),
+          "related",
+          () => current,
+          (tally, seconds) => {
+            tally.relatedSeconds += seconds;
+            tally.relatedQueries++;
+          },
+        ),
+      );
+    }
+    restore.push(
+      timeInto(
+        embedder,
+        "countTokens",
+        () => current,
+        (tally, seconds) => {
+          tally.countSeconds += seconds;
+        },
+      ),
+      timeInto(
+        embedder,
+        "embed",
+        () => current,
+        (tally, seconds, [texts]) => {
+          tally.embedSeconds += seconds;
+          tally.texts.push(...(texts as string[]));
+        },
+      ),
+      timeInto(
+        vectors,
+        "upsert",
+        () => current,
+        (tally, seconds) => {
+          tally.writeSeconds += seconds;
+        },
+      ),
+    );
+
+    const rounds = Math.ceil(orders / sliceRows);
+    const started = performance.now();
+    let reported = started;
+    for (let round = 0; round < rounds; round++) {
+      const filters = [
+        { column: "id", op: "gt" as const, value: round * sliceRows },
+        { column: "id", op: "lte" as const, value: (round + 1) * sliceRows },
+      ];
+      for (let turn = 0; turn < variants.length; turn++) {
+        const variant = variants[(round + turn) % variants.length] as Variant;
+        const tally = tallies[variant.name];
+        current = tally;
+        const sliceStarted = performance.now();
+        const summary = await ingestTable(
+          { ...context, vectors },
+          {
+            source: sourceOf(variant),
+            table: variant.table,
+            textFields: variant.textFields,
+            include: variant.include,
+            filters,
+          },
+        );
+        tally.seconds += (performance.now() - sliceStarted) / 1000;
+        tally.documents += summary.documents;
+        tally.chunks += summary.chunks;
+        current = undefined;
+      }
+      const now = performance.now();
+      if (now - reported >= 20_000 || round === rounds - 1) {
+        reported = now;
+        const elapsed = (now - started) / 1000;
+        const rates = variants
+          .map(({ name }) => `${name} ${(tallies[name].documents / tallies[name].seconds).toFixed(1)}`)
+          .join(", ");
+        console.log(
+          `  round ${round + 1} of ${rounds}: ${Math.min((round + 1) * sliceRows, orders)} of ${orders} orders per variant in ${Math.round(elapsed)} s (docs/s: ${rates}), load ${(loadavg()[0] ?? 0).toFixed(1)}, ETA ${Math.round((elapsed / (round + 1)) * (rounds - round - 1))} s`,
+        );
+      }
+    }
+    for (const undo of restore.splice(0).reverse()) undo();
+    for (const tally of Object.values(tallies)) {
+      for (let index = 0; index < tally.texts.length; index += 1_000) {
+        for (const count of await embedder.countTokens(tally.texts.slice(index, index + 1_000))) tally.tokens += count;
+      }
+    }
+
+    const { plain, relations: joined, flat } = tallies;
+    const stored = Object.fromEntries(
+      await Promise.all(variants.map(async (variant) => [variant.name, await vectors.count(sourceOf(variant))])),
+    ) as Record<Variant["name"], number>;
     expectMeasured("relations", {
       ...Object.fromEntries(
-        variants.map((variant) => [
-          `${variant.name} ingested ${runs[variant.name].summary.documents} of ${orders} orders`,
-          runs[variant.name].summary.documents === orders && orders > 0,
+        variants.flatMap(({ name }) => [
+          [
+            `${name} ingested ${tallies[name].documents} of ${orders} orders`,
+            tallies[name].documents === orders && orders > 0,
+          ],
+          [
+            `${name} stored ${stored[name]} vectors for ${tallies[name].chunks} chunks`,
+            stored[name] === tallies[name].chunks,
+          ],
         ]),
       ),
-      [`stored ${stored} vectors for ${flat.summary.chunks} chunks`]: stored === flat.summary.chunks,
-      [`${joined.related.calls} related queries for ${Math.ceil(orders / 1_000)} pages of 1,000`]:
-        joined.related.calls === 3 * Math.ceil(orders / 1_000),
-      [`no related queries without relations (${plain.related.calls}, ${flat.related.calls})`]:
-        plain.related.calls === 0 && flat.related.calls === 0,
+      [`${joined.relatedQueries} related queries for ${rounds} pages of 1,000`]: joined.relatedQueries === 3 * rounds,
+      [`no related queries without relations (${plain.relatedQueries}, ${flat.relatedQueries})`]:
+        plain.relatedQueries === 0 && flat.relatedQueries === 0,
     });
-    const documentRate = (run: typeof plain) => run.summary.documents / run.seconds;
-    const tokenRate = (run: typeof plain) => run.tokens / run.seconds;
+    const documentRate = (tally: Tally) => tally.documents / tally.seconds;
+    const tokenRate = (tally: Tally) => tally.tokens / tally.seconds;
     const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
-    const figures = (name: string, run: typeof plain) => ({
-      [`${name}_documents_per_second`]: round(documentRate(run)),
-      [`${name}_tokens_per_second`]: Math.round(tokenRate(run)),
-      [`${name}_tokens_per_document`]: round(run.tokens / run.texts),
-      [`${name}_seconds`]: round(run.seconds),
-      [`${name}_embed_seconds`]: round(run.embedding.seconds),
-      [`${name}_write_seconds`]: round(run.writes.seconds),
-      [`${name}_token_count_seconds`]: round(run.counting.seconds, 2),
+    const figures = (name: string, tally: Tally) => ({
+      [`${name}_documents_per_second`]: round(documentRate(tally)),
+      [`${name}_tokens_per_second`]: Math.round(tokenRate(tally)),
+      [`${name}_tokens_per_document`]: round(tally.tokens / tally.texts.length),
+      [`${name}_seconds`]: round(tally.seconds),
+      [`${name}_embed_seconds`]: round(tally.embedSeconds),
+      [`${name}_write_seconds`]: round(tally.writeSeconds),
+      [`${name}_token_count_seconds`]: round(tally.countSeconds, 2),
     });
     return [
       {
@@ -231,16 +335,16 @@ async function benchRelationsIngest(): Promise<BenchResult[]> {
           embedder:
             embedderMode === "hash"
               ? "EMBEDDING_PROVIDER=hash (the model's tokenizer, hashed token ids): the pipeline without the model"
-              : context.embedder.model,
+              : embedder.model,
           relations: "customer and billing customer (many-to-one), lines (one-to-many, limit 20)",
           flat: "orders_flat: the same orders with the related lines precomputed in a column, ingested plain (same text, no lookups)",
           keyword_index: "on (a scratch database of its own)",
-          pageRows: 1_000,
+          rounds: `${rounds} rounds; in each, every variant ingests the same ${sliceRows} orders (one page of lookups), the order rotating`,
           batchSize: context.settings.EMBEDDING_BATCH_SIZE,
           timing:
-            "wall time of ingestTable per variant; embed and write seconds are summed call times, which overlap reading",
+            "wall time of ingestTable summed over a variant's slices; embed and write seconds are summed call times, which overlap reading",
           goal: "relations ≥ 0.85× the documents per second of plain",
-          load_average_1min_after: Object.fromEntries(variants.map(({ name }) => [name, runs[name].load])),
+          seconds: round((performance.now() - started) / 1000),
           ...machineConditions(),
         },
         metrics: {
@@ -250,14 +354,15 @@ async function benchRelationsIngest(): Promise<BenchResult[]> {
           ratio: round(documentRate(joined) / documentRate(plain), 2),
           tokens_per_second_ratio: round(tokenRate(joined) / tokenRate(plain), 2),
           relations_vs_flat_ratio: round(documentRate(joined) / documentRate(flat), 2),
-          related_queries: joined.related.calls,
-          related_query_seconds: round(joined.related.seconds, 2),
-          related_query_share: round(joined.related.seconds / joined.seconds, 3),
+          related_queries: joined.relatedQueries,
+          related_query_seconds: round(joined.relatedSeconds, 2),
+          related_query_share: round(joined.relatedSeconds / joined.seconds, 3),
         },
       },
     ];
   } finally {
-    await context.vectors?.deleteSource(source).catch(() => undefined);
+    for (const undo of restore.reverse()) undo();
+    for (const variant of variants) await vectors.deleteSource(sourceOf(variant)).catch(() => undefined);
     await context.close();
     await keywords.drop().catch(() => undefined);
     await dropShop().catch(() => undefined);
