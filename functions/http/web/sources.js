@@ -124,7 +124,10 @@ function resetFields(hint) {
   showRelations(undefined);
 }
 
-/** A checkbox per foreign key, both ways (PostgreSQL's /schema lists them); other sources use the JSON box. */
+/**
+ * A checkbox per foreign key, both ways (PostgreSQL's /schema lists them), a composite key as one box;
+ * other sources use the JSON box.
+ */
 function showRelations(foreignKeys) {
   for (const label of relations.querySelectorAll("label")) label.remove();
   const offered = [
@@ -144,7 +147,8 @@ function showRelations(foreignKeys) {
     const hint = document.createElement("span");
     hint.className = "hint";
     hint.textContent = relation.kind === "one" ? "one per row" : "up to 20 per row";
-    label.append(box, ` ${relation.table} (via ${relation.via}) `, hint);
+    // A composite key's columns, listed in the key's order (via takes them joined by commas).
+    label.append(box, ` ${relation.table} (via ${relation.via.split(",").join(", ")}) `, hint);
     relations.append(label);
   }
 }
