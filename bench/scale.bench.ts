@@ -166,7 +166,7 @@ export async function benchScale(): Promise<BenchResult[]> {
     const tableSeconds = elapsed(loadStarted);
     const modelVectors = new ModelVectorCache(context.embedder, testServices.postgresUrl);
     const replica = new ReplicaEmbedder(modelVectors);
-    await replica.prepare(testServices.postgresUrl, table);
+    await replica.prepare(testServices.postgresUrl, table).finally(() => modelVectors.close());
     const prepareSeconds = elapsed(loadStarted) - tableSeconds;
     console.log(
       `  noise table ${Math.round(tableSeconds)} s; page vectors ${Math.round(prepareSeconds)} s (${modelVectors.embedded} embedded by the model, the rest cached)`,

@@ -16,46 +16,49 @@ export class ModelVectorCache implements Embedder {
   readonly maxTokens: number;
   /** Texts the model embedded in this process (the rest came from the cache). */
   embedded = 0;
+  private readonly pool: pg.Pool;
+  private table: Promise<unknown> | undefined;
 
   constructor(
     private readonly real: Embedder,
-    private readonly postgresUrl: string,
+    postgresUrl: string,
   ) {
     this.model = real.model;
     this.dimension = real.dimension;
     this.maxTokens = real.maxTokens;
+    this.pool = new pg.Pool({ connectionString: postgresUrl, max: 1 });
   }
 
   async embed(texts: readonly string[]): Promise<Float32Array[]> {
     const keys = texts.map((text) => createHash("sha256").update(`${this.model}\n${text}`).digest("hex"));
-    const pool = new pg.Pool({ connectionString: this.postgresUrl, max: 1 });
-    try {
-      await pool.query(`CREATE TABLE IF NOT EXISTS ${cacheTable} (key text PRIMARY KEY, vector real[] NOT NULL)`);
-      const { rows } = await pool.query<{ key: string; vector: number[] }>(
-        `SELECT key, vector FROM ${cacheTable} WHERE key = any($1::text[])`,
-        [keys],
+    const pool = this.pool;
+    // One pool and one CREATE for the whole preparation, not one per batch of texts.
+    this.table ??= pool.query(
+      `CREATE TABLE IF NOT EXISTS ${cacheTable} (key text PRIMARY KEY, vector real[] NOT NULL)`,
+    );
+    await this.table;
+    const { rows } = await pool.query<{ key: string; vector: number[] }>(
+      `SELECT key, vector FROM ${cacheTable} WHERE key = any($1::text[])`,
+      [keys],
+    );
+    const cached = new Map<string, Float32Array>(rows.map((row) => [row.key, Float32Array.from(row.vector)]));
+    const missing = keys.flatMap((key, index) => (cached.has(key) ? [] : [index]));
+    if (missing.length) {
+      const computed = await this.real.embed(missing.map((index) => texts[index] ?? ""));
+      this.embedded += missing.length;
+      for (const [position, index] of missing.entries())
+        cached.set(keys[index] ?? "", computed[position] as Float32Array);
+      await pool.query(
+        // Each vector as an array literal: unnest would flatten a two-dimensional array into numbers.
+        `INSERT INTO ${cacheTable} SELECT key, vector::real[] FROM unnest($1::text[], $2::text[]) AS r(key, vector)
+         ON CONFLICT (key) DO NOTHING`,
+        [
+          missing.map((index) => keys[index]),
+          missing.map((index) => `{${Array.from(cached.get(keys[index] ?? "") ?? []).join(",")}}`),
+        ],
       );
-      const cached = new Map<string, Float32Array>(rows.map((row) => [row.key, Float32Array.from(row.vector)]));
-      const missing = keys.flatMap((key, index) => (cached.has(key) ? [] : [index]));
-      if (missing.length) {
-        const computed = await this.real.embed(missing.map((index) => texts[index] ?? ""));
-        this.embedded += missing.length;
-        for (const [position, index] of missing.entries())
-          cached.set(keys[index] ?? "", computed[position] as Float32Array);
-        await pool.query(
-          // Each vector as an array literal: unnest would flatten a two-dimensional array into numbers.
-          `INSERT INTO ${cacheTable} SELECT key, vector::real[] FROM unnest($1::text[], $2::text[]) AS r(key, vector)
-           ON CONFLICT (key) DO NOTHING`,
-          [
-            missing.map((index) => keys[index]),
-            missing.map((index) => `{${Array.from(cached.get(keys[index] ?? "") ?? []).join(",")}}`),
-          ],
-        );
-      }
-      return keys.map((key) => cached.get(key) as Float32Array);
-    } finally {
-      await pool.end();
     }
+    return keys.map((key) => cached.get(key) as Float32Array);
   }
 
   countTokens(texts: readonly string[]): Promise<number[]> {
@@ -66,5 +69,7 @@ export class ModelVectorCache implements Embedder {
     return this.real.warmUp();
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
 }
