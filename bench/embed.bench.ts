@@ -2,7 +2,9 @@ import path from "node:path";
 import { Worker } from "node:worker_threads";
 import { AutoTokenizer } from "@huggingface/transformers";
 import * as ort from "onnxruntime-node";
-import { CoalescingEmbedder, TransformersEmbedder } from "../core/embeddings/index.js";
+import { loadConfig } from "../core/config/index.js";
+import { sessionCount } from "../core/embeddings/create-embedder.js";
+import { CoalescingEmbedder, createEmbedder, type Embedder, TransformersEmbedder } from "../core/embeddings/index.js";
 import { type BenchResult, expectMeasured, median } from "./support.js";
 
 const modelDir = ".services/models";
@@ -39,12 +41,20 @@ export function flopsPerToken(length: number, hidden = 384, layers = 6): number 
 
 /**
  * embed-bare: one onnxruntime session on the same model file and batch size, fed by the same
- * tokenizer, with mean pooling done by hand — the physical reference. embed: the project's embedder.
+ * tokenizer, with mean pooling done by hand — the physical reference. embed: the project's embedder
+ * as the defaults build it (worker sessions on two or more cores); embed-in-process: transformers.js'
+ * pipeline on one session, what EMBEDDING_SESSIONS=0 runs.
  */
 export async function benchEmbedding(): Promise<BenchResult[]> {
   const inputs = sampleTexts(texts);
-  const embedder = new TransformersEmbedder({ model, modelDir, dtype: "fp32", batchSize, allowRemote: false });
+  const settings = loadConfig({
+    env: { EMBEDDING_MODEL: model, EMBEDDING_MODEL_DIR: modelDir, EMBEDDING_BATCH_SIZE: String(batchSize) },
+  });
+  const sessions = sessionCount(settings);
+  const embedder = createEmbedder(settings);
+  const inProcess = new TransformersEmbedder({ model, modelDir, dtype: "fp32", batchSize, allowRemote: false });
   // Loading the embedder points transformers.js at the local model folder, for the tokenizer too.
+  await inProcess.warmUp();
   await embedder.warmUp();
   const tokenizer = await AutoTokenizer.from_pretrained(model, { local_files_only: true });
   const session = await ort.InferenceSession.create(path.join(modelDir, model, "onnx", "model.onnx"), {
@@ -132,7 +142,7 @@ export async function benchEmbedding(): Promise<BenchResult[]> {
     allowRemote: false,
     sortByLength: false,
   });
-  const inCalls = (target: TransformersEmbedder) => async () => {
+  const inCalls = (target: Embedder) => async () => {
     for (let start = 0; start < mixed.length; start += batchSize * 4)
       await target.embed(mixed.slice(start, start + batchSize * 4));
   };
@@ -141,17 +151,19 @@ export async function benchEmbedding(): Promise<BenchResult[]> {
   // Many requests embedding one short query each at the same moment, as searches under load do:
   // straight to the model (concurrent runs), or merged into shared runs.
   const queries = Array.from({ length: 64 }, (_, n) => `which backpack has a rain cover, question ${n}`);
-  const coalescing = new CoalescingEmbedder(embedder, batchSize * 4);
+  const coalescing = new CoalescingEmbedder(inProcess, batchSize * 4);
   const concurrently = (target: { embed(texts: string[]): Promise<unknown> }) => () =>
     Promise.all(queries.map((query) => target.embed([query])));
 
   const rate = await timeInterleaved({
     bare: { texts: inputs.length, work: bare },
     embed: { texts: inputs.length, work: () => embedder.embed(inputs) },
+    inProcess: { texts: inputs.length, work: () => inProcess.embed(inputs) },
     workers: { texts: inputs.length, work: viaWorkers },
     mixedInOrder: { texts: mixed.length, work: inCalls(inOrder) },
-    mixedByLength: { texts: mixed.length, work: inCalls(embedder) },
-    queriesAlone: { texts: queries.length, work: concurrently(embedder) },
+    mixedByLength: { texts: mixed.length, work: inCalls(inProcess) },
+    mixedProject: { texts: mixed.length, work: inCalls(embedder) },
+    queriesAlone: { texts: queries.length, work: concurrently(inProcess) },
     queriesMerged: { texts: queries.length, work: concurrently(coalescing) },
   });
   const [bareRate, embedRate, workersRate, mixedInOrder, mixedByLength] = [
@@ -168,6 +180,7 @@ export async function benchEmbedding(): Promise<BenchResult[]> {
   });
   await Promise.all(workers.map((worker) => worker.terminate()));
   await embedder.close();
+  await inProcess.close();
   await inOrder.close();
   const tokens = tokenizer(inputs.slice(0, 1)).input_ids.dims.at(-1) ?? 0;
   const mixedTokens = mixed.map(
@@ -195,8 +208,27 @@ export async function benchEmbedding(): Promise<BenchResult[]> {
     },
     {
       name: "embed",
+      conditions: {
+        ...conditions,
+        sessions,
+        intraOpThreads: sessions > 0 ? 1 : 2,
+        sessionBatchSize: sessions > 0 ? settings.EMBEDDING_SESSION_BATCH_SIZE : batchSize,
+        textsPerCall: inputs.length,
+      },
+      metrics: {
+        texts_per_second: embedRate,
+        ratio_to_bare: Math.round((embedRate / bareRate) * 100) / 100,
+        mixed_texts_per_second: rate.mixedProject ?? 0,
+        mixed_ratio_to_in_process: Math.round(((rate.mixedProject ?? 0) / mixedByLength) * 100) / 100,
+      },
+    },
+    {
+      name: "embed-in-process",
       conditions,
-      metrics: { texts_per_second: embedRate, ratio_to_bare: Math.round((embedRate / bareRate) * 100) / 100 },
+      metrics: {
+        texts_per_second: rate.inProcess ?? 0,
+        ratio_to_bare: Math.round(((rate.inProcess ?? 0) / bareRate) * 100) / 100,
+      },
     },
     {
       name: "embed-mixed",

@@ -8,6 +8,7 @@ import { benchCdc } from "./cdc.bench.js";
 import { benchChat } from "./chat.bench.js";
 import { benchColdstart } from "./coldstart.bench.js";
 import { benchEmbedding } from "./embed.bench.js";
+import { embedGoal } from "./embed-goal.js";
 import { benchIngest } from "./ingest.bench.js";
 import { benchLoad } from "./load.bench.js";
 import { benchPeers } from "./peers.bench.js";
@@ -70,6 +71,8 @@ for (const name of names) {
     if (!(error instanceof BenchIncompleteError) && error instanceof Error && error.stack) console.error(error.stack);
   }
 }
+const goal = embedGoal(results);
+if (goal) results.push(goal);
 report(results);
 if (failures.length) {
   console.error(`\n${failures.length} benchmark(s) failed:\n- ${failures.join("\n- ")}`);

@@ -154,7 +154,20 @@ export const settingsSchema = z.object({
     .default(".services/models")
     .describe("Local folder holding model folders (relative to the working directory)"),
   EMBEDDING_DTYPE: z.enum(["fp32", "q8"]).default("fp32").describe("Model precision: fp32 or q8 (int8)"),
-  EMBEDDING_BATCH_SIZE: positiveInt.max(1024).default(32).describe("Texts per embedding batch"),
+  EMBEDDING_BATCH_SIZE: positiveInt
+    .max(1024)
+    .default(32)
+    .describe("Texts per model run with one in-process session; an ingestion pipeline embeds four of these per call"),
+  EMBEDDING_SESSIONS: z
+    .union([z.literal("auto"), z.coerce.number().int().min(0).max(64)])
+    .default("auto")
+    .describe(
+      "Model sessions in worker threads, one thread each (auto: one per core when there are two or more); 0: one in-process session using every core",
+    ),
+  EMBEDDING_SESSION_BATCH_SIZE: positiveInt
+    .max(1024)
+    .default(8)
+    .describe("Texts per model run in each worker session (small batches pad less and share the work evenly)"),
   EMBEDDING_ALLOW_REMOTE: booleanFlag
     .default(false)
     .describe("Let transformers.js download the model from the hub when it is not in the folder"),

@@ -1,0 +1,205 @@
+import { createRequire } from "node:module";
+import path from "node:path";
+import { Worker } from "node:worker_threads";
+import type { PreTrainedTokenizer } from "@huggingface/transformers";
+import { metrics } from "../metrics/index.js";
+import type { Embedder } from "./embedder.js";
+import { EmbeddingModelUnavailableError } from "./errors.js";
+import { defaultEmbeddingDimension } from "./model-info.js";
+import { sessionWorkerSource } from "./session-worker-source.js";
+import { importTransformers } from "./transformers-embedder.js";
+
+export interface SessionPoolEmbedderOptions {
+  /** Model id, a folder under `modelDir` (e.g. Xenova/all-MiniLM-L6-v2). */
+  model: string;
+  modelDir: string;
+  dtype: "fp32" | "q8";
+  batchSize: number;
+  /** Worker threads, one single-threaded model session each. */
+  sessions: number;
+  dimension?: number;
+  maxTokens?: number;
+}
+
+interface Reply {
+  id?: number;
+  vectors?: Float32Array;
+  size?: number;
+  error?: string;
+  ready?: boolean;
+  failed?: string;
+}
+
+/** One worker thread and the batch it is running, if any. */
+class SessionWorker {
+  private readonly worker: Worker;
+  private pending: { resolve: (reply: Reply) => void; reject: (error: Error) => void } | undefined;
+  readonly ready: Promise<void>;
+  private nextId = 0;
+
+  constructor(runtime: string, modelPath: string) {
+    this.worker = new Worker(sessionWorkerSource, { eval: true, workerData: { runtime, modelPath } });
+    // Idle workers must not keep the process alive; a worker running a batch is ref'd (see run).
+    this.worker.unref();
+    this.ready = new Promise((resolve, reject) => {
+      this.worker.once("error", reject);
+      this.worker.on("message", (reply: Reply) => {
+        if (reply.ready) return resolve();
+        if (reply.failed !== undefined) return reject(new Error(reply.failed));
+        const pending = this.pending;
+        this.pending = undefined;
+        if (reply.error !== undefined) pending?.reject(new Error(reply.error));
+        else pending?.resolve(reply);
+      });
+    });
+    this.worker.on("error", (error) => {
+      this.pending?.reject(error);
+      this.pending = undefined;
+    });
+  }
+
+  async run(ids: BigInt64Array, mask: BigInt64Array, rows: number, width: number): Promise<Reply> {
+    this.worker.ref();
+    try {
+      return await new Promise<Reply>((resolve, reject) => {
+        this.pending = { resolve, reject };
+        this.worker.postMessage({ id: this.nextId++, ids, mask, rows, width }, [
+          ids.buffer as ArrayBuffer,
+          mask.buffer as ArrayBuffer,
+        ]);
+      });
+    } finally {
+      this.worker.unref();
+    }
+  }
+
+  terminate(): Promise<number> {
+    return this.worker.terminate();
+  }
+}
+
+interface Sessions {
+  tokenizer: PreTrainedTokenizer;
+  workers: SessionWorker[];
+}
+
+/**
+ * The model in several worker threads, each an onnxruntime session with one intra-op thread, the
+ * batches of a call spread over them; texts are tokenised here, on the calling thread, while the
+ * workers run. One session with a thread per core spends part of every operator waiting for its
+ * threads to meet; separate sessions never wait for each other, which `npm run bench -- embed`
+ * measured at 1.22× one two-thread session on two cores (docs/performance.md). Vectors equal
+ * TransformersEmbedder's: same tokenizer, same graph, same pooling.
+ */
+export class SessionPoolEmbedder implements Embedder {
+  readonly model: string;
+  readonly dimension: number;
+  readonly maxTokens: number;
+  private sessions: Promise<Sessions> | undefined;
+  /** Workers free to take a batch, and batches waiting for one. */
+  private idle: SessionWorker[] = [];
+  private readonly queue: ((worker: SessionWorker) => void)[] = [];
+
+  constructor(private readonly options: SessionPoolEmbedderOptions) {
+    this.model = options.model;
+    this.dimension = options.dimension ?? defaultEmbeddingDimension;
+    this.maxTokens = options.maxTokens ?? 256;
+  }
+
+  async countTokens(texts: readonly string[]): Promise<number[]> {
+    const { tokenizer } = await this.load();
+    return texts.map((text) => tokenizer.encode(text, { add_special_tokens: false }).length);
+  }
+
+  warmUp(): Promise<void> {
+    return this.load().then(() => undefined);
+  }
+
+  async embed(texts: readonly string[]): Promise<Float32Array[]> {
+    if (texts.length === 0) return [];
+    const { tokenizer } = await this.load();
+    // Batches of similar length pad less (see TransformersEmbedder); the longest go first, so the
+    // last batch to finish is a short one and no worker idles long at the end of a call.
+    const order = texts.map((_, index) => index);
+    order.sort((left, right) => (texts[right]?.length ?? 0) - (texts[left]?.length ?? 0));
+    const vectors = new Array<Float32Array>(texts.length);
+    const batches: number[][] = [];
+    for (let start = 0; start < order.length; start += this.options.batchSize)
+      batches.push(order.slice(start, start + this.options.batchSize));
+    await Promise.all(
+      batches.map(async (indices) => {
+        const worker = await this.acquire();
+        try {
+          const batch = indices.map((index) => texts[index] ?? "");
+          const timed = metrics.embedderBatchSeconds.startTimer({});
+          const inputs = tokenizer(batch, { padding: true, truncation: true });
+          const [rows = 0, width = 0] = inputs.input_ids.dims;
+          const reply = await worker.run(
+            inputs.input_ids.data as BigInt64Array,
+            inputs.attention_mask.data as BigInt64Array,
+            rows,
+            width,
+          );
+          const seconds = timed();
+          metrics.embedderDocuments.inc({}, batch.length);
+          if (seconds > 0) metrics.embedderDocumentsPerSecond.set({}, batch.length / seconds);
+          const data = reply.vectors ?? new Float32Array();
+          const size = reply.size ?? this.dimension;
+          indices.forEach((index, row) => {
+            vectors[index] = data.slice(row * size, (row + 1) * size);
+          });
+        } finally {
+          this.release(worker);
+        }
+      }),
+    );
+    return vectors;
+  }
+
+  async close(): Promise<void> {
+    const sessions = this.sessions;
+    this.sessions = undefined;
+    this.idle = [];
+    const loaded = await sessions?.catch(() => undefined);
+    await Promise.all(loaded?.workers.map((worker) => worker.terminate()) ?? []);
+  }
+
+  private acquire(): Promise<SessionWorker> {
+    const worker = this.idle.pop();
+    if (worker) return Promise.resolve(worker);
+    return new Promise((resolve) => this.queue.push(resolve));
+  }
+
+  private release(worker: SessionWorker): void {
+    const next = this.queue.shift();
+    if (next) next(worker);
+    else this.idle.push(worker);
+  }
+
+  private load(): Promise<Sessions> {
+    if (!this.sessions) {
+      this.sessions = this.start().catch((error: unknown) => {
+        this.sessions = undefined;
+        throw new EmbeddingModelUnavailableError(this.model, error);
+      });
+    }
+    return this.sessions;
+  }
+
+  private async start(): Promise<Sessions> {
+    const { AutoTokenizer } = await importTransformers({ modelDir: this.options.modelDir, allowRemote: false });
+    const tokenizer = await AutoTokenizer.from_pretrained(this.model);
+    const file = this.options.dtype === "q8" ? "model_quantized.onnx" : "model.onnx";
+    const modelPath = path.resolve(this.options.modelDir, this.model, "onnx", file);
+    const runtime = createRequire(import.meta.url).resolve("onnxruntime-node");
+    const workers = Array.from({ length: this.options.sessions }, () => new SessionWorker(runtime, modelPath));
+    try {
+      await Promise.all(workers.map((worker) => worker.ready));
+    } catch (error) {
+      await Promise.all(workers.map((worker) => worker.terminate()));
+      throw error;
+    }
+    this.idle = [...workers];
+    return { tokenizer, workers };
+  }
+}
