@@ -11,14 +11,15 @@ export function embedGoal(results: readonly BenchResult[]): BenchResult | undefi
   const embed = metric("embed", "texts_per_second");
   const ingest = metric("ingest", "documents_per_second");
   if (!bare || embed === undefined || ingest === undefined) return undefined;
-  const ratio = (value: number) => Math.round((value / bare) * 100) / 100;
+  // Three decimals, and the goal judged before rounding: 0.895 is not 0.9.
+  const ratio = (value: number) => Math.round((value / bare) * 1000) / 1000;
   return {
     name: "embed-goal",
     conditions: { goal: "embed >= 0.95x and ingest >= 0.9x of embed-bare, one run", ...machineConditions() },
     metrics: {
       embed_ratio_to_bare: ratio(embed),
       ingest_ratio_to_bare: ratio(ingest),
-      goal_met: ratio(embed) >= 0.95 && ratio(ingest) >= 0.9 ? 1 : 0,
+      goal_met: embed / bare >= 0.95 && ingest / bare >= 0.9 ? 1 : 0,
     },
   };
 }

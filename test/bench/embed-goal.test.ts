@@ -10,7 +10,7 @@ describe("the embedder goal row of a bench run", () => {
       result("embed", { texts_per_second: 180 }),
       result("ingest", { documents_per_second: 140 }),
     ]);
-    expect(goal?.metrics).toEqual({ embed_ratio_to_bare: 1.2, ingest_ratio_to_bare: 0.93, goal_met: 1 });
+    expect(goal?.metrics).toEqual({ embed_ratio_to_bare: 1.2, ingest_ratio_to_bare: 0.933, goal_met: 1 });
     expect(goal?.conditions.cpu).toEqual(expect.any(String));
   });
 
@@ -21,6 +21,15 @@ describe("the embedder goal row of a bench run", () => {
       result("ingest", { documents_per_second: 89 }),
     ]);
     expect(goal?.metrics.goal_met).toBe(0);
+  });
+
+  it("judges the goal before rounding", () => {
+    const goal = embedGoal([
+      result("embed-bare", { texts_per_second: 165.9 }),
+      result("embed", { texts_per_second: 181.3 }),
+      result("ingest", { documents_per_second: 148.5 }),
+    ]);
+    expect(goal?.metrics).toEqual({ embed_ratio_to_bare: 1.093, ingest_ratio_to_bare: 0.895, goal_met: 0 });
   });
 
   it("is absent unless both benchmarks ran", () => {
