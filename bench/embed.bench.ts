@@ -5,7 +5,7 @@ import * as ort from "onnxruntime-node";
 import { loadConfig } from "../core/config/index.js";
 import { sessionCount } from "../core/embeddings/create-embedder.js";
 import { CoalescingEmbedder, createEmbedder, type Embedder, TransformersEmbedder } from "../core/embeddings/index.js";
-import { type BenchResult, expectMeasured, median } from "./support.js";
+import { type BenchResult, expectMeasured, machineConditions, median } from "./support.js";
 
 const modelDir = ".services/models";
 const model = "Xenova/all-MiniLM-L6-v2";
@@ -195,6 +195,7 @@ export async function benchEmbedding(): Promise<BenchResult[]> {
     tokensPerText: tokens,
     dtype: "fp32",
     intraOpThreads: 2,
+    ...machineConditions(),
   };
   return [
     {

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, loadavg } from "node:os";
 import path from "node:path";
 
@@ -9,9 +9,26 @@ export interface BenchResult {
   metrics: Record<string, number>;
 }
 
-/** The CPU a figure was measured on and the load average (1, 5, 15 min) when it was: every figure's conditions. */
-export function machineConditions(): { cpu: string | undefined; load_average: number[] } {
-  return { cpu: cpus()[0]?.model, load_average: loadavg().map((value) => Math.round(value * 10) / 10) };
+/**
+ * The CPU a figure was measured on and the load average (1, 5, 15 min) when it was: every figure's conditions.
+ * Virtual machines often name the CPU only by family ("AMD EPYC"), so its vector extensions, which decide the
+ * model's speed, come too.
+ */
+export function machineConditions(): { cpu: string | undefined; cpu_simd: string[]; load_average: number[] } {
+  return {
+    cpu: cpus()[0]?.model,
+    cpu_simd: simdFlags(),
+    load_average: loadavg().map((value) => Math.round(value * 10) / 10),
+  };
+}
+
+function simdFlags(): string[] {
+  try {
+    const flags = /^flags\s*:(.*)$/m.exec(readFileSync("/proc/cpuinfo", "utf8"))?.[1]?.trim().split(/\s+/) ?? [];
+    return flags.filter((flag) => /^(avx2|avx512f|avx512_vnni|avx_vnni|amx_\w+)$/.test(flag));
+  } catch {
+    return [];
+  }
 }
 
 /** Samples RSS every 20 ms while `work` runs; returns its result and the peak. */
