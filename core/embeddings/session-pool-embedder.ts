@@ -35,6 +35,8 @@ class SessionWorker {
   private readonly worker: Worker;
   private pending: { resolve: (reply: Reply) => void; reject: (error: Error) => void } | undefined;
   readonly ready: Promise<void>;
+  /** Why the thread is gone, once it is: a dead worker answers nothing, so it must never be sent a batch. */
+  dead: Error | undefined;
   private nextId = 0;
 
   constructor(runtime: string, modelPath: string) {
@@ -43,6 +45,7 @@ class SessionWorker {
     this.worker.unref();
     this.ready = new Promise((resolve, reject) => {
       this.worker.once("error", reject);
+      this.worker.once("exit", (code) => reject(new Error(`the model worker exited with code ${code}`)));
       this.worker.on("message", (reply: Reply) => {
         if (reply.ready) return resolve();
         if (reply.failed !== undefined) return reject(new Error(reply.failed));
@@ -52,13 +55,12 @@ class SessionWorker {
         else pending?.resolve(reply);
       });
     });
-    this.worker.on("error", (error) => {
-      this.pending?.reject(error);
-      this.pending = undefined;
-    });
+    this.worker.on("error", (error) => this.die(error));
+    this.worker.on("exit", (code) => this.die(new Error(`the model worker exited with code ${code}`)));
   }
 
   async run(ids: BigInt64Array, mask: BigInt64Array, rows: number, width: number): Promise<Reply> {
+    if (this.dead) throw this.dead;
     this.worker.ref();
     try {
       return await new Promise<Reply>((resolve, reject) => {
@@ -74,7 +76,14 @@ class SessionWorker {
   }
 
   terminate(): Promise<number> {
+    this.dead ??= new Error("the model worker was closed");
     return this.worker.terminate();
+  }
+
+  private die(error: Error): void {
+    this.dead ??= error;
+    this.pending?.reject(this.dead);
+    this.pending = undefined;
   }
 }
 
@@ -98,7 +107,9 @@ export class SessionPoolEmbedder implements Embedder {
   private sessions: Promise<Sessions> | undefined;
   /** Workers free to take a batch, and batches waiting for one. */
   private idle: SessionWorker[] = [];
-  private readonly queue: ((worker: SessionWorker) => void)[] = [];
+  /** The workers of the sessions now loaded (an older, stopped set's deaths must not stop a newer one). */
+  private current = new Set<SessionWorker>();
+  private queue: { resolve: (worker: SessionWorker) => void; reject: (error: Error) => void }[] = [];
 
   constructor(private readonly options: SessionPoolEmbedderOptions) {
     this.model = options.model;
@@ -157,31 +168,59 @@ export class SessionPoolEmbedder implements Embedder {
   }
 
   async close(): Promise<void> {
-    const sessions = this.sessions;
-    this.sessions = undefined;
-    this.idle = [];
-    const loaded = await sessions?.catch(() => undefined);
-    await Promise.all(loaded?.workers.map((worker) => worker.terminate()) ?? []);
+    await this.stop(new Error("the embedder was closed"));
   }
 
   private acquire(): Promise<SessionWorker> {
     const worker = this.idle.pop();
     if (worker) return Promise.resolve(worker);
-    return new Promise((resolve) => this.queue.push(resolve));
+    return new Promise((resolve, reject) => this.queue.push({ resolve, reject }));
   }
 
   private release(worker: SessionWorker): void {
+    // A worker that died (a crash, or closed under a running call) takes the pool down with it: the
+    // batches waiting for it fail now rather than hang, and the next call starts fresh sessions.
+    if (worker.dead) {
+      if (this.current.has(worker)) void this.stop(worker.dead);
+      return;
+    }
     const next = this.queue.shift();
-    if (next) next(worker);
+    if (next) next.resolve(worker);
     else this.idle.push(worker);
+  }
+
+  /** Ends every session and fails the batches waiting for one; the next call loads again. */
+  private async stop(reason: Error): Promise<void> {
+    const sessions = this.sessions;
+    this.sessions = undefined;
+    this.idle = [];
+    this.current = new Set();
+    const waiting = this.queue;
+    this.queue = [];
+    for (const waiter of waiting) waiter.reject(reason);
+    const loaded = await sessions?.catch(() => undefined);
+    await Promise.all(loaded?.workers.map((worker) => worker.terminate()) ?? []);
   }
 
   private load(): Promise<Sessions> {
     if (!this.sessions) {
-      this.sessions = this.start().catch((error: unknown) => {
-        this.sessions = undefined;
-        throw new EmbeddingModelUnavailableError(this.model, error);
-      });
+      const sessions: Promise<Sessions> = this.start().then(
+        async (loaded) => {
+          // Stopped while loading: these workers are ended here and never handed out.
+          if (this.sessions !== sessions) {
+            await Promise.all(loaded.workers.map((worker) => worker.terminate()));
+            throw new Error("the embedder was closed while loading");
+          }
+          this.idle = [...loaded.workers];
+          this.current = new Set(loaded.workers);
+          return loaded;
+        },
+        (error: unknown) => {
+          if (this.sessions === sessions) this.sessions = undefined;
+          throw new EmbeddingModelUnavailableError(this.model, error);
+        },
+      );
+      this.sessions = sessions;
     }
     return this.sessions;
   }
@@ -199,7 +238,6 @@ export class SessionPoolEmbedder implements Embedder {
       await Promise.all(workers.map((worker) => worker.terminate()));
       throw error;
     }
-    this.idle = [...workers];
     return { tokenizer, workers };
   }
 }

@@ -71,6 +71,26 @@ describe("the worker-session embedder (all-MiniLM-L6-v2 in worker threads)", () 
     }
   });
 
+  it("fails a call whose worker died instead of hanging, and starts fresh sessions for the next", async () => {
+    const fragile = new SessionPoolEmbedder({ ...options, sessions: 2 });
+    try {
+      await fragile.warmUp();
+      // Reaching in is the only way to kill a thread from outside; a crash in onnxruntime ends it alike.
+      const { sessions } = fragile as unknown as {
+        sessions: Promise<{ workers: { terminate(): Promise<number> }[] }>;
+      };
+      await (await sessions).workers[0]?.terminate();
+      await expect(fragile.embed(texts)).rejects.toThrow(/model worker/);
+      const again = await fragile.embed(texts);
+      const reference = await inProcess.embed(texts);
+      again.forEach((vector, index) => {
+        expect(largestDifference(vector, reference[index] as Float32Array)).toBeLessThan(1e-5);
+      });
+    } finally {
+      await fragile.close();
+    }
+  });
+
   it("reports a missing model as unavailable, naming the model", async () => {
     const missing = new SessionPoolEmbedder({ ...options, model: "nobody/no-such-model", sessions: 2 });
     await expect(missing.embed(["text"])).rejects.toBeInstanceOf(EmbeddingModelUnavailableError);
