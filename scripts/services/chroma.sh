@@ -12,6 +12,8 @@ chroma_install() {
 chroma_heartbeat() { curl -fsS "http://127.0.0.1:$CHROMA_PORT/api/v2/heartbeat"; }
 
 chroma_up() {
+  # Only while the server is stopped: a running one may be creating a segment's directory.
+  python3 "$ROOT/scripts/services/chroma-prune.py" "$CHROMA_HOME/data"
   start_daemon chroma "$CHROMA_CLI" run --host 127.0.0.1 --port "$CHROMA_PORT" --path "$CHROMA_HOME/data"
   wait_until chroma 60 chroma_heartbeat
 }
