@@ -14,8 +14,13 @@ export function modelFiles(settings: ModelFileSettings): string[] {
   const folder = path.resolve(settings.EMBEDDING_MODEL_DIR, settings.EMBEDDING_MODEL);
   const tokenizer = [path.join(folder, "tokenizer.json"), path.join(folder, "tokenizer_config.json")];
   if (settings.EMBEDDING_PROVIDER === "hash") return tokenizer;
-  const weights = settings.EMBEDDING_DTYPE === "q8" ? "model_quantized.onnx" : "model.onnx";
-  return [path.join(folder, "config.json"), ...tokenizer, path.join(folder, "onnx", weights)];
+  const weights = weightsFile(settings.EMBEDDING_MODEL_DIR, settings.EMBEDDING_MODEL, settings.EMBEDDING_DTYPE);
+  return [path.join(folder, "config.json"), ...tokenizer, weights];
+}
+
+/** The ONNX graph transformers.js loads for a model and dtype; the worker sessions load the same file. */
+export function weightsFile(modelDir: string, model: string, dtype: Settings["EMBEDDING_DTYPE"]): string {
+  return path.resolve(modelDir, model, "onnx", dtype === "q8" ? "model_quantized.onnx" : "model.onnx");
 }
 
 /**

@@ -1,10 +1,10 @@
 import { createRequire } from "node:module";
-import path from "node:path";
 import { Worker } from "node:worker_threads";
 import type { PreTrainedTokenizer } from "@huggingface/transformers";
 import { metrics } from "../metrics/index.js";
 import type { Embedder } from "./embedder.js";
 import { EmbeddingModelUnavailableError } from "./errors.js";
+import { weightsFile } from "./model-files.js";
 import { defaultEmbeddingDimension } from "./model-info.js";
 import { sessionWorkerSource } from "./session-worker-source.js";
 import { importTransformers } from "./transformers-embedder.js";
@@ -228,8 +228,7 @@ export class SessionPoolEmbedder implements Embedder {
   private async start(): Promise<Sessions> {
     const { AutoTokenizer } = await importTransformers({ modelDir: this.options.modelDir, allowRemote: false });
     const tokenizer = await AutoTokenizer.from_pretrained(this.model);
-    const file = this.options.dtype === "q8" ? "model_quantized.onnx" : "model.onnx";
-    const modelPath = path.resolve(this.options.modelDir, this.model, "onnx", file);
+    const modelPath = weightsFile(this.options.modelDir, this.model, this.options.dtype);
     const runtime = createRequire(import.meta.url).resolve("onnxruntime-node");
     const workers = Array.from({ length: this.options.sessions }, () => new SessionWorker(runtime, modelPath));
     try {
