@@ -1,8 +1,7 @@
 // `npm run bench -- scale` (issue 22, item 3): a million stored vectors in one source's collection, then
 // /search latency per mode and filter, Chroma's memory and disk, and a sync audit of the million rows.
 // Method and figures: docs/performance-scale.md.
-import { execFileSync } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { lstatSync, readdirSync, readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import path from "node:path";
 import { AdminClient } from "chromadb";
@@ -44,9 +43,25 @@ function chromaRss(): number | undefined {
   }
 }
 
-/** Bytes under a path (`du -sb`). */
+/**
+ * Bytes under a path, like `du -sb`, but a file that vanishes during the walk counts as gone rather than failing:
+ * Chroma's SQLite journal comes and goes while the server writes, and `du` exits 1 when it loses the race.
+ */
 function diskBytes(target: string): number {
-  return Number(execFileSync("du", ["-sb", target], { encoding: "utf8" }).split("\t")[0]);
+  let stat: ReturnType<typeof lstatSync>;
+  try {
+    stat = lstatSync(target);
+  } catch {
+    return 0;
+  }
+  if (!stat.isDirectory()) return stat.size;
+  let entries: string[];
+  try {
+    entries = readdirSync(target);
+  } catch {
+    return stat.size;
+  }
+  return entries.reduce((sum, name) => sum + diskBytes(path.join(target, name)), stat.size);
 }
 
 /** Chroma's segment folders (one per index segment) now. */
