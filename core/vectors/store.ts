@@ -1,6 +1,8 @@
 import type { ChromaClient, Collection, Metadata } from "chromadb";
 import { metrics } from "../metrics/index.js";
 import { EmbeddingModelMismatchError, VectorStoreUnavailableError } from "./errors.js";
+import { matchesWhere, ProbeMemory, probeSize } from "./filter-probe.js";
+import { TableCursor } from "./table-cursor.js";
 import { type MetadataFilters, splitFilters } from "./where.js";
 
 export interface VectorRecord {
@@ -46,13 +48,15 @@ export interface StoreMirror {
 /**
  * Chroma, one collection per embedding model and source. A source filter then picks collections
  * instead of scanning metadata (a `where` on this Chroma is about 14 times slower than a plain
- * kNN); a query over every source fans out to each collection and merges by score.
+ * kNN); a query over every source fans out to each collection and merges by score. Other filters
+ * are tried first as a probe without the `where` (see filter-probe.ts).
  */
 export class VectorStore {
   private readonly client: ChromaClient;
   private readonly embedding: EmbeddingModelInfo;
   private readonly collections = new Map<string, Promise<Collection>>();
   private readonly mirror: StoreMirror | undefined;
+  private readonly probes = new ProbeMemory();
 
   constructor(client: ChromaClient, embedding: EmbeddingModelInfo, options: { mirror?: StoreMirror } = {}) {
     this.client = client;
@@ -106,31 +110,41 @@ export class VectorStore {
     const vector = Array.from(embedding);
     const perCollection = await Promise.all(
       names.map(async (name) => {
-        const ask = (collection: Collection) =>
+        const ask = (collection: Collection, filtered: boolean, n: number) =>
           this.call(() =>
             collection.query({
               queryEmbeddings: [vector],
-              nResults: options.k,
-              ...(where ? { where: where as never } : {}),
+              nResults: n,
+              ...(filtered && where ? { where: where as never } : {}),
             }),
           );
-        const collection = await this.existing(name);
-        if (!collection) return [];
-        const result = await ask(collection).catch(async (error: unknown) => {
-          // Another instance deleted the collection (or deleted and created it again) since this one
-          // cached it, or between listing and asking: look it up afresh instead of failing every query.
-          if ((error as Error).name !== "ChromaNotFoundError") throw error;
-          this.collections.delete(name);
-          const fresh = await this.existing(name);
-          return fresh ? ask(fresh) : undefined;
-        });
-        if (!result) return [];
-        return (result.ids[0] ?? []).map((id, index) => ({
-          id,
-          content: result.documents[0]?.[index] ?? "",
-          metadata: (result.metadatas[0]?.[index] ?? {}) as VectorMatch["metadata"],
-          relevance_score: 1 - (result.distances[0]?.[index] ?? 1),
-        }));
+        const matches = async (filtered: boolean, n: number): Promise<VectorMatch[]> => {
+          const collection = await this.existing(name);
+          if (!collection) return [];
+          const result = await ask(collection, filtered, n).catch(async (error: unknown) => {
+            // Another instance deleted the collection (or deleted and created it again) since this one
+            // cached it, or between listing and asking: look it up afresh instead of failing every query.
+            if ((error as Error).name !== "ChromaNotFoundError") throw error;
+            this.collections.delete(name);
+            const fresh = await this.existing(name);
+            return fresh ? ask(fresh, filtered, n) : undefined;
+          });
+          if (!result) return [];
+          return (result.ids[0] ?? []).map((id, index) => ({
+            id,
+            content: result.documents[0]?.[index] ?? "",
+            metadata: (result.metadatas[0]?.[index] ?? {}) as VectorMatch["metadata"],
+            relevance_score: 1 - (result.distances[0]?.[index] ?? 1),
+          }));
+        };
+        if (!where || !this.probes.worthTrying(name, where)) return matches(Boolean(where), options.k);
+        const size = probeSize(options.k);
+        const probe = await matches(false, size);
+        const kept = probe.filter((match) => matchesWhere(match.metadata, where));
+        // Enough nearest neighbours passed, or the probe saw the whole collection: exactly what the where would give.
+        if (kept.length >= options.k || probe.length < size) return kept.slice(0, options.k);
+        this.probes.fellShort(name, where);
+        return matches(true, options.k);
       }),
     );
     timed();
@@ -152,10 +166,14 @@ export class VectorStore {
     return counts.reduce((sum, count) => sum + count, 0);
   }
 
-  /** Vectors stored for one table of a source (a long row is several), counted a page of ids at a time. */
+  /**
+   * Vectors stored for one table of a source (a long row is several): the collection's count when it
+   * holds only that table, else counted a page of ids at a time.
+   */
   async countTable(source: string, table: string): Promise<number> {
     const collection = await this.existing(this.collectionName(source));
     if (!collection) return 0;
+    if (!(await this.holdsOtherThan(collection, table))) return this.call(() => collection.count());
     const pageSize = 5_000;
     let total = 0;
     for (let offset = 0; ; offset += pageSize) {
@@ -251,6 +269,37 @@ export class VectorStore {
     }));
   }
 
+  /** A walk over one table's records (ids and metadata), a page at a time; see TableCursor. */
+  tableCursor(source: string, table: string, pageSize: number): TableCursor {
+    const collection = () => this.existing(this.collectionName(source));
+    return new TableCursor(
+      {
+        page: async ({ limit, offset, table: only }) => {
+          const found = await collection();
+          if (!found) return [];
+          const result = await this.call(() =>
+            found.get({
+              ...(only === undefined ? {} : { where: { table: { $eq: only } } }),
+              limit,
+              offset,
+              include: ["metadatas"],
+            }),
+          );
+          return result.ids.map((id, index) => ({
+            id,
+            metadata: (result.metadatas[index] ?? {}) as VectorMatch["metadata"],
+          }));
+        },
+        holdsOtherThan: async (only) => {
+          const found = await collection();
+          return found ? this.holdsOtherThan(found, only) : false;
+        },
+      },
+      table,
+      pageSize,
+    );
+  }
+
   /**
    * Sets metadata of stored ids, vectors and documents untouched. Chroma merges: a key left out
    * keeps its old value (null does not remove it either), so removing a key needs delete and re-add.
@@ -286,6 +335,12 @@ export class VectorStore {
       if (error instanceof VectorStoreUnavailableError) throw error;
     });
     await this.mirror?.deleteSource(source);
+  }
+
+  /** One question over the collection's metadata, instead of one per page of a filtered walk. */
+  private async holdsOtherThan(collection: Collection, table: string): Promise<boolean> {
+    const other = await this.call(() => collection.get({ where: { table: { $ne: table } }, limit: 1, include: [] }));
+    return other.ids.length > 0;
   }
 
   private async sourceCollectionNames(): Promise<string[]> {
