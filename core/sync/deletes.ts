@@ -13,8 +13,8 @@ export interface SweepResult {
 
 /**
  * Walks a table's stored records page by page and hands each page to `judge`, which names the
- * ids that should not be there; with `remove`, they are deleted at once. Chroma pages by offset
- * in insertion order, so the next offset moves back by the ids just deleted. One page in memory.
+ * ids that should not be there; with `remove`, they are deleted at once (the cursor then moves its
+ * offset back by as many). One page in memory.
  */
 export async function sweepStore(
   vectors: VectorStore,
@@ -24,22 +24,20 @@ export async function sweepStore(
 ): Promise<SweepResult> {
   const { source, table } = target.shape;
   const result: SweepResult = { seen: 0, extraIds: 0, extraRows: 0 };
-  let offset = 0;
-  for (;;) {
-    const page = await vectors.pageTable(source, table, { limit: options.pageSize, offset });
-    if (page.length === 0) break;
+  const cursor = vectors.tableCursor(source, table, options.pageSize);
+  for (let page = await cursor.next(); page.length > 0; page = await cursor.next()) {
     result.seen += page.length;
     const extra = await judge(page);
     result.extraIds += extra.length;
     result.extraRows += new Set(extra.map((record) => storedRowId(source, table, record))).size;
-    if (options.remove && extra.length > 0)
+    if (options.remove && extra.length > 0) {
       await vectors.deleteIds(
         source,
         extra.map((record) => record.id),
       );
-    offset += page.length - (options.remove ? extra.length : 0);
+      cursor.removed(extra.length);
+    }
     await options.onPage?.();
-    if (page.length < options.pageSize) break;
   }
   return result;
 }

@@ -40,9 +40,8 @@ export async function auditKeywordIndex(
   let indexed = 0;
   let deleted = 0;
 
-  for (let offset = 0; ; offset += options.pageSize) {
-    const page = await vectors.pageTable(target.source, target.table, { limit: options.pageSize, offset });
-    if (page.length === 0) break;
+  const cursor = vectors.tableCursor(target.source, target.table, options.pageSize);
+  for (let page = await cursor.next(); page.length > 0; page = await cursor.next()) {
     const hashes = await keywords.hashes(
       target.source,
       page.map((record) => record.id),
@@ -59,7 +58,6 @@ export async function auditKeywordIndex(
       indexed += records.length;
     }
     await options.onPage?.();
-    if (page.length < options.pageSize) break;
   }
 
   for (let afterId: string | undefined; ; ) {
