@@ -1,7 +1,7 @@
 import type { Collection } from "chromadb";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { createChromaClient, VectorStore } from "../../../core/vectors/index.js";
 import { matchesWhere, ProbeMemory } from "../../../core/vectors/filter-probe.js";
+import { createChromaClient, VectorStore } from "../../../core/vectors/index.js";
 import { testServices, uniqueName } from "../../support/services.js";
 
 describe("matchesWhere", () => {
