@@ -2,10 +2,9 @@ import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
 import type { PreTrainedTokenizer } from "@huggingface/transformers";
 import { metrics } from "../metrics/index.js";
-import type { Embedder } from "./embedder.js";
 import { EmbeddingModelUnavailableError } from "./errors.js";
+import { LocalModelEmbedder } from "./local-model-embedder.js";
 import { weightsFile } from "./model-files.js";
-import { defaultEmbeddingDimension } from "./model-info.js";
 import { sessionWorkerSource } from "./session-worker-source.js";
 import { importTransformers } from "./transformers-embedder.js";
 
@@ -100,10 +99,7 @@ interface Sessions {
  * measured at 1.22× one two-thread session on two cores (docs/performance.md). Vectors equal
  * TransformersEmbedder's: same tokenizer, same graph, same pooling.
  */
-export class SessionPoolEmbedder implements Embedder {
-  readonly model: string;
-  readonly dimension: number;
-  readonly maxTokens: number;
+export class SessionPoolEmbedder extends LocalModelEmbedder {
   private sessions: Promise<Sessions> | undefined;
   /** Workers free to take a batch, and batches waiting for one. */
   private idle: SessionWorker[] = [];
@@ -112,18 +108,7 @@ export class SessionPoolEmbedder implements Embedder {
   private queue: { resolve: (worker: SessionWorker) => void; reject: (error: Error) => void }[] = [];
 
   constructor(private readonly options: SessionPoolEmbedderOptions) {
-    this.model = options.model;
-    this.dimension = options.dimension ?? defaultEmbeddingDimension;
-    this.maxTokens = options.maxTokens ?? 256;
-  }
-
-  async countTokens(texts: readonly string[]): Promise<number[]> {
-    const { tokenizer } = await this.load();
-    return texts.map((text) => tokenizer.encode(text, { add_special_tokens: false }).length);
-  }
-
-  warmUp(): Promise<void> {
-    return this.load().then(() => undefined);
+    super(options);
   }
 
   async embed(texts: readonly string[]): Promise<Float32Array[]> {
@@ -202,7 +187,7 @@ export class SessionPoolEmbedder implements Embedder {
     await Promise.all(loaded?.workers.map((worker) => worker.terminate()) ?? []);
   }
 
-  private load(): Promise<Sessions> {
+  protected load(): Promise<Sessions> {
     if (!this.sessions) {
       const sessions: Promise<Sessions> = this.start().then(
         async (loaded) => {

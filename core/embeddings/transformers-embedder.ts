@@ -1,9 +1,8 @@
 import path from "node:path";
 import type { FeatureExtractionPipeline } from "@huggingface/transformers";
 import { metrics } from "../metrics/index.js";
-import type { Embedder } from "./embedder.js";
 import { EmbeddingModelUnavailableError } from "./errors.js";
-import { defaultEmbeddingDimension } from "./model-info.js";
+import { LocalModelEmbedder } from "./local-model-embedder.js";
 
 export interface TransformersEmbedderOptions {
   /** Model id, a folder under `modelDir` (e.g. Xenova/all-MiniLM-L6-v2). */
@@ -31,27 +30,13 @@ export async function importTransformers(options: { modelDir: string; allowRemot
 }
 
 /** all-MiniLM-L6-v2 (or any BERT-style sentence model) in-process through transformers.js. */
-export class TransformersEmbedder implements Embedder {
-  readonly model: string;
-  readonly dimension: number;
-  readonly maxTokens: number;
+export class TransformersEmbedder extends LocalModelEmbedder {
   private readonly options: TransformersEmbedderOptions;
   private extractor: Promise<FeatureExtractionPipeline> | undefined;
 
   constructor(options: TransformersEmbedderOptions) {
+    super(options);
     this.options = options;
-    this.model = options.model;
-    this.dimension = options.dimension ?? defaultEmbeddingDimension;
-    this.maxTokens = options.maxTokens ?? 256;
-  }
-
-  async countTokens(texts: readonly string[]): Promise<number[]> {
-    const { tokenizer } = await this.load();
-    return texts.map((text) => tokenizer.encode(text, { add_special_tokens: false }).length);
-  }
-
-  warmUp(): Promise<void> {
-    return this.load().then(() => undefined);
   }
 
   async embed(texts: readonly string[]): Promise<Float32Array[]> {
@@ -94,7 +79,7 @@ export class TransformersEmbedder implements Embedder {
     return pipeline("feature-extraction", this.model, { dtype: this.options.dtype });
   }
 
-  private load(): Promise<FeatureExtractionPipeline> {
+  protected load(): Promise<FeatureExtractionPipeline> {
     if (!this.extractor) {
       this.extractor = this.createExtractor().catch((error: unknown) => {
         this.extractor = undefined;
