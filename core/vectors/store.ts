@@ -253,11 +253,34 @@ export class VectorStore {
    * next offset back by as many.
    */
   async pageTable(source: string, table: string, page: { limit: number; offset: number }): Promise<StoredMetadata[]> {
+    return this.pageRecords(source, { ...page, table });
+  }
+
+  /** A walk over one table's records (ids and metadata), a page at a time; see TableCursor. */
+  tableCursor(source: string, table: string, pageSize: number): TableCursor {
+    return new TableCursor(
+      {
+        page: (page) => this.pageRecords(source, page),
+        holdsOtherThan: async (only) => {
+          const found = await this.existing(this.collectionName(source));
+          return found ? this.holdsOtherThan(found, only) : false;
+        },
+      },
+      table,
+      pageSize,
+    );
+  }
+
+  /** A page of a source's records in insertion order, only those of `table` when it is given. */
+  private async pageRecords(
+    source: string,
+    page: { limit: number; offset: number; table?: string | undefined },
+  ): Promise<StoredMetadata[]> {
     const collection = await this.existing(this.collectionName(source));
     if (!collection) return [];
     const result = await this.call(() =>
       collection.get({
-        where: { table: { $eq: table } },
+        ...(page.table === undefined ? {} : { where: { table: { $eq: page.table } } }),
         limit: page.limit,
         offset: page.offset,
         include: ["metadatas"],
@@ -267,37 +290,6 @@ export class VectorStore {
       id,
       metadata: (result.metadatas[index] ?? {}) as VectorMatch["metadata"],
     }));
-  }
-
-  /** A walk over one table's records (ids and metadata), a page at a time; see TableCursor. */
-  tableCursor(source: string, table: string, pageSize: number): TableCursor {
-    const collection = () => this.existing(this.collectionName(source));
-    return new TableCursor(
-      {
-        page: async ({ limit, offset, table: only }) => {
-          const found = await collection();
-          if (!found) return [];
-          const result = await this.call(() =>
-            found.get({
-              ...(only === undefined ? {} : { where: { table: { $eq: only } } }),
-              limit,
-              offset,
-              include: ["metadatas"],
-            }),
-          );
-          return result.ids.map((id, index) => ({
-            id,
-            metadata: (result.metadatas[index] ?? {}) as VectorMatch["metadata"],
-          }));
-        },
-        holdsOtherThan: async (only) => {
-          const found = await collection();
-          return found ? this.holdsOtherThan(found, only) : false;
-        },
-      },
-      table,
-      pageSize,
-    );
   }
 
   /**
