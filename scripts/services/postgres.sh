@@ -67,6 +67,10 @@ postgres_up() {
 # Creates whichever of PG_DATABASES is missing, so data folders made by an older version gain new ones.
 postgres_create_databases() {
   local psql=("$PG_BIN/psql" -h "$PG_HOME" -p "$PG_PORT" -U postgres -d postgres -v ON_ERROR_STOP=1 -q)
+  # DROP DATABASE ... WITH (FORCE) ends every session in the database, autovacuum's included; on
+  # PostgreSQL 15 an autovacuum worker has no role, so only pg_signal_backend lets a non-superuser end it.
+  # Granted on every start and status check so data folders made before this line gain it too; granting twice is a notice.
+  pg_as_postgres "${psql[@]}" -c "SET client_min_messages = warning; GRANT pg_signal_backend TO $PG_USER_NAME" || return 1
   local database
   for database in "${PG_DATABASES[@]}"; do
     if [[ "$(pg_as_postgres "${psql[@]}" -tAc "SELECT 1 FROM pg_database WHERE datname = '$database'")" != 1 ]]; then
