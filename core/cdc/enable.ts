@@ -3,8 +3,8 @@ import type { PostgresSourceConfig, Settings } from "../config/index.js";
 import type { Logger } from "../logging/index.js";
 import { flattenRelations, type IncludeSpec, type Relation } from "../relations/index.js";
 import { SourceNotFoundError } from "../sources/index.js";
-import { type SyncDependencies, stateStore, syncSpecSchema } from "../sync/index.js";
-import { resolveTarget } from "../sync/target.js";
+import { joinsOffKey, readRelatedRows, type SyncDependencies, stateStore, syncSpecSchema } from "../sync/index.js";
+import { resolveTarget, type SyncTarget } from "../sync/target.js";
 import type { ConnectClient, ConnectorStatus } from "./connect-client.js";
 import { buildConnectorConfig, type SnapshotMode } from "./connector-config.js";
 import {
@@ -89,6 +89,7 @@ export async function enableCdc(
     ...new Set(related),
   ]);
   await fullReplicaIdentity(dependencies, config, tablesNeedingOldRows(target.relations));
+  await recordJoinsOffKey(dependencies, target);
   const names = cdcNames(config.name, dependencies.settings);
   await dependencies.connect.putConnector(
     names.connector,
@@ -127,8 +128,8 @@ export function tablesNeedingOldRows(relations: readonly Relation[]): string[] {
 
 /**
  * Sets `REPLICA IDENTITY FULL` on those tables (a table already FULL is left alone). Only the table's
- * owner may: without that right the table is named in a warning, and deletes of its rows reach their
- * documents by the next sync or audit instead, as before.
+ * owner may: without that right the table is named in a warning, and deletes of its rows find their
+ * documents through the key → join map alone (recordJoinsOffKey).
  */
 async function fullReplicaIdentity(
   dependencies: Pick<CdcDependencies, "logger" | "cdc">,
@@ -151,9 +152,27 @@ async function fullReplicaIdentity(
       if ((error as { code?: string }).code !== "42501") throw error;
       dependencies.logger?.warn(
         { source: config.name, table },
-        "REPLICA IDENTITY FULL not set (the role does not own the table): deleted rows reach their documents by sync or audit",
+        "REPLICA IDENTITY FULL not set (the role does not own the table): deleted rows find their documents through the recorded key map",
       );
     }
+  }
+}
+
+/**
+ * Records each row's join value for the included tables joined off their key, merged into what sync
+ * keeps (see core/sync/related-rows.ts), so an event that lacks it (a delete without REPLICA IDENTITY
+ * FULL, an update moving a line to another order) still finds the document that rendered the row.
+ * One key scan per such table; the consumer keeps the record current from then on.
+ */
+async function recordJoinsOffKey(dependencies: CdcDependencies, target: SyncTarget): Promise<void> {
+  for (const relation of flattenRelations(target.relations).filter(joinsOffKey)) {
+    const written = await readRelatedRows(target.connector, relation, {
+      pageSize: dependencies.settings.SYNC_PAGE_SIZE,
+    });
+    await stateStore(dependencies).updateRelatedRows(target.shape.source, target.shape.table, relation.path, {
+      written,
+      deleted: [],
+    });
   }
 }
 

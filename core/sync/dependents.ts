@@ -4,13 +4,12 @@ import {
   keyText,
   keyTuple,
   type RowFilter,
-  readPath,
   type SourceConnector,
   type SourceRow,
-  toMetadataValue,
   toText,
 } from "../sources/index.js";
 import { WatermarkTypeError } from "./errors.js";
+import { readRelatedRows, recordedJoinTuple } from "./related-rows.js";
 import type { SyncStateStore } from "./state.js";
 import { laterWatermark, type Watermark, watermarkFilter, watermarkOf } from "./watermark.js";
 
@@ -191,26 +190,14 @@ export async function scanRelatedDeletes(
     const relation = chain.at(-1) as Relation;
     const primaryKey = relation.primaryKey;
     if (primaryKey.length === 0) continue;
-    const current = new Map<string, string>();
-    for await (const row of connector.stream({
-      table: relation.table,
-      fields: [...new Set([...primaryKey, ...relation.childKeys])],
-      batchSize: options.pageSize,
-      ...(options.signal ? { signal: options.signal } : {}),
-    })) {
-      // JSON of the scalars, so a number comes back a number (a MongoDB key must match by type); a
-      // single join value as itself, as recorded before composite keys were followed.
-      const join = relation.childKeys.map((field) => toMetadataValue(readPath(row, field)) ?? null);
-      current.set(keyText(keyTuple(row, primaryKey) ?? []), JSON.stringify(join.length === 1 ? join[0] : join));
-    }
+    const current = await readRelatedRows(connector, relation, options);
     const previous = await state.relatedRows(where.source, where.table, relation.path);
     const gone = [...previous]
       .filter(([rowKey]) => !current.has(rowKey))
-      .map(([, joinValue]) => {
-        const parsed = JSON.parse(joinValue) as unknown;
-        return Array.isArray(parsed) && relation.childKeys.length > 1 ? parsed : [parsed];
-      })
-      .filter((tuple) => tuple.every((value) => value !== null));
+      .flatMap(([, joinValue]) => {
+        const tuple = recordedJoinTuple(relation, joinValue);
+        return tuple ? [tuple] : [];
+      });
     deletedRows += gone.length;
     if (options.collect && gone.length > 0) {
       const keys = await keysUpChain(connector, chain, gone);

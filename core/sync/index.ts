@@ -3,6 +3,7 @@ export { addDependentKeys, dependentRows, keysUpChain, relationChains } from "./
 export { SyncInProgressError, SyncSpecMissingError, SyncTooLargeError, WatermarkTypeError } from "./errors.js";
 export { type QueueSyncDependencies, queueSync, runSyncRequest } from "./queue.js";
 export { readSyncState, recordSyncSpec, rememberIngestion } from "./records.js";
+export { joinsOffKey, readRelatedRows, recordedJoinTuple, relatedRowEntry } from "./related-rows.js";
 export { runScheduledSync, type ScheduledOutcome, type SyncTableName } from "./scheduled.js";
 export { type SyncSpec, type SyncSpecChanges, syncSpecSchema } from "./spec.js";
 export { type SyncLock, type SyncState, SyncStateStore } from "./state.js";

@@ -214,6 +214,40 @@ export class SyncStateStore {
     });
   }
 
+  /** The recorded join values of some related rows, by key; keys never recorded are absent. */
+  async relatedJoins(
+    source: string,
+    table: string,
+    path: string,
+    keys: readonly string[],
+  ): Promise<Map<string, string>> {
+    if (keys.length === 0) return new Map();
+    return this.guard(async (redis) => {
+      const values = await redis.hmget(this.relatedKey(source, table, path), ...keys);
+      return new Map(keys.flatMap((key, index) => (values[index] == null ? [] : [[key, values[index] as string]])));
+    });
+  }
+
+  /**
+   * Keeps a recorded set current between runs (CDC): rows written since, and rows deleted since. A row
+   * recorded and not named stays, so a sync still finds a deletion it has not seen.
+   */
+  async updateRelatedRows(
+    source: string,
+    table: string,
+    path: string,
+    changes: { written: ReadonlyMap<string, string>; deleted: readonly string[] },
+  ): Promise<void> {
+    await this.guard(async (redis) => {
+      const key = this.relatedKey(source, table, path);
+      if (changes.deleted.length > 0) await redis.hdel(key, ...changes.deleted);
+      const entries = [...changes.written];
+      for (let start = 0; start < entries.length; start += 5_000) {
+        await redis.hset(key, Object.fromEntries(entries.slice(start, start + 5_000)));
+      }
+    });
+  }
+
   private relatedKey(source: string, table: string, path: string): string {
     return `${this.prefix}sync-related:${source}:${keyPart(table)}:${keyPart(path)}`;
   }

@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppContext } from "../../../core/context/index.js";
 import { searchDocuments } from "../../../core/search/index.js";
+import { stateStore } from "../../../core/sync/index.js";
 import { CdcTestRun } from "../../support/cdc-run.js";
 import { waitFor } from "../../support/processes.js";
 import { storedRecords } from "../../support/sync-oracle.js";
-import { orderIncludes, shopSql, warehouseSql } from "./shop-fixture.js";
+import { adaOrderText, orderIncludes, shopSql, warehouseSql } from "./shop-fixture.js";
 
 /**
  * CDC for a table with includes: enabling it captures the related tables too, and a change to a
@@ -35,6 +36,9 @@ describe("change data capture of related rows: Debezium → cdc-consumer → dep
     await run.ingest("orders", { text_fields: ["status"], include: orderIncludes });
     // Shipments render their warehouse through a composite foreign key, (region, warehouse_code).
     await run.ingest("shipments", { text_fields: ["status"], include: [{ table: "warehouses", fields: ["name"] }] });
+    // As after an ingestion through /ingest-data, which records no related rows: what CDC knows of
+    // each order line's order is what enabling it records.
+    await stateStore(context).replaceRelatedRows(source, "orders", "lines", new Map());
     await run.startConsumer();
     // The include is the recorded one (from the sync above): the related tables are captured with the table.
     const response = await run.enable({ table: "orders", text_fields: ["status"] });
@@ -133,6 +137,41 @@ describe("change data capture of related rows: Debezium → cdc-consumer → dep
       ].join("\n"),
     );
     expect(await embeddedOrders()).toEqual([103]);
+  }, 60_000);
+
+  it("without REPLICA IDENTITY FULL a deleted line still leaves its order, found through the recorded key → order map", async () => {
+    // As on a table the source's role does not own: the delete event now holds the line's key alone.
+    await sql("ALTER TABLE @order_lines REPLICA IDENTITY DEFAULT");
+    embedder.reset();
+    await sql("DELETE FROM @order_lines WHERE id = 1009");
+    await waitFor(
+      async () => !((await contents()).get(104)?.includes("Lumen Hiking Backpack Classic") ?? true),
+      30_000,
+      "the deleted line to leave order 104",
+    );
+    expect((await contents()).get(104)).toBe(
+      ["status: delivered", "customer.name: Ada Lovelace", "customer.city: London"].join("\n"),
+    );
+    expect(await embeddedOrders()).toEqual([104]);
+  }, 60_000);
+
+  it("a line moved to another order leaves the first (the update's event holds only the new order)", async () => {
+    embedder.reset();
+    await sql("UPDATE @order_lines SET order_id = 100, line_no = 3 WHERE id = 1010");
+    await waitFor(
+      async () => !((await contents()).get(103)?.includes("Orbit Standing Desk Max") ?? true),
+      30_000,
+      "the moved line to leave order 103",
+    );
+    await waitFor(async () => (await embeddedOrders()).length >= 2, 10_000, "both orders embedded");
+    const stored = await contents();
+    expect(stored.get(103)).toBe(
+      ["status: shipped", "customer.name: Katherine Johnson", "customer.city: Hampton"].join("\n"),
+    );
+    expect(stored.get(100)).toBe(
+      [adaOrderText, "lines: quantity: 1; product.name: Orbit Standing Desk Max"].join("\n"),
+    );
+    expect(await embeddedOrders()).toEqual([100, 103]);
   }, 60_000);
 
   it("a composite foreign key: a renamed warehouse reaches the shipments at its (region, code), not those sharing one column", async () => {
