@@ -20,11 +20,6 @@ export interface VectorMatch {
   relevance_score: number;
 }
 
-/** A match with the collection it came from, until the documents of a fan-out's winners are read. */
-type CollectionMatch = VectorMatch & { collection: string };
-
-type Include = NonNullable<Parameters<Collection["query"]>[0]["include"]>[number];
-
 export interface StoredMetadata {
   id: string;
   metadata: Record<string, string | number | boolean>;
@@ -113,9 +108,6 @@ export class VectorStore {
     const { sources, where } = splitFilters(options.filters);
     const names = sources ? sources.map((source) => this.collectionName(source)) : await this.sourceCollectionNames();
     const vector = Array.from(embedding);
-    // Over several collections, the documents are read only for the k that win: reading every
-    // collection's neighbours' documents was about a quarter of a fan-out's time (docs/performance-scale.md).
-    const include: Include[] = names.length > 1 ? ["metadatas", "distances"] : ["documents", "metadatas", "distances"];
     const perCollection = await Promise.all(
       names.map(async (name) => {
         const ask = (collection: Collection, filtered: boolean, n: number) =>
@@ -123,11 +115,10 @@ export class VectorStore {
             collection.query({
               queryEmbeddings: [vector],
               nResults: n,
-              include,
               ...(filtered && where ? { where: where as never } : {}),
             }),
           );
-        const matches = async (filtered: boolean, n: number): Promise<CollectionMatch[]> => {
+        const matches = async (filtered: boolean, n: number): Promise<VectorMatch[]> => {
           const collection = await this.existing(name);
           if (!collection) return [];
           const result = await ask(collection, filtered, n).catch(async (error: unknown) => {
@@ -140,7 +131,6 @@ export class VectorStore {
           });
           if (!result) return [];
           return (result.ids[0] ?? []).map((id, index) => ({
-            collection: name,
             id,
             content: result.documents[0]?.[index] ?? "",
             metadata: (result.metadatas[0]?.[index] ?? {}) as VectorMatch["metadata"],
@@ -157,42 +147,11 @@ export class VectorStore {
         return matches(true, options.k);
       }),
     );
-    const best = perCollection
+    timed();
+    return perCollection
       .flat()
       .sort((a, b) => b.relevance_score - a.relevance_score)
       .slice(0, options.k);
-    const found = include.includes("documents") ? best : await this.withDocuments(best);
-    timed();
-    return found.map(({ collection: _, ...match }) => match);
-  }
-
-  /**
-   * The documents of matches found without them, one `get` per collection. A record deleted in
-   * between is left out, as a query a moment later would have.
-   */
-  private async withDocuments(matches: CollectionMatch[]): Promise<CollectionMatch[]> {
-    const names = [...new Set(matches.map((match) => match.collection))];
-    const documents = new Map<string, string>();
-    await Promise.all(
-      names.map(async (name) => {
-        const collection = await this.existing(name);
-        if (!collection) return;
-        const ids = matches.filter((match) => match.collection === name).map((match) => match.id);
-        const result = await this.call(() => collection.get({ ids, include: ["documents"] })).catch(
-          (error: unknown) => {
-            if ((error as Error).name !== "ChromaNotFoundError") throw error;
-            return undefined;
-          },
-        );
-        result?.ids.forEach((id, index) => {
-          documents.set(`${name}\u0000${id}`, result.documents[index] ?? "");
-        });
-      }),
-    );
-    return matches.flatMap((match) => {
-      const content = documents.get(`${match.collection}\u0000${match.id}`);
-      return content === undefined ? [] : [{ ...match, content }];
-    });
   }
 
   /** Records stored for a source (all sources when omitted). */
