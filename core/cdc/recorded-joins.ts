@@ -1,6 +1,6 @@
 import type { Relation } from "../relations/index.js";
 import { keyText, keyTuple } from "../sources/index.js";
-import { relatedRowEntry, stateStore } from "../sync/index.js";
+import { readRelatedRows, relatedRowEntry, stateStore } from "../sync/index.js";
 import type { SyncTarget } from "../sync/target.js";
 import type { CdcApplyDependencies } from "./apply.js";
 import type { RowChange } from "./events.js";
@@ -13,8 +13,10 @@ import type { RowChange } from "./events.js";
  * another order, used to render.
  */
 export interface RecordedRows {
-  /** Join values recorded before this batch, by key text. */
+  /** Join values recorded before this batch, by key text (every recorded row after a truncate). */
   before: Map<string, string>;
+  /** The batch holds a truncate: every recorded row's document is re-rendered, and the map read afresh. */
+  truncated: boolean;
   /** The rows this batch writes, and deletes, in the map's form. */
   written: Map<string, string>;
   deleted: Set<string>;
@@ -34,7 +36,10 @@ export async function recordedRows(
     return key ? keyText(key) : undefined;
   };
   const keys = [...new Set(changes.flatMap((change) => keyOf(change) ?? []))];
-  const before = await state.relatedJoins(where.source, where.table, relation.path, keys);
+  const truncated = changes.some((change) => change.op === "t");
+  const before = truncated
+    ? await state.relatedRows(where.source, where.table, relation.path)
+    : await state.relatedJoins(where.source, where.table, relation.path, keys);
   const written = new Map<string, string>();
   const deleted = new Set<string>();
   for (const change of changes) {
@@ -51,8 +56,19 @@ export async function recordedRows(
   }
   return {
     before,
+    truncated,
     written,
     deleted,
-    save: () => state.updateRelatedRows(where.source, where.table, relation.path, { written, deleted: [...deleted] }),
+    // A truncate has no key and may be applied before or after the inserts that followed it (see
+    // apply.ts), so the map is not emptied but read again from the table, right in either order.
+    save: async () =>
+      truncated
+        ? state.replaceRelatedRows(
+            where.source,
+            where.table,
+            relation.path,
+            await readRelatedRows(target.connector, relation, { pageSize: dependencies.settings.SYNC_PAGE_SIZE }),
+          )
+        : state.updateRelatedRows(where.source, where.table, relation.path, { written, deleted: [...deleted] }),
   };
 }

@@ -78,8 +78,8 @@ export async function applyDependents(
  * itself). A delete's image holds only the key unless the table has REPLICA IDENTITY FULL (which
  * enabling CDC sets on the tables of one-to-many includes, see enable.ts); then the recorded map gives
  * the join value, and for an update the value held before too (a line moved to another order leaves
- * the first). A deleted row found in neither is left to the next sync or audit; rows that still
- * exist are read back by key.
+ * the first); after a truncate, every recorded row's. A deleted row found in neither is left to the
+ * next sync or audit; rows that still exist are read back by key.
  */
 async function changedJoinValues(
   connector: SourceConnector,
@@ -96,6 +96,12 @@ async function changedJoinValues(
     const joinValue = key ? recorded?.before.get(keyText(key)) : undefined;
     return joinValue === undefined ? undefined : recordedJoinTuple(relation, joinValue);
   };
+  if (recorded?.truncated) {
+    for (const joinValue of new Set(recorded.before.values())) {
+      const tuple = recordedJoinTuple(relation, joinValue);
+      if (tuple) values.push(tuple);
+    }
+  }
   for (const change of changes) {
     if (change.op === "t" || change.op === "m") continue;
     const join = relation.childKeys.map((field) => change.image[field] ?? change.key[field]);

@@ -174,6 +174,34 @@ describe("change data capture of related rows: Debezium → cdc-consumer → dep
     expect(await embeddedOrders()).toEqual([100, 103]);
   }, 60_000);
 
+  it("a truncated line table leaves every order that rendered its lines; a line inserted after it stays", async () => {
+    embedder.reset();
+    await sql(`BEGIN; TRUNCATE @order_lines;
+      INSERT INTO @order_lines (id, order_id, line_no, product_id, quantity) VALUES (1011, 101, 1, 11, 4); COMMIT;`);
+    const expected = new Map([
+      [100, ["status: shipped", "customer.name: Ada Lovelace", "customer.city: London"]],
+      [
+        101,
+        [
+          "status: delivered",
+          "customer.name: Grace Brewster Hopper",
+          "customer.city: Arlington",
+          "lines: quantity: 4; product.name: Kestrel Headlamp Pro",
+        ],
+      ],
+      [102, ["status: shipped", "customer.name: Alan Turing", "customer.city: Manchester"]],
+    ]);
+    await waitFor(
+      async () => {
+        const stored = await contents();
+        return [...expected].every(([id, lines]) => stored.get(id) === lines.join("\n"));
+      },
+      30_000,
+      "the truncate to reach orders 100, 101 and 102",
+    );
+    expect(await embeddedOrders()).toEqual([100, 101, 102]);
+  }, 60_000);
+
   it("a composite foreign key: a renamed warehouse reaches the shipments at its (region, code), not those sharing one column", async () => {
     const shipments = async () =>
       new Map(
