@@ -36,6 +36,7 @@ class SessionWorker {
   readonly ready: Promise<void>;
   /** Why the thread is gone, once it is: a dead worker answers nothing, so it must never be sent a batch. */
   dead: Error | undefined;
+  private exitCode: number | undefined;
   private nextId = 0;
 
   constructor(runtime: string, modelPath: string) {
@@ -55,7 +56,10 @@ class SessionWorker {
       });
     });
     this.worker.on("error", (error) => this.die(error));
-    this.worker.on("exit", (code) => this.die(new Error(`the model worker exited with code ${code}`)));
+    this.worker.on("exit", (code) => {
+      this.exitCode = code;
+      this.die(new Error(`the model worker exited with code ${code}`));
+    });
   }
 
   async run(ids: BigInt64Array, mask: BigInt64Array, rows: number, width: number): Promise<Reply> {
@@ -74,9 +78,27 @@ class SessionWorker {
     }
   }
 
-  terminate(): Promise<number> {
+  /**
+   * Ends the thread, resolving with its exit code: asked first to finish its batch, release its session
+   * and exit (code 0), and terminated (code 1) only if it has not within `graceMs`. A thread terminated while onnxruntime's objects are alive can
+   * abort the whole process from their finalizers ("terminate called after throwing an instance of
+   * 'Napi::Error'": it killed a test worker once in a full run).
+   */
+  async terminate(graceMs = 5_000): Promise<number | undefined> {
     this.dead ??= new Error("the model worker was closed");
-    return this.worker.terminate();
+    if (this.exitCode !== undefined) return this.exitCode;
+    const exited = new Promise<number>((resolve) => this.worker.once("exit", resolve));
+    this.worker.postMessage({ close: true });
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<"late">((resolve) => {
+      timer = setTimeout(() => resolve("late"), graceMs);
+    });
+    try {
+      const ended = await Promise.race([exited, late]);
+      return ended === "late" ? await this.worker.terminate() : ended;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private die(error: Error): void {

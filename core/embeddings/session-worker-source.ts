@@ -17,7 +17,16 @@ async function main() {
     interOpNumThreads: 1,
   });
   const typed = session.inputNames.includes("token_type_ids");
-  parentPort.on("message", async ({ id, ids, mask, rows, width }) => {
+  // The batch under way, so a close waits for it before releasing the session it runs on.
+  let running = Promise.resolve();
+  parentPort.on("message", (request) => {
+    if (request.close) {
+      running.then(() => session.release()).finally(() => process.exit(0));
+      return;
+    }
+    running = run(request);
+  });
+  async function run({ id, ids, mask, rows, width }) {
     try {
       const dims = [rows, width];
       const feeds = {
@@ -52,7 +61,7 @@ async function main() {
     } catch (error) {
       parentPort.postMessage({ id, error: message(error) });
     }
-  });
+  }
   parentPort.postMessage({ ready: true });
 }
 
