@@ -24,6 +24,9 @@ const stop = document.getElementById("stop");
 let messageCount = 0;
 let nextBefore = null;
 let running;
+// The load that fills the conversation for the current name. A question waits for it, so the
+// history cannot land on top of an answer, nor be read after that answer was saved.
+let freshHistory = Promise.resolve();
 
 export function setupChat() {
   userInput.value = localStorage.getItem(userStorage) || `guest-${Math.random().toString(36).slice(2, 8)}`;
@@ -31,7 +34,7 @@ export function setupChat() {
   userInput.addEventListener("change", () => {
     if (!userInput.reportValidity()) return;
     localStorage.setItem(userStorage, userInput.value);
-    void loadHistory();
+    freshHistory = loadHistory();
   });
   form.addEventListener("submit", (event) => {
     event.preventDefault();
@@ -49,7 +52,7 @@ export function setupChat() {
   older.addEventListener("click", () => void loadHistory({ before: nextBefore }));
   conversation.addEventListener("click", followCitation);
   void loadProviders();
-  void loadHistory();
+  freshHistory = loadHistory();
 }
 
 /** The chat's source filter offers the configured sources; app.js loads them once for both views. */
@@ -120,6 +123,7 @@ async function ask(text) {
   const controller = new AbortController();
   running = controller;
   setBusy(true);
+  await freshHistory;
   conversation.append(userMessage(text));
   const answer = assistantMessage(providerSelect.value || undefined, { state: "streaming" });
   conversation.append(answer.item);

@@ -257,6 +257,39 @@ describe("the chat page in Chromium, over the real local server, services and wo
     }
   });
 
+  it("keeps a question asked while the history is still loading, after the history", async () => {
+    const other = await (browser as Browser).newPage();
+    try {
+      const name = `quick-${run.slice(-6)}`;
+      let release = () => {};
+      const held = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      // The new name's history is held back until the question has been sent, as on a slow link.
+      await other.route(`**/chat/history/${name}?*`, async (route) => {
+        await held;
+        await route.continue();
+      });
+      await other.goto(`${base}/app`);
+      await other.locator(`#chat-source option[value="${articles}"]`).waitFor({ state: "attached" });
+      await other.selectOption("#chat-source", articles);
+      await other.fill("#user-name", name);
+      await other.press("#user-name", "Tab");
+      await other.fill("#question", "How long do I have to return an item?");
+      await other.press("#question", "Enter");
+      await expect.poll(() => other.getAttribute("#conversation", "aria-busy")).toBe("true");
+      const loaded = other.waitForResponse((response) => response.url().includes(`/chat/history/${name}?`));
+      release();
+      expect((await loaded).status()).toBe(200);
+      await expect.poll(() => other.locator("#conversation > li").count()).toBe(2);
+      await other.locator(".message-assistant[data-state='done']").waitFor({ timeout: 30_000 });
+      expect(await other.locator("#conversation > li").count()).toBe(2);
+      expect(await other.locator(".message-assistant .text").innerText()).toContain("30 days");
+    } finally {
+      await other.close();
+    }
+  });
+
   it("starts an ingestion of chosen text fields and follows its progress bar to 100%", async () => {
     await page.click("#nav-sources");
     expect(await page.locator("#source-list li strong").allInnerTexts()).toEqual([articles, catalogue]);
