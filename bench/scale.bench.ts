@@ -11,6 +11,7 @@ import { type AppContext, createAppContext } from "../core/context/index.js";
 import { ingestTable } from "../core/ingest/index.js";
 import { createLogger } from "../core/logging/index.js";
 import { auditTable, rememberIngestion } from "../core/sync/index.js";
+import { collectionVersionsKey } from "../core/vectors/collection-versions.js";
 import { createTestLocalApp } from "../test/support/function-apps.js";
 import { scratchDatabase } from "../test/support/scratch-database.js";
 import { testServices, uniqueName } from "../test/support/services.js";
@@ -152,6 +153,7 @@ export async function benchScale(): Promise<BenchResult[]> {
       for (const name of [source, ...smallSources]) await vectors.deleteSource(name).catch(() => undefined);
       await admin.deleteDatabase({ name: chromaDatabase, tenant: "default_tenant" }).catch(() => undefined);
       await dropRedisKeys(context, `${run}:`);
+      await context.redis?.del(collectionVersionsKey({ tenant: "default_tenant", database: chromaDatabase }));
       await context.close();
       await keywords.drop();
       // A million-row noise table is half a gigabyte: rebuilt on the next run rather than kept.

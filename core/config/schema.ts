@@ -82,6 +82,15 @@ export const settingsSchema = z.object({
     .describe(
       "With SEARCH_TEXT_INDEX=rum, how many of the index's best matches a keyword query ranks by ts_rank (at least 4 × the results asked for); 0 ranks every match",
     ),
+  SEARCH_SMALL_SOURCE_RECORDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(10_000)
+    .default(1_000)
+    .describe(
+      "A search over several sources answers for each source of at most this many vectors from a copy in the process's memory, checked against a version in Redis (at most 32 sources held); 0 asks Chroma for every source",
+    ),
   SEARCH_DEFAULT_MODE: z
     .enum(["hybrid", "vector", "keyword"])
     .optional()

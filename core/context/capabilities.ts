@@ -13,6 +13,8 @@ import { createRedis } from "../redis/client.js";
 import { SourceRegistry } from "../sources/registry.js";
 import { BatchStatusStore } from "../status/batch-status.js";
 import { createChromaClient } from "../vectors/chroma-client.js";
+import { RedisCollectionVersions } from "../vectors/collection-versions.js";
+import { SmallCollections } from "../vectors/small-collections.js";
 import { VectorStore } from "../vectors/store.js";
 import {
   type AppContext,
@@ -88,10 +90,25 @@ export const keywordsCapability: Capability<"keywords"> = {
 };
 
 export const vectorsCapability: Capability<"vectors"> = {
-  needs: { chroma: chromaCapability, keywords: keywordsCapability },
+  needs: { chroma: chromaCapability, keywords: keywordsCapability, redis: redisCapability },
   // The model's name and width come from the settings: storing and deleting need no model loaded.
-  create: ({ chroma, keywords, settings }) =>
-    chroma && new VectorStore(chroma, embeddingModelInfo(settings), keywords ? { mirror: keywords } : {}),
+  create: ({ chroma, keywords, redis, settings }) =>
+    chroma &&
+    new VectorStore(chroma, embeddingModelInfo(settings), {
+      ...(keywords ? { mirror: keywords } : {}),
+      // Every writer raises the versions, so the copies of small sources are built wherever Redis is.
+      ...(redis
+        ? {
+            small: new SmallCollections(
+              new RedisCollectionVersions(redis, {
+                tenant: settings.CHROMA_TENANT,
+                database: settings.CHROMA_DATABASE,
+              }),
+              { maxRecords: settings.SEARCH_SMALL_SOURCE_RECORDS },
+            ),
+          }
+        : {}),
+    }),
 };
 
 export const llmCapability: Capability<"llm"> = {

@@ -2,6 +2,7 @@ import type { ChromaClient, Collection, Metadata } from "chromadb";
 import { metrics } from "../metrics/index.js";
 import { EmbeddingModelMismatchError, VectorStoreUnavailableError } from "./errors.js";
 import { matchesWhere, ProbeMemory, probeSize } from "./filter-probe.js";
+import type { SmallCollections } from "./small-collections.js";
 import { TableCursor } from "./table-cursor.js";
 import { type MetadataFilters, splitFilters } from "./where.js";
 
@@ -48,8 +49,9 @@ export interface StoreMirror {
 /**
  * Chroma, one collection per embedding model and source. A source filter then picks collections
  * instead of scanning metadata (a `where` on this Chroma is about 14 times slower than a plain
- * kNN); a query over every source fans out to each collection and merges by score. Other filters
- * are tried first as a probe without the `where` (see filter-probe.ts).
+ * kNN); a query over every source fans out to each collection and merges by score, answering
+ * for small collections from in-process copies when given them (small-collections.ts). Other
+ * filters are tried first as a probe without the `where` (see filter-probe.ts).
  */
 export class VectorStore {
   private readonly client: ChromaClient;
@@ -57,11 +59,17 @@ export class VectorStore {
   private readonly collections = new Map<string, Promise<Collection>>();
   private readonly mirror: StoreMirror | undefined;
   private readonly probes = new ProbeMemory();
+  private readonly small: SmallCollections | undefined;
 
-  constructor(client: ChromaClient, embedding: EmbeddingModelInfo, options: { mirror?: StoreMirror } = {}) {
+  constructor(
+    client: ChromaClient,
+    embedding: EmbeddingModelInfo,
+    options: { mirror?: StoreMirror; small?: SmallCollections } = {},
+  ) {
     this.client = client;
     this.embedding = embedding;
     this.mirror = options.mirror;
+    this.small = options.small;
   }
 
   /** The collection name for a source: model and source both in it, within Chroma's naming rules. */
@@ -89,13 +97,16 @@ export class VectorStore {
         }),
       );
     };
-    await write().catch(async (error: unknown) => {
-      // Another instance deleted the collection since this one cached it: create it afresh and write
-      // again, instead of failing every document until the process restarts.
-      if ((error as Error).name !== "ChromaNotFoundError") throw error;
-      this.collections.delete(this.collectionName(source));
-      await write();
-    });
+    await this.changing(
+      source,
+      write().catch(async (error: unknown) => {
+        // Another instance deleted the collection since this one cached it: create it afresh and write
+        // again, instead of failing every document until the process restarts.
+        if ((error as Error).name !== "ChromaNotFoundError") throw error;
+        this.collections.delete(this.collectionName(source));
+        await write();
+      }),
+    );
     timed();
     await this.mirror?.upsert(source, records);
   }
@@ -108,8 +119,17 @@ export class VectorStore {
     const { sources, where } = splitFilters(options.filters);
     const names = sources ? sources.map((source) => this.collectionName(source)) : await this.sourceCollectionNames();
     const vector = Array.from(embedding);
+    // Copies pay off only where a search costs a request per collection; one collection is one either way.
+    const small = this.small?.enabled && names.length > 1 ? this.small : undefined;
+    const versions = small ? await small.versions.read(names) : undefined;
     const perCollection = await Promise.all(
       names.map(async (name) => {
+        if (small && versions) {
+          const collection = await this.existing(name);
+          if (!collection) return [];
+          const held = small.query(collection, versions.get(name) ?? "0", vector, options.k, where);
+          if (held) return held;
+        }
         const ask = (collection: Collection, filtered: boolean, n: number) =>
           this.call(() =>
             collection.query({
@@ -210,13 +230,22 @@ export class VectorStore {
 
   async deleteTable(source: string, table: string): Promise<void> {
     const collection = await this.existing(this.collectionName(source));
-    if (collection) await this.call(() => collection.delete({ where: { table: { $eq: table } } }));
+    if (collection) {
+      await this.changing(
+        source,
+        this.call(() => collection.delete({ where: { table: { $eq: table } } })),
+      );
+    }
     await this.mirror?.deleteTable(source, table);
   }
 
   async deleteIds(source: string, ids: readonly string[]): Promise<void> {
     const collection = await this.existing(this.collectionName(source));
-    if (collection && ids.length) await this.call(() => collection.delete({ ids: [...ids] }));
+    if (collection && ids.length)
+      await this.changing(
+        source,
+        this.call(() => collection.delete({ ids: [...ids] })),
+      );
     await this.mirror?.deleteIds(source, ids);
   }
 
@@ -299,11 +328,14 @@ export class VectorStore {
   async updateMetadata(source: string, records: readonly StoredMetadata[]): Promise<void> {
     const collection = await this.existing(this.collectionName(source));
     if (!collection || records.length === 0) return;
-    await this.call(() =>
-      collection.update({
-        ids: records.map((record) => record.id),
-        metadatas: records.map((record) => record.metadata),
-      }),
+    await this.changing(
+      source,
+      this.call(() =>
+        collection.update({
+          ids: records.map((record) => record.id),
+          metadatas: records.map((record) => record.metadata),
+        }),
+      ),
     );
     await this.mirror?.updateMetadata(source, records);
   }
@@ -313,8 +345,11 @@ export class VectorStore {
     if (rowKeys.length === 0) return;
     const collection = await this.existing(this.collectionName(source));
     if (collection) {
-      await this.call(() =>
-        collection.delete({ where: { $and: [{ table: { $eq: table } }, { row_key: { $in: [...rowKeys] } }] } }),
+      await this.changing(
+        source,
+        this.call(() =>
+          collection.delete({ where: { $and: [{ table: { $eq: table } }, { row_key: { $in: [...rowKeys] } }] } }),
+        ),
       );
     }
     await this.mirror?.deleteRows(source, table, rowKeys);
@@ -323,10 +358,25 @@ export class VectorStore {
   async deleteSource(source: string): Promise<void> {
     const name = this.collectionName(source);
     this.collections.delete(name);
-    await this.call(() => this.client.deleteCollection({ name })).catch((error: unknown) => {
-      if (error instanceof VectorStoreUnavailableError) throw error;
-    });
+    await this.changing(
+      source,
+      this.call(() => this.client.deleteCollection({ name })).catch((error: unknown) => {
+        if (error instanceof VectorStoreUnavailableError) throw error;
+      }),
+    );
     await this.mirror?.deleteSource(source);
+  }
+
+  /**
+   * Waits for a write to a source's collection, then tells copies of it elsewhere that it changed,
+   * also when the write failed: a failed request may still have changed some records.
+   */
+  private async changing(source: string, write: Promise<unknown>): Promise<void> {
+    try {
+      await write;
+    } finally {
+      await this.small?.versions.bump(this.collectionName(source));
+    }
   }
 
   /** One question over the collection's metadata, instead of one per page of a filtered walk. */
