@@ -7,7 +7,7 @@ interface Waiting {
 }
 
 /**
- * Runs the model one call at a time and merges the calls that arrive meanwhile into the next
+ * Runs the model a call or two at a time and merges the calls that arrive meanwhile into the next
  * one. Under load, a search embeds one short query per request; run one by one, every run pays
  * the model's fixed cost for a single text, and requests queue behind each other. Merged, fifty
  * waiting queries cost about one run. Nothing waits on purpose: an idle embedder starts at once,
@@ -18,12 +18,18 @@ export class CoalescingEmbedder implements Embedder {
   readonly dimension: number;
   readonly maxTokens: number;
   private readonly waiting: Waiting[] = [];
-  private running = false;
+  private running = 0;
 
-  /** `maxTexts`: merge calls up to about this many texts (a call larger than that runs alone). */
+  /**
+   * `maxTexts`: merge calls up to about this many texts (a call larger than that runs alone).
+   * `concurrency`: merged calls given to the model at once. One for a model that runs one call at a
+   * time; two for worker sessions that queue batches, so the next call's batches are waiting when
+   * the last of a call's batches ends and no session idles between calls.
+   */
   constructor(
     private readonly base: Embedder,
     private readonly maxTexts: number,
+    private readonly concurrency = 1,
   ) {
     this.model = base.model;
     this.dimension = base.dimension;
@@ -51,8 +57,8 @@ export class CoalescingEmbedder implements Embedder {
   }
 
   private async drain(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
+    if (this.running >= this.concurrency) return;
+    this.running++;
     try {
       while (this.waiting.length > 0) {
         const group = this.nextGroup();
@@ -70,7 +76,7 @@ export class CoalescingEmbedder implements Embedder {
         }
       }
     } finally {
-      this.running = false;
+      this.running--;
     }
   }
 

@@ -31,11 +31,11 @@ export function createEmbedder(settings: EmbedderSettings): Embedder {
   };
   const sessions = sessionCount(settings);
   // Concurrent requests' texts are merged into shared model runs, up to four batches at a time.
+  if (sessions === 0) return new CoalescingEmbedder(new TransformersEmbedder(model), settings.EMBEDDING_BATCH_SIZE * 4);
   return new CoalescingEmbedder(
-    sessions > 0
-      ? new SessionPoolEmbedder({ ...model, batchSize: settings.EMBEDDING_SESSION_BATCH_SIZE, sessions })
-      : new TransformersEmbedder(model),
+    new SessionPoolEmbedder({ ...model, batchSize: settings.EMBEDDING_SESSION_BATCH_SIZE, sessions }),
     settings.EMBEDDING_BATCH_SIZE * 4,
+    2,
   );
 }
 

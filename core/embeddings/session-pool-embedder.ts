@@ -24,15 +24,17 @@ interface Reply {
   id?: number;
   vectors?: Float32Array;
   size?: number;
+  /** The batch's time in the worker, from the start of its run. */
+  seconds?: number;
   error?: string;
   ready?: boolean;
   failed?: string;
 }
 
-/** One worker thread and the batch it is running, if any. */
+/** One worker thread and the batches sent to it, which it runs in order. */
 class SessionWorker {
   private readonly worker: Worker;
-  private pending: { resolve: (reply: Reply) => void; reject: (error: Error) => void } | undefined;
+  private readonly pending = new Map<number, { resolve: (reply: Reply) => void; reject: (error: Error) => void }>();
   readonly ready: Promise<void>;
   /** Why the thread is gone, once it is: a dead worker answers nothing, so it must never be sent a batch. */
   dead: Error | undefined;
@@ -49,8 +51,9 @@ class SessionWorker {
       this.worker.on("message", (reply: Reply) => {
         if (reply.ready) return resolve();
         if (reply.failed !== undefined) return reject(new Error(reply.failed));
-        const pending = this.pending;
-        this.pending = undefined;
+        const pending = reply.id === undefined ? undefined : this.pending.get(reply.id);
+        if (reply.id !== undefined) this.pending.delete(reply.id);
+        if (pending && this.pending.size === 0) this.worker.unref();
         if (reply.error !== undefined) pending?.reject(new Error(reply.error));
         else pending?.resolve(reply);
       });
@@ -62,20 +65,20 @@ class SessionWorker {
     });
   }
 
-  async run(ids: BigInt64Array, mask: BigInt64Array, rows: number, width: number): Promise<Reply> {
-    if (this.dead) throw this.dead;
-    this.worker.ref();
-    try {
-      return await new Promise<Reply>((resolve, reject) => {
-        this.pending = { resolve, reject };
-        this.worker.postMessage({ id: this.nextId++, ids, mask, rows, width }, [
-          ids.buffer as ArrayBuffer,
-          mask.buffer as ArrayBuffer,
-        ]);
-      });
-    } finally {
-      this.worker.unref();
-    }
+  /** Batches sent and not yet answered. */
+  get load(): number {
+    return this.pending.size;
+  }
+
+  run(ids: BigInt64Array, mask: BigInt64Array, rows: number, width: number): Promise<Reply> {
+    if (this.dead) return Promise.reject(this.dead);
+    // A worker with batches to answer keeps the process alive; an idle one must not.
+    if (this.pending.size === 0) this.worker.ref();
+    return new Promise<Reply>((resolve, reject) => {
+      const id = this.nextId++;
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage({ id, ids, mask, rows, width }, [ids.buffer as ArrayBuffer, mask.buffer as ArrayBuffer]);
+    });
   }
 
   /**
@@ -103,10 +106,13 @@ class SessionWorker {
 
   private die(error: Error): void {
     this.dead ??= error;
-    this.pending?.reject(this.dead);
-    this.pending = undefined;
+    for (const pending of this.pending.values()) pending.reject(this.dead);
+    this.pending.clear();
   }
 }
+
+/** Batches a worker holds at once: the one it runs and the next. */
+const batchesPerWorker = 2;
 
 interface Sessions {
   tokenizer: PreTrainedTokenizer;
@@ -123,10 +129,12 @@ interface Sessions {
  */
 export class SessionPoolEmbedder extends LocalModelEmbedder {
   private sessions: Promise<Sessions> | undefined;
-  /** Workers free to take a batch, and batches waiting for one. */
-  private idle: SessionWorker[] = [];
-  /** The workers of the sessions now loaded (an older, stopped set's deaths must not stop a newer one). */
-  private current = new Set<SessionWorker>();
+  /**
+   * The workers of the sessions now loaded (an older, stopped set's deaths must not stop a newer one),
+   * each with the batches handed to it and not yet answered.
+   */
+  private current = new Map<SessionWorker, number>();
+  /** Batches waiting for a worker with room. */
   private queue: { resolve: (worker: SessionWorker) => void; reject: (error: Error) => void }[] = [];
 
   constructor(private readonly options: SessionPoolEmbedderOptions) {
@@ -149,7 +157,6 @@ export class SessionPoolEmbedder extends LocalModelEmbedder {
         const worker = await this.acquire();
         try {
           const batch = indices.map((index) => texts[index] ?? "");
-          const timed = metrics.embedderBatchSeconds.startTimer({});
           const inputs = tokenizer(batch, { padding: true, truncation: true });
           const [rows = 0, width = 0] = inputs.input_ids.dims;
           const reply = await worker.run(
@@ -158,7 +165,8 @@ export class SessionPoolEmbedder extends LocalModelEmbedder {
             rows,
             width,
           );
-          const seconds = timed();
+          const seconds = reply.seconds ?? 0;
+          metrics.embedderBatchSeconds.observe({}, seconds);
           metrics.embedderDocuments.inc({}, batch.length);
           if (seconds > 0) metrics.embedderDocumentsPerSecond.set({}, batch.length / seconds);
           const data = reply.vectors ?? new Float32Array();
@@ -178,30 +186,42 @@ export class SessionPoolEmbedder extends LocalModelEmbedder {
     await this.stop(new Error("the embedder was closed"));
   }
 
+  /**
+   * The least busy worker with room: each holds up to `batchesPerWorker` batches, the one it runs and
+   * the next, so it starts the next as soon as one ends instead of waiting for this thread to answer,
+   * tokenise and send (this thread also reads rows and writes vectors during an ingestion).
+   */
   private acquire(): Promise<SessionWorker> {
-    const worker = this.idle.pop();
-    if (worker) return Promise.resolve(worker);
+    let chosen: SessionWorker | undefined;
+    for (const [worker, batches] of this.current)
+      if (batches < batchesPerWorker && (chosen === undefined || batches < (this.current.get(chosen) ?? 0)))
+        chosen = worker;
+    if (chosen) {
+      this.current.set(chosen, (this.current.get(chosen) ?? 0) + 1);
+      return Promise.resolve(chosen);
+    }
     return new Promise((resolve, reject) => this.queue.push({ resolve, reject }));
   }
 
   private release(worker: SessionWorker): void {
+    const batches = this.current.get(worker);
+    if (batches === undefined) return;
     // A worker that died (a crash, or closed under a running call) takes the pool down with it: the
     // batches waiting for it fail now rather than hang, and the next call starts fresh sessions.
     if (worker.dead) {
-      if (this.current.has(worker)) void this.stop(worker.dead);
+      void this.stop(worker.dead);
       return;
     }
     const next = this.queue.shift();
     if (next) next.resolve(worker);
-    else this.idle.push(worker);
+    else this.current.set(worker, batches - 1);
   }
 
   /** Ends every session and fails the batches waiting for one; the next call loads again. */
   private async stop(reason: Error): Promise<void> {
     const sessions = this.sessions;
     this.sessions = undefined;
-    this.idle = [];
-    this.current = new Set();
+    this.current = new Map();
     const waiting = this.queue;
     this.queue = [];
     for (const waiter of waiting) waiter.reject(reason);
@@ -218,8 +238,7 @@ export class SessionPoolEmbedder extends LocalModelEmbedder {
             await Promise.all(loaded.workers.map((worker) => worker.terminate()));
             throw new Error("the embedder was closed while loading");
           }
-          this.idle = [...loaded.workers];
-          this.current = new Set(loaded.workers);
+          this.current = new Map(loaded.workers.map((worker) => [worker, 0]));
           return loaded;
         },
         (error: unknown) => {

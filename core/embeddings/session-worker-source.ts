@@ -3,7 +3,8 @@
  * bundled function ships no second file, and CommonJS, since an evaluated worker is a script.
  * It holds one onnxruntime session with one intra-op thread, takes token ids, and answers each batch
  * with its mean-pooled, L2-normalised vectors (what transformers.js' feature-extraction pipeline
- * computes with `pooling: "mean", normalize: true`), so only 384 floats a text cross threads.
+ * computes with `pooling: "mean", normalize: true`), so only 384 floats a text cross threads, and
+ * the seconds the batch took here (not counting its wait behind the batch before it).
  * workerData: { runtime: resolved path of onnxruntime-node, modelPath: the .onnx file }.
  */
 export const sessionWorkerSource = `
@@ -17,16 +18,19 @@ async function main() {
     interOpNumThreads: 1,
   });
   const typed = session.inputNames.includes("token_type_ids");
-  // The batch under way, so a close waits for it before releasing the session it runs on.
+  // Batches run one after another: the parent sends the next one before this one ends, so the
+  // session never waits for the parent's thread, and two runs at once would fight for one core.
+  // A close waits for the batches before it, then releases the session they ran on.
   let running = Promise.resolve();
   parentPort.on("message", (request) => {
     if (request.close) {
       running.then(() => session.release()).finally(() => process.exit(0));
       return;
     }
-    running = run(request);
+    running = running.then(() => run(request));
   });
   async function run({ id, ids, mask, rows, width }) {
+    const started = performance.now();
     try {
       const dims = [rows, width];
       const feeds = {
@@ -57,7 +61,8 @@ async function main() {
         for (let dim = 0; dim < size; dim++) vector[dim] /= norm;
       }
       for (const output of Object.values(outputs)) output.dispose?.();
-      parentPort.postMessage({ id, vectors, size }, [vectors.buffer]);
+      const seconds = (performance.now() - started) / 1000;
+      parentPort.postMessage({ id, vectors, size, seconds }, [vectors.buffer]);
     } catch (error) {
       parentPort.postMessage({ id, error: message(error) });
     }

@@ -88,9 +88,9 @@ export async function ingestTable(
     const chunking = { maxTokens: settings.CHUNK_MAX_TOKENS, overlapTokens: settings.CHUNK_OVERLAP_TOKENS };
     const summary = { documents: 0, chunks: 0, skipped: 0, failed: 0 };
     const progress: IngestProgress = { totalRows: toRead, rowsRead: 0, chunksStored: 0 };
-    // Two stages chained per batch: embed (after the previous batch's embed) and write (after the
-    // previous write). Reading goes on meanwhile; at most two batches are in flight.
-    let lastEmbed: Promise<unknown> = Promise.resolve();
+    // Each batch is given to the embedder at once (it decides how many calls run together: worker
+    // sessions start on the next batch while the last texts of one finish) and written after the
+    // previous write. Reading goes on meanwhile; at most two batches are in flight.
     let lastWrite: Promise<unknown> = Promise.resolve();
     const inFlight: Promise<unknown>[] = [];
     let batch: PreparedChunk[] = [];
@@ -99,7 +99,7 @@ export async function ingestTable(
       if (batch.length === 0) return;
       const current = batch;
       batch = [];
-      const embedded = lastEmbed.then(() => embedder.embed(current.map((chunk) => chunk.document)));
+      const embedded = embedder.embed(current.map((chunk) => chunk.document));
       const written = Promise.all([embedded, lastWrite]).then(async ([embeddings]) => {
         await vectors.upsert(
           connector.name,
@@ -110,7 +110,6 @@ export async function ingestTable(
         metrics.ingestDocuments.inc({ source: connector.name, mode: "sync", outcome: "processed" }, current.length);
         options.onProgress?.(progress);
       });
-      lastEmbed = embedded;
       lastWrite = written;
       // A failure surfaces when this batch is awaited below, not as an unhandled rejection.
       written.catch(() =>

@@ -55,6 +55,47 @@ describe("the worker-session embedder (all-MiniLM-L6-v2 in worker threads)", () 
     });
   });
 
+  it("sends a worker its next batch while it runs one, and times each batch in the worker", async () => {
+    const { setMeasurementSink } = await import("../../core/metrics/index.js");
+    const single = new SessionPoolEmbedder({ ...options, sessions: 1 });
+    try {
+      await single.warmUp();
+      // Reaching in to see what each batch finds on its way to the worker.
+      const { sessions } = single as unknown as {
+        sessions: Promise<{ workers: { load: number; run: (...args: never[]) => Promise<unknown> }[] }>;
+      };
+      const [worker] = (await sessions).workers;
+      if (!worker) throw new Error("no worker");
+      const waitingAtSend: number[] = [];
+      const run = worker.run.bind(worker);
+      worker.run = (...args) => {
+        waitingAtSend.push(worker.load);
+        return run(...args);
+      };
+      const batchSeconds: number[] = [];
+      setMeasurementSink({
+        record: (name, _unit, _labels, value) => {
+          if (name === "cwd_embedder_batch_duration_seconds") batchSeconds.push(value);
+        },
+      });
+      const started = performance.now();
+      const vectors = await single.embed(texts);
+      const elapsed = (performance.now() - started) / 1000;
+      expect(vectors).toHaveLength(texts.length);
+      // Five batches of three: every one after the first was sent while another was still unanswered.
+      expect(waitingAtSend).toEqual([0, 1, 1, 1, 1]);
+      // Timed in the worker, the batches add up to no more than the call took; timed here, each
+      // would also count its wait behind the batch before it, and they would add up to nearly twice.
+      expect(batchSeconds).toHaveLength(5);
+      const total = batchSeconds.reduce((sum, seconds) => sum + seconds, 0);
+      expect(total).toBeGreaterThan(0);
+      expect(total).toBeLessThanOrEqual(elapsed);
+    } finally {
+      setMeasurementSink(undefined);
+      await single.close();
+    }
+  });
+
   it("counts tokens as the in-process embedder does", async () => {
     expect(await pool.countTokens(texts)).toEqual(await inProcess.countTokens(texts));
   });

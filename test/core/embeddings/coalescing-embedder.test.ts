@@ -80,4 +80,47 @@ describe("the coalescing embedder merges concurrent calls into shared model runs
     expect(await embedder.embed(["after the failure"])).toHaveLength(1);
     expect(await embedder.embed([])).toEqual([]);
   });
+
+  it("gives the model as many merged calls at once as it was told to, and no more", async () => {
+    /** The model, each run held until released, counting the runs under way. */
+    const held = () => {
+      let running = 0;
+      let most = 0;
+      const releases: (() => void)[] = [];
+      const base: Embedder = {
+        ...recorded().base,
+        embed: async (texts) => {
+          running++;
+          most = Math.max(most, running);
+          await new Promise<void>((resolve) => releases.push(resolve));
+          running--;
+          return model.embed(texts);
+        },
+      };
+      const started = () => releases.length;
+      /** Lets every run through, those started meanwhile too, until `calls` have all been answered. */
+      const releaseUntil = async (calls: Promise<unknown>) => {
+        let answered = false;
+        void calls.finally(() => {
+          answered = true;
+        });
+        while (!answered) {
+          for (const release of releases.splice(0)) release();
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+      };
+      return { base, started, releaseUntil, most: () => most };
+    };
+    for (const concurrency of [1, 2]) {
+      const gated = held();
+      // Calls of the size limit, so none merge: each is one run.
+      const embedder = new CoalescingEmbedder(gated.base, 2, concurrency);
+      const calls = Promise.all([0, 1, 2, 3].map((call) => embedder.embed([`call ${call} a`, `call ${call} b`])));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(gated.started()).toBe(concurrency);
+      await gated.releaseUntil(calls);
+      expect((await calls).map((vectors) => vectors.length)).toEqual([2, 2, 2, 2]);
+      expect(gated.most()).toBe(concurrency);
+    }
+  });
 });
