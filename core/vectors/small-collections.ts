@@ -1,6 +1,7 @@
 import type { Collection } from "chromadb";
 import type { CollectionVersions } from "./collection-versions.js";
 import { matchesWhere, type SimpleWhere } from "./filter-probe.js";
+import { readStoredText } from "./stored-text.js";
 
 /** A match as the store returns it; declared here too so this file does not import the store. */
 export interface MemoryMatch {
@@ -159,12 +160,20 @@ export class SmallCollections {
       loadedAt: now,
       usedAt: now,
       ids: result.ids,
-      documents: result.documents.map((document) => document ?? ""),
-      metadatas: result.metadatas.map((metadata) => (metadata ?? {}) as MemoryMatch["metadata"]),
+      ...stored(result.documents, result.metadatas),
       vectors,
       dimension,
     });
   }
+}
+
+/** Texts and metadata of a copy's records, in their order. */
+function stored(
+  documents: readonly (string | null)[],
+  metadatas: readonly (Record<string, unknown> | null)[],
+): Pick<Copy, "documents" | "metadatas"> {
+  const records = metadatas.map((metadata, row) => readStoredText(documents[row], metadata));
+  return { documents: records.map((record) => record.content), metadatas: records.map((record) => record.metadata) };
 }
 
 /** Exact cosine neighbours, as Chroma's cosine space scores them (1 − distance). */

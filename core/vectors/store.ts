@@ -3,6 +3,7 @@ import { metrics } from "../metrics/index.js";
 import { EmbeddingModelMismatchError, VectorStoreUnavailableError } from "./errors.js";
 import { matchesWhere, ProbeMemory, probeSize } from "./filter-probe.js";
 import type { SmallCollections } from "./small-collections.js";
+import { readStoredText, withStoredText } from "./stored-text.js";
 import { TableCursor } from "./table-cursor.js";
 import { type MetadataFilters, splitFilters } from "./where.js";
 
@@ -92,8 +93,7 @@ export class VectorStore {
         collection.upsert({
           ids: records.map((record) => record.id),
           embeddings: records.map((record) => Array.from(record.embedding)),
-          documents: records.map((record) => record.document),
-          metadatas: records.map((record) => record.metadata),
+          metadatas: records.map((record) => withStoredText(record.metadata, record.document)),
         }),
       );
     };
@@ -152,8 +152,7 @@ export class VectorStore {
           if (!result) return [];
           return (result.ids[0] ?? []).map((id, index) => ({
             id,
-            content: result.documents[0]?.[index] ?? "",
-            metadata: (result.metadatas[0]?.[index] ?? {}) as VectorMatch["metadata"],
+            ...readStoredText(result.documents[0]?.[index], result.metadatas[0]?.[index]),
             relevance_score: 1 - (result.distances[0]?.[index] ?? 1),
           }));
         };
@@ -221,11 +220,7 @@ export class VectorStore {
         include: ["documents", "metadatas"],
       }),
     );
-    return result.ids.map((id, index) => ({
-      id,
-      content: result.documents[index] ?? "",
-      metadata: (result.metadatas[index] ?? {}) as VectorMatch["metadata"],
-    }));
+    return result.ids.map((id, index) => ({ id, ...readStoredText(result.documents[index], result.metadatas[index]) }));
   }
 
   async deleteTable(source: string, table: string): Promise<void> {
@@ -255,10 +250,7 @@ export class VectorStore {
     // An empty id list would mean "everything" to Chroma.
     if (!collection || ids.length === 0) return [];
     const result = await this.call(() => collection.get({ ids: [...ids], include: ["metadatas"] }));
-    return result.ids.map((id, index) => ({
-      id,
-      metadata: (result.metadatas[index] ?? {}) as VectorMatch["metadata"],
-    }));
+    return result.ids.map((id, index) => ({ id, metadata: readStoredText(null, result.metadatas[index]).metadata }));
   }
 
   /** Stored records with their vectors: rewriting metadata without re-embedding needs them. */
@@ -268,12 +260,10 @@ export class VectorStore {
     const result = await this.call(() =>
       collection.get({ ids: [...ids], include: ["documents", "metadatas", "embeddings"] }),
     );
-    return result.ids.map((id, index) => ({
-      id,
-      embedding: result.embeddings[index] ?? [],
-      document: result.documents[index] ?? "",
-      metadata: (result.metadatas[index] ?? {}) as VectorMatch["metadata"],
-    }));
+    return result.ids.map((id, index) => {
+      const { content, metadata } = readStoredText(result.documents[index], result.metadatas[index]);
+      return { id, embedding: result.embeddings[index] ?? [], document: content, metadata };
+    });
   }
 
   /**
@@ -315,10 +305,7 @@ export class VectorStore {
         include: ["metadatas"],
       }),
     );
-    return result.ids.map((id, index) => ({
-      id,
-      metadata: (result.metadatas[index] ?? {}) as VectorMatch["metadata"],
-    }));
+    return result.ids.map((id, index) => ({ id, metadata: readStoredText(null, result.metadatas[index]).metadata }));
   }
 
   /**

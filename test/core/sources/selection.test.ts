@@ -12,7 +12,15 @@ const schema = {
 
 describe("reserved metadata keys", () => {
   it("are the keys every stored chunk carries", () => {
-    expect(reservedMetadataKeys).toEqual(["source", "table", "row_key", "content_hash", "chunk", "chunks"]);
+    expect(reservedMetadataKeys).toEqual([
+      "source",
+      "table",
+      "row_key",
+      "content_hash",
+      "chunk",
+      "chunks",
+      "chunk_text",
+    ]);
   });
 
   it("refuses a reserved column asked for as metadata, naming each and what to do instead", () => {
