@@ -21,7 +21,10 @@ describe("searching several sources with small ones held in memory", () => {
   const sources = [first, second, big];
   const redises = [createRedis(testServices.redisUrl), createRedis(testServices.redisUrl)];
   const process = (redis: (typeof redises)[number]) => {
-    const small = new SmallCollections(new RedisCollectionVersions(redis, chroma), { maxRecords: 20 });
+    // One load at a time per source: with the default two, whichever two of the three collections answer
+    // first take both places, and a small source can miss its first search's load (a race seen in CI).
+    // The cap itself is tested below.
+    const small = new SmallCollections(new RedisCollectionVersions(redis, chroma), { maxRecords: 20, maxLoading: 3 });
     const store = new VectorStore(createChromaClient({ url: testServices.chromaUrl, ...chroma }), model, { small });
     return { small, store };
   };
