@@ -46,6 +46,8 @@ export interface CdcRegistrationSummary {
   publication: string;
   topic: string;
   snapshot: SnapshotMode;
+  /** What the caller should know but did not stop the request: an included table whose deletes depend on the key map. */
+  warnings?: string[];
 }
 
 const cdcState = (dependencies: Pick<CdcDependencies, "redis" | "settings">) =>
@@ -88,7 +90,7 @@ export async function enableCdc(
   const registration = await cdcState(dependencies).register(config.name, request.table, snapshot, [
     ...new Set(related),
   ]);
-  await fullReplicaIdentity(dependencies, config, tablesNeedingOldRows(target.relations));
+  const notFull = await fullReplicaIdentity(dependencies, config, tablesNeedingOldRows(target.relations));
   await recordJoinsOffKey(dependencies, target);
   const names = cdcNames(config.name, dependencies.settings);
   await dependencies.connect.putConnector(
@@ -111,8 +113,12 @@ export async function enableCdc(
     publication: names.publication,
     topic: names.eventsTopic,
     snapshot,
+    ...(notFull.length ? { warnings: notFull.map(replicaIdentityWarning) } : {}),
   };
 }
+
+const replicaIdentityWarning = (table: string) =>
+  `REPLICA IDENTITY FULL not set on ${table} (the role does not own it): a deleted ${table} row finds its documents through the key map recorded now, and one the map misses waits for the next sync or audit`;
 
 /**
  * Included tables whose delete events must carry the old row for CDC to find the documents that render
@@ -128,15 +134,16 @@ export function tablesNeedingOldRows(relations: readonly Relation[]): string[] {
 
 /**
  * Sets `REPLICA IDENTITY FULL` on those tables (a table already FULL is left alone). Only the table's
- * owner may: without that right the table is named in a warning, and deletes of its rows find their
- * documents through the key → join map alone (recordJoinsOffKey).
+ * owner may: the tables it could not set are returned, to be named in the response's warnings, and
+ * deletes of their rows find their documents through the key → join map alone (recordJoinsOffKey).
  */
 async function fullReplicaIdentity(
   dependencies: Pick<CdcDependencies, "logger" | "cdc">,
   config: PostgresSourceConfig,
   tables: readonly string[],
-): Promise<void> {
-  if (tables.length === 0) return;
+): Promise<string[]> {
+  if (tables.length === 0) return [];
+  const notSet: string[] = [];
   const pool = dependencies.cdc.slotPool(config.connectionString);
   const { rows } = await pool.query<{ table: string }>(
     `SELECT c.relname AS table FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -150,12 +157,14 @@ async function fullReplicaIdentity(
     } catch (error) {
       // 42501: not the owner. Anything else is a fault of its own and fails the request.
       if ((error as { code?: string }).code !== "42501") throw error;
+      notSet.push(table);
       dependencies.logger?.warn(
         { source: config.name, table },
         "REPLICA IDENTITY FULL not set (the role does not own the table): deleted rows find their documents through the recorded key map",
       );
     }
   }
+  return notSet;
 }
 
 /**

@@ -52,6 +52,10 @@ const RegistrationSchema = z
     publication: z.string(),
     topic: z.string(),
     snapshot: z.enum(["no_data", "initial"]),
+    warnings: z
+      .array(z.string())
+      .optional()
+      .openapi({ description: "Included tables whose REPLICA IDENTITY could not be set (the role does not own them)" }),
   })
   .openapi("CdcRegistration");
 

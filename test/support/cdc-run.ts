@@ -57,17 +57,22 @@ export class CdcTestRun {
     return this.embedderOrUndefined;
   }
 
-  /** Creates the schema from `setupSql` and the run's context, `settings` on top of its names. */
-  async setUp(setupSql: string, settings: Record<string, string> = {}): Promise<AppContext> {
+  /**
+   * Creates the schema from `setupSql` and the run's context, `settings` on top of its names; the
+   * source connects as `url` (another role than the schema's owner, say).
+   */
+  async setUp(
+    setupSql: string,
+    settings: Record<string, string> = {},
+    url = testServices.postgresUrl,
+  ): Promise<AppContext> {
     this.fixtureOrUndefined = await createPostgresFixture(setupSql);
     const base = createTestContext({
       REDIS_KEY_PREFIX: `${this.runId}:`,
       KAFKA_TOPIC_PREFIX: `${this.runId}.`,
       KAFKA_GROUP_PREFIX: this.runId,
       ...settings,
-      SOURCES: JSON.stringify([
-        { name: this.source, kind: "postgresql", url: testServices.postgresUrl, schema: this.fixture.schema },
-      ]),
+      SOURCES: JSON.stringify([{ name: this.source, kind: "postgresql", url, schema: this.fixture.schema }]),
     });
     this.embedderOrUndefined = countingEmbedder(base.embedder);
     this.contextOrUndefined = { ...base, embedder: this.embedderOrUndefined };

@@ -1,3 +1,6 @@
+import { execFile } from "node:child_process";
+import path from "node:path";
+import { promisify } from "node:util";
 import pg from "pg";
 import type { PostgresSourceConfig } from "../../core/config/index.js";
 import { assertTestDatabase, testServices, uniqueName } from "./services.js";
@@ -33,3 +36,18 @@ export async function createPostgresFixture(setupSql: string): Promise<{
     },
   };
 }
+
+const root = path.resolve(import.meta.dirname, "../..");
+
+/** Runs SQL as PostgreSQL's superuser through the project's service script (roles need it). */
+export const postgresAdminSql = (sql: string) =>
+  promisify(execFile)(
+    "bash",
+    [
+      "-c",
+      `source scripts/services/lib.sh && source scripts/services/postgres.sh && pg_admin_sql chat_test "$1"`,
+      "sql",
+      sql,
+    ],
+    { cwd: root },
+  );

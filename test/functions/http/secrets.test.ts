@@ -1,8 +1,5 @@
-import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import path from "node:path";
 import { Writable } from "node:stream";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AppContext, createAppContext } from "../../../core/context/index.js";
 import { createLogger } from "../../../core/logging/index.js";
@@ -17,28 +14,10 @@ import { createServiceInfoApp } from "../../../functions/http/service-info.js";
 import { createSourcesApp } from "../../../functions/http/sources.js";
 import { startWorkers } from "../../../functions/local/workers.js";
 import { readTopic } from "../../support/kafka.js";
-import { createPostgresFixture } from "../../support/postgres-fixture.js";
+import { postgresAdminSql as adminSql, createPostgresFixture } from "../../support/postgres-fixture.js";
 import { waitFor } from "../../support/processes.js";
 import { testServices, testSettings, uniqueName } from "../../support/services.js";
 import { releaseRun } from "../../support/test-run.js";
-
-const run = promisify(execFile);
-const root = path.resolve(import.meta.dirname, "../../..");
-
-/** Runs SQL as PostgreSQL's superuser through the project's service script (roles need it). */
-const adminSql = (sql: string) =>
-  run(
-    "bash",
-    [
-      "-c",
-      `source scripts/services/lib.sh && source scripts/services/postgres.sh && pg_admin_sql chat_test "$1"`,
-      "sql",
-      sql,
-    ],
-    {
-      cwd: root,
-    },
-  );
 
 describe("no credential in logs, Kafka messages, Redis or any response", { timeout: 240_000 }, () => {
   const runId = uniqueName("secrets").replace(/-/g, "_");
