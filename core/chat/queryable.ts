@@ -45,8 +45,16 @@ export async function queryableTables(
       const names = listed ?? ingested.filter((entry) => entry.source === source).map((entry) => entry.table);
       return names.map((table) => ({ source, table }));
     })
-    .filter((candidate) => !tables || tables.includes(candidate.table))
-    .slice(0, maxQueryableTables);
+    .filter((candidate) => !tables || tables.includes(candidate.table));
+  const left = candidates.splice(maxQueryableTables);
+  // A user asking about a table past the cap should learn why the model cannot query it, and how to reach it.
+  if (left.length > 0) {
+    warnings.push(
+      `${left.length} more table(s) not offered to query (at most ${maxQueryableTables}; narrow the chat's source or table filter to reach them): ${left
+        .map(({ source, table }) => `${source}.${table}`)
+        .join(", ")}`,
+    );
+  }
   const described = await Promise.all(
     candidates.map(async ({ source, table }) => {
       try {

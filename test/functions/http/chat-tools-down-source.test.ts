@@ -127,7 +127,7 @@ describe("the tables described to the model: a source that is down is left out w
     expect(describedTables(queryTool()?.description ?? "")).toEqual([`${healthy}/products.csv`]);
   });
 
-  it(`describes at most ${maxQueryableTables} tables, the first ones listed`, async () => {
+  it(`describes at most ${maxQueryableTables} tables, the first ones listed, and names the rest in a warning`, async () => {
     expect(maxQueryableTables).toBe(20);
     double.script({ text: "Nothing in the data says so." });
     const { status, body, text } = await client().chat({
@@ -135,7 +135,11 @@ describe("the tables described to the model: a source that is down is left out w
       filters: { source: many },
     });
     expect(status, text).toBe(200);
-    expect(body.warnings).toBeUndefined();
+    const rest = tableNames.slice(20);
+    expect(rest.length).toBeGreaterThan(0);
+    expect(body.warnings).toEqual([
+      `${rest.length} more table(s) not offered to query (at most 20; narrow the chat's source or table filter to reach them): ${rest.map((table) => `${many}.${table}`).join(", ")}`,
+    ]);
     const query = queryTool();
     const first20 = tableNames.slice(0, 20);
     expect(describedTables(query?.description ?? "")).toEqual(first20.map((table) => `${many}/${table}`));
