@@ -127,15 +127,16 @@ export function resolveSources(
         const { url, url_env, password, password_env, ...rest } = definition;
         const connectionString =
           fromEnv(url_env, "url") ?? url ?? buildPostgresUrl(definition, fromEnv(password_env, "password") ?? password);
-        if (!connectionString) problems.push(`${label}: give url, url_env, or host and database`);
-        else sources.push({ ...rest, connectionString });
+        // An unset url_env is already named; "give url…" would only repeat it less precisely.
+        if (connectionString) sources.push({ ...rest, connectionString });
+        else if (!url_env) problems.push(`${label}: give url, url_env, or host and database`);
         break;
       }
       case "mongodb": {
         const { url, url_env, ...rest } = definition;
         const resolved = fromEnv(url_env, "url") ?? url;
-        if (!resolved) problems.push(`${label}: give url or url_env`);
-        else sources.push({ ...rest, url: resolved });
+        if (resolved) sources.push({ ...rest, url: resolved });
+        else if (!url_env) problems.push(`${label}: give url or url_env`);
         break;
       }
       case "csv":
