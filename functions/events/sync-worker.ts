@@ -9,7 +9,9 @@ export function createSyncWorker(getContext: ContextProvider) {
     {
       name: "sync-worker",
       schema: syncRequestSchema,
-      // A sync has no batch status: its failure is recorded in the table's sync state.
+      // A sync has no batch status: its failure is recorded in the table's sync state. One that gave up
+      // waiting for a running sync of the table records nothing there (that sync's outcome stands) and,
+      // after its retries, is dead-lettered.
       handle: async (context, message) => {
         const summary = await runSyncRequest(context.requireVectors(), message);
         context.logger.info({ consumer: "sync-worker", sync_id: message.sync_id, ...summary }, "table synced");
