@@ -1,46 +1,23 @@
-import type { ServerType } from "@hono/node-server";
-import { serve } from "@hono/node-server";
-import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createLocalApp } from "../../../functions/local/server.js";
-import { setDefaultContext } from "../../../functions/shared/default-context.js";
-import { launchChromium, screenshotFolder } from "../../support/browser.js";
-import { type OpenAiDouble, startOpenAiDouble } from "../../support/llm-doubles/openai-double.js";
-import { freePort } from "../../support/processes.js";
+import { screenshotFolder } from "../../support/browser.js";
 import { cheapestDeskSpec, cheapestStandingDesk } from "../../support/sample-desks.js";
-import { toolsContext } from "./chat-tools-fixture.js";
+import { openToolsChatPage, type ToolsChatPage } from "./chat-page-fixture.js";
 
 describe("a query result on the chat page, in Chromium", { timeout: 60_000 }, () => {
   const desk = cheapestStandingDesk();
   const shot = screenshotFolder("web-app-tools");
-  let double: OpenAiDouble;
-  let fixture: Awaited<ReturnType<typeof toolsContext>>;
-  let server: ServerType | undefined;
-  let browser: Browser | undefined;
-  let page: Page;
+  let chat: ToolsChatPage | undefined;
+  let double: ToolsChatPage["double"];
+  let fixture: ToolsChatPage["fixture"];
+  let page: ToolsChatPage["page"];
   let base: string;
 
   beforeAll(async () => {
-    double = await startOpenAiDouble();
-    fixture = await toolsContext("webtools", { OPENAI_BASE_URL: double.baseUrl, LLM_PROVIDER: "openai" });
-    setDefaultContext(fixture.context);
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    server = serve({ fetch: createLocalApp().fetch, hostname: "127.0.0.1", port });
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    chat = await openToolsChatPage("webtools");
+    ({ double, fixture, page, base } = chat);
   }, 120_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    if (server) {
-      const closed = new Promise((resolve) => server?.close(resolve));
-      if ("closeAllConnections" in server) server.closeAllConnections();
-      await closed;
-    }
-    await fixture?.close();
-    await double?.close();
-  });
+  afterAll(() => chat?.close());
 
   const assistant = () => page.locator(".message-assistant").last();
 
