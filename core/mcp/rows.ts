@@ -1,6 +1,7 @@
 import { sourceNameSchema } from "../config/index.js";
 import { NotFoundError } from "../errors/index.js";
 import type { VectorStore } from "../vectors/index.js";
+import { joinChunks } from "./join-chunks.js";
 import { readableMetadata } from "./tool.js";
 
 /**
@@ -22,13 +23,16 @@ export async function storedDocument(vectors: VectorStore, id: string) {
   const first = chunks[0];
   if (!first) throw missing();
   const { chunk: _chunk, chunks: _count, ...metadata } = readableMetadata(first.metadata);
+  const hash = first.metadata.content_hash;
   return {
     id,
     source: String(first.metadata.source ?? source),
     table: String(first.metadata.table ?? table),
     row_key: String(first.metadata.row_key ?? key),
-    // Chunks overlap by CHUNK_OVERLAP_TOKENS, so the joined text repeats a little at each seam.
-    text: chunks.map((chunk) => chunk.content).join("\n"),
+    text: joinChunks(
+      chunks.map((chunk) => chunk.content),
+      typeof hash === "string" ? hash : undefined,
+    ),
     chunks: chunks.length,
     metadata,
   };

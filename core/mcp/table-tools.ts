@@ -1,11 +1,14 @@
 import { z } from "zod";
 import { sourceNameSchema } from "../config/index.js";
 import type { AppContext } from "../context/index.js";
-import { describeSchema } from "../sources/index.js";
+import { describeSchema, type ForeignKey } from "../sources/index.js";
 import { storedDocument } from "./rows.js";
 import { defineTool } from "./tool.js";
 
-/** One table's columns and key from the source itself, and how much of it the store holds. */
+/**
+ * One table's columns, keys and foreign keys from the source itself, and how much of it the store holds.
+ * `relations` is POST /schema's `foreignKeys` (both directions), so a client reads one shape from either.
+ */
 export async function describeTable(context: AppContext, source: string, table: string) {
   const described = await describeSchema(context, { source, table });
   if (!("table" in described)) throw new Error("describeSchema answered without a table");
@@ -17,10 +20,17 @@ export async function describeTable(context: AppContext, source: string, table: 
     columns: described.table.columns,
     primary_key: described.table.primaryKey,
     row_estimate: described.table.rowEstimate ?? null,
-    // The connectors read columns and keys, not foreign keys: relations are not known yet.
-    relations: null,
+    // Only a source with a catalogue (PostgreSQL) declares foreign keys. Elsewhere they are unknown, not
+    // absent (an include joins such tables by named keys), so null rather than two empty lists.
+    relations: described.table.foreignKeys ?? null,
     indexed_vectors: indexed,
   };
+}
+
+/** `orders.customer_id → customers.id`; a composite key's columns in parentheses. */
+function foreignKeyText(key: ForeignKey): string {
+  const columns = (names: string[]) => (names.length === 1 ? (names[0] ?? "") : `(${names.join(", ")})`);
+  return `${key.table}.${columns(key.columns)} → ${key.referencedTable}.${columns(key.referencedColumns)}`;
 }
 
 export const describeTableTool = defineTool({
@@ -28,6 +38,7 @@ export const describeTableTool = defineTool({
   title: "Describe a table",
   description:
     "A configured source's tables (omit `table`), or one table's columns with types, its primary key, " +
+    "its foreign keys both ways (PostgreSQL; null for CSV, JSONL and MongoDB, which declare none), " +
     "its row count as the source estimates it, and how many vectors of it are indexed for search.",
   scope: "chat",
   input: z.object({
@@ -49,9 +60,14 @@ export const describeTableTool = defineTool({
     const columns = table.columns.map(
       (column) => `- ${column.name}: ${column.type}${column.nullable ? "" : " not null"}`,
     );
+    const { relations } = table;
+    const keys = (listed: ForeignKey[]) => listed.map(foreignKeyText).join("; ") || "none";
     const text = [
       `${table.source}/${table.table} (${table.kind})`,
       `primary key: ${table.primary_key.join(", ") || "none (rows are identified by a hash of their values)"}`,
+      ...(relations
+        ? [`references: ${keys(relations.outgoing)}`, `referenced by: ${keys(relations.incoming)}`]
+        : ["foreign keys: not declared by this kind of source"]),
       `rows: ${table.row_estimate ?? "unknown"}; vectors indexed: ${table.indexed_vectors ?? "unknown"}`,
       "columns:",
       ...columns,

@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
+import type { Context } from "hono";
 import { handle } from "hono/aws-lambda";
 import type { StatusCode } from "hono/utils/http-status";
 import { defaultContext } from "../shared/default-context.js";
@@ -67,12 +68,31 @@ async function inEnvelope(response: Response): Promise<Response> {
 }
 
 /**
+ * Stateless, so there is no session to open a server-sent stream on (GET) or to end (DELETE). The function
+ * answers them itself: behind API Gateway, a method no function routes would be a bare 404, which the SDK's
+ * client reports as an error where a 405 tells it the server offers no stream.
+ */
+const refusedMethods = ["GET", "DELETE"];
+
+function refuse(c: Context) {
+  const body: ErrorBody = {
+    error: {
+      code: "method_not_allowed",
+      message: `${c.req.method} is not allowed on /mcp: this server is stateless, so send each JSON-RPC message as a POST`,
+    },
+  };
+  return c.json(body, 405, { Allow: "POST" });
+}
+
+/**
  * MCP over Streamable HTTP, stateless: each POST gets a fresh server for its caller's key, so any
  * instance of the function can answer any request and nothing is kept between them. Answers are
  * JSON, never an open SSE stream, so API gateways that buffer responses pass them unchanged.
  */
 export function createMcpApp(getContext: ContextProvider) {
-  const app = createFunctionApp(getContext);
+  // The SDK's client asks for the stream unbidden right after `initialize`, racing the caller's next
+  // request: the refusal must not need the key nor spend its rate limit.
+  const app = createFunctionApp(getContext, { openRoutes: [{ methods: refusedMethods, path: "/mcp" }] });
 
   app.openapi(mcpRoute, async (c) => {
     const message = c.req.valid("json");
@@ -95,6 +115,7 @@ export function createMcpApp(getContext: ContextProvider) {
     }
   });
 
+  app.on(refusedMethods, "/mcp", refuse);
   return app;
 }
 

@@ -6,7 +6,7 @@ import type { Logger } from "../../../core/logging/index.js";
 import { restrictedView } from "../../shared/default-context.js";
 import { type ErrorBody, mapError } from "./errors.js";
 import { requestMetrics, routeLabel } from "./http-metrics.js";
-import { type Access, securityMiddleware } from "./security.js";
+import { type Access, type OpenRoute, securityMiddleware } from "./security.js";
 
 export type ContextProvider = () => AppContext;
 
@@ -28,6 +28,8 @@ export interface FunctionAppOptions {
   renderError?: ErrorRenderer;
   /** What the function uses (see httpCapabilities); unset: every capability. */
   capabilities?: CapabilityFactories;
+  /** Routes answered without the key check and rate limit (a refusal that costs the caller nothing). */
+  openRoutes?: readonly OpenRoute[];
 }
 
 /** A function's own capabilities and Redis, which every HTTP function's rate limit uses. */
@@ -79,7 +81,7 @@ export function createFunctionApp(provider: ContextProvider, options: FunctionAp
   // After the logging (which sets the context), before security: a 401 or 429 is counted too.
   app.use("*", requestMetrics());
 
-  app.use("*", ...securityMiddleware(options.access ?? "chat", render));
+  app.use("*", ...securityMiddleware(options.access ?? "chat", render, options.openRoutes));
 
   app.onError((error, c) => {
     const mapped = mapError(error);

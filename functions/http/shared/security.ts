@@ -21,12 +21,25 @@ function limiterFor(context: AppContext): RateLimiter {
   return limiter;
 }
 
+/** Requests a function answers without a key, and without counting them: a method and a path, as routed. */
+export interface OpenRoute {
+  methods: readonly string[];
+  path: string;
+}
+
+const isOpen = (routes: readonly OpenRoute[], method: string, path: string) =>
+  routes.some((route) => route.path === path && route.methods.includes(method === "HEAD" ? "GET" : method));
+
 /** The API key check (401/403) and the per-key rate limit shared through Redis (429). */
-export function requireAccess(access: Access): MiddlewareHandler<{
+export function requireAccess(
+  access: Access,
+  openRoutes: readonly OpenRoute[] = [],
+): MiddlewareHandler<{
   Variables: { context: AppContext; apiKey: ApiKeyConfig | undefined };
 }> {
   return async (c, next) => {
-    if (access === "public" || c.req.method === "OPTIONS") return next();
+    if (access === "public" || c.req.method === "OPTIONS" || isOpen(openRoutes, c.req.method, c.req.path))
+      return next();
     const { settings } = c.var.context;
     const header = (name: string) => c.req.header(name);
     const key = authenticate(settings.apiKeys, header);
@@ -50,6 +63,7 @@ export function requireAccess(access: Access): MiddlewareHandler<{
 export function securityMiddleware(
   access: Access,
   render: (status: number, body: ErrorBody) => object = (_status, body) => body,
+  openRoutes: readonly OpenRoute[] = [],
 ): MiddlewareHandler<{
   Variables: { context: AppContext; apiKey: ApiKeyConfig | undefined };
 }>[] {
@@ -81,6 +95,6 @@ export function securityMiddleware(
             413,
           ),
       })(c, next),
-    requireAccess(access),
+    requireAccess(access, openRoutes),
   ];
 }

@@ -91,6 +91,45 @@ describe("MCP over stdio (npm run --silent mcp) and the MCP Inspector's CLI", { 
     });
   });
 
+  it("counts each tool call and resource read against MCP_API_KEY's limit, refusing the one past it as rate_limited", async () => {
+    // The fixture's `limited` key allows three a minute; listing tools is not counted.
+    const { client } = await spawnClient({ MCP_API_KEY: fixture.keys.limited });
+    const { tools } = await client.listTools();
+    expect(tools.map((tool) => tool.name)).toContain("get_row");
+
+    // The limit is a fixed one-minute window: start the counted calls early enough in one to finish in it.
+    const window = () => Math.floor(Date.now() / 60_000);
+    const untilNextWindow = 60_000 - (Date.now() % 60_000);
+    if (untilNextWindow < 10_000) await new Promise((resolve) => setTimeout(resolve, untilNextWindow + 50));
+    const started = window();
+
+    const listed = (await client.callTool({ name: "list_sources", arguments: {} })) as CallToolResult;
+    expect(listed.isError).toBeFalsy();
+    expect(listed.structuredContent).toEqual({ sources: [{ name: fixture.source, kind: "csv", indexed_vectors: 3 }] });
+    const read = await client.readResource({ uri: `chat-data://sources/${fixture.source}/tables/products.csv` });
+    expect(read.contents).toHaveLength(1);
+    const row = (await client.callTool({
+      name: "get_row",
+      arguments: { id: `${fixture.source}:products.csv:1` },
+    })) as CallToolResult;
+    expect(row.structuredContent).toMatchObject({
+      row_key: "1",
+      text: expect.stringContaining("Trailblazer Backpack"),
+    });
+
+    const refused = (await client.callTool({ name: "list_sources", arguments: {} })) as CallToolResult;
+    const message = expect.stringMatching(/^rate limit of 3 requests per minute reached; retry in \d+ s$/);
+    expect(refused).toEqual({
+      content: [{ type: "text", text: expect.stringMatching(/^rate_limited: rate limit of 3 requests per minute/) }],
+      structuredContent: { error: { code: "rate_limited", message } },
+      isError: true,
+    });
+    await expect(
+      client.readResource({ uri: `chat-data://sources/${fixture.source}/tables/products.csv` }),
+    ).rejects.toThrow(/rate_limited: rate limit of 3 requests per minute reached/);
+    expect(window(), "the calls crossed into the next minute's window").toBe(started);
+  });
+
   it("the Inspector's CLI, an independent client, lists the tools over Streamable HTTP", async () => {
     const cli = path.join(root, "node_modules/@modelcontextprotocol/inspector-cli/build/cli.js");
     const { stdout } = await run(
