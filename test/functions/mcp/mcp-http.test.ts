@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readHistory } from "../../../core/chat/index.js";
 import { readJson } from "../../support/http.js";
 import { type ServedFixture, serveFixture } from "../../support/mcp-fixture.js";
+import { pinClockInsideMinute } from "../../support/rate-window.js";
 
 const readTools = ["ask", "describe_table", "get_row", "list_sources", "search"];
 const adminTools = ["delete_table", "ingest_table"];
@@ -259,9 +260,14 @@ describe("MCP over Streamable HTTP at /mcp, with the SDK's own client, on the re
 
   it("counts each MCP request against the key's rate limit, as HTTP does", async () => {
     // initialize and notifications/initialized are two requests; the limit is three a minute.
-    const client = await connect(fixture.keys.limited);
-    await client.listTools();
-    await expect(client.listTools()).rejects.toThrow(/429|rate limit/);
+    const restore = pinClockInsideMinute();
+    try {
+      const client = await connect(fixture.keys.limited);
+      await client.listTools();
+      await expect(client.listTools()).rejects.toThrow(/429|rate limit/);
+    } finally {
+      restore();
+    }
   });
 
   it("answers raw JSON-RPC without the SDK's Accept header, and a broken message in the error envelope", async () => {

@@ -1,5 +1,5 @@
 import { handle, type LambdaEvent } from "hono/aws-lambda";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { generateApiKey } from "../../../core/auth/index.js";
 import type { AppContext } from "../../../core/context/index.js";
 import { createMcpApp } from "../../../functions/http/mcp.js";
@@ -7,6 +7,7 @@ import { createTestContext } from "../../support/app-context.js";
 import { createTestLocalApp } from "../../support/function-apps.js";
 import { readJson } from "../../support/http.js";
 import { httpApiEvent, lambdaContext } from "../../support/lambda.js";
+import { pinClockInsideMinute } from "../../support/rate-window.js";
 import { serverlessFunctions } from "../../support/serverless-package.js";
 import { uniqueName } from "../../support/services.js";
 import { dropRedisPrefix } from "../../support/test-run.js";
@@ -64,6 +65,8 @@ describe("GET and DELETE /mcp: refused by the MCP function itself with 405 and A
 
   it("neither needs the key nor spends its rate limit: the SDK's client sends a GET unbidden on connecting", async () => {
     const app = createMcpApp(() => context);
+    const restore = pinClockInsideMinute();
+    onTestFinished(restore);
     for (const headers of [{}, { authorization: "Bearer cwd_not-a-key" }, once]) {
       const response = await app.request("/mcp", { method: "GET", headers });
       expect(response.status).toBe(405);
